@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from .models import Attempt, Classroom, Enrollment, Learner, LearnerState
+
+
+@admin.register(Learner)
+class LearnerAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("user", "api_client")
+
+
+class EnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    extra = 0
+    raw_id_fields = ("learner",)
+
+
+@admin.register(Classroom)
+class ClassroomAdmin(admin.ModelAdmin):
+    list_display = ("name", "course")
+    filter_horizontal = ("teachers",)
+    inlines = [EnrollmentInline]
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    """Read-only: the attempt log is append-only and written by the tutoring services."""
+
+    list_display = ("id", "learner", "item", "step_key", "verdict", "answered_at", "source")
+    list_filter = ("verdict", "source")
+    list_select_related = ("learner__user", "learner__api_client", "item")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LearnerState)
+class LearnerStateAdmin(admin.ModelAdmin):
+    list_display = ("learner", "course", "tracer_version", "updated_at")
+    list_select_related = ("learner__user", "learner__api_client", "course")
+    readonly_fields = ("last_attempt",)

@@ -1,0 +1,146 @@
+"""Who learns, in which class, what they answered (an append-only log) and what is derived from it."""
+
+from django.conf import settings
+from django.db import models
+
+from checking import CORRECT, INCORRECT, MISCONCEPTION, UNREADABLE
+
+
+class Learner(models.Model):
+    """A human with an account, or a model-student owned by an API client."""
+
+    class Kind(models.TextChoices):
+        HUMAN = "human", "Human"
+        MODEL = "model", "Model-student"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="learner"
+    )
+    api_client = models.ForeignKey(
+        "accounts.ApiClient", null=True, blank=True, on_delete=models.CASCADE, related_name="learners"
+    )
+    label = models.CharField(max_length=100, blank=True, help_text="The API client's own name for a model-student.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="human", user__isnull=False, api_client__isnull=True)
+                | models.Q(kind="model", user__isnull=True, api_client__isnull=False),
+                name="learner_owner_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["api_client", "label"],
+                condition=models.Q(kind="model"),
+                name="model_learner_label_unique_per_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.get_username() if self.user_id else f"{self.api_client}:{self.label or self.pk}"
+
+
+class Classroom(models.Model):
+    name = models.CharField(max_length=200)
+    course = models.ForeignKey("content.Course", on_delete=models.PROTECT, related_name="classrooms")
+    teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teaching", blank=True)
+    learners = models.ManyToManyField(Learner, through="Enrollment", related_name="classrooms", blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enrollment(models.Model):
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE)
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["classroom", "learner"], name="enrollment_unique")]
+
+
+class AppendOnlyError(RuntimeError):
+    """Attempts are the source of truth; they are never edited or removed in place."""
+
+
+class AttemptQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("attempts are append-only")
+
+    def delete(self):
+        raise AppendOnlyError("attempts are append-only")
+
+
+class Attempt(models.Model):
+    class Verdict(models.TextChoices):
+        CORRECT_ = CORRECT, "Correct"
+        MISCONCEPTION_ = MISCONCEPTION, "Known misconception"
+        INCORRECT_ = INCORRECT, "Incorrect"
+        UNREADABLE_ = UNREADABLE, "Could not read"
+
+    class Source(models.TextChoices):
+        WEB = "web", "Browser"
+        API = "api", "REST API"
+        IMPORT = "import", "Import"
+
+    learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="attempts")
+    item = models.ForeignKey("content.Item", on_delete=models.PROTECT, related_name="attempts")
+    step_key = models.CharField(max_length=64, blank=True, help_text="Empty for the item's final answer.")
+    raw_answer = models.TextField()
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    misconception_label = models.CharField(max_length=64, blank=True)
+    # The learner's clock: wall time for people, simulated time (never backwards) for model-students.
+    answered_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.CharField(max_length=128, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="attempt_idempotency_key_unique_per_learner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verdict__in=[CORRECT, MISCONCEPTION, INCORRECT, UNREADABLE]),
+                name="attempt_verdict_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(misconception_label="") | models.Q(verdict=MISCONCEPTION),
+                name="attempt_misconception_label_only_for_misconceptions",
+            ),
+        ]
+        indexes = [models.Index(fields=["learner", "id"], name="attempt_learner_order")]
+        ordering = ["id"]
+
+    @property
+    def correct(self) -> bool:
+        return self.verdict == CORRECT
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("attempts are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("attempts are append-only")
+
+
+class LearnerState(models.Model):
+    """Derived state of one learner in one course: a cache that can be rebuilt from the attempt log."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="states")
+    course = models.ForeignKey("content.Course", on_delete=models.CASCADE, related_name="learner_states")
+    tracer_state = models.JSONField(default=dict)
+    tracer_version = models.CharField(max_length=64, blank=True)
+    planner_state = models.JSONField(default=dict)
+    # The last attempt folded into this state; rebuilding replays the log up to here.
+    last_attempt = models.ForeignKey(Attempt, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["learner", "course"], name="learner_state_unique")]
