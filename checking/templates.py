@@ -32,8 +32,8 @@ def condition_holds(condition: str, parameters: Mapping[str, int]) -> bool:
             rhs = parse_expression(right, parameters)
             if not (lhs.is_Rational and rhs.is_Rational):
                 raise CouldNotRead(f"condition {condition!r} uses names that are not parameters")
-            return {
+            return bool({
                 "<=": lhs <= rhs, ">=": lhs >= rhs, "!=": lhs != rhs,
                 "==": lhs == rhs, "<": lhs < rhs, ">": lhs > rhs,
-            }[op]
+            }[op])
     raise CouldNotRead(f"condition {condition!r} has no comparison (<, <=, >, >=, ==, !=)")

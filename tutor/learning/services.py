@@ -1,0 +1,67 @@
+"""Writes to the learning record. The attempt log is append-only: these functions only add to it."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from checking import MISCONCEPTION, check_answer
+from tutor.content.models import Item
+from tutor.content.selectors import item_answer
+
+from .models import Attempt, Learner
+
+MAX_ANSWER_CHARS = 2000
+
+
+class TimeWentBackwards(ValueError):
+    """A learner's clock may run ahead (simulated time) but never backwards."""
+
+
+def learner_for_user(*, user) -> Learner:
+    learner, _ = Learner.objects.get_or_create(user=user, defaults={"kind": Learner.Kind.HUMAN})
+    return learner
+
+
+def attempt_record(
+    *,
+    learner: Learner,
+    item: Item,
+    raw_answer: str,
+    answered_at: datetime,
+    source: str,
+    step_key: str = "",
+    idempotency_key: str = "",
+) -> tuple[Attempt, bool]:
+    """Check an answer and append it to the log; returns (attempt, created).
+
+    The same idempotency key returns the attempt stored the first time and stores nothing new.
+    """
+    if idempotency_key and (existing := Attempt.objects.filter(learner=learner, idempotency_key=idempotency_key).first()):
+        return existing, False
+    last = Attempt.objects.filter(learner=learner).order_by("-id").values_list("answered_at", flat=True).first()
+    if last is not None and answered_at < last:
+        raise TimeWentBackwards(f"answered_at {answered_at.isoformat()} is before the previous answer at {last.isoformat()}")
+    spec, mistakes = item_answer(item=item, step_key=step_key)
+    result = check_answer(spec, raw_answer[:MAX_ANSWER_CHARS], mistakes)
+    attempt = Attempt(
+        learner=learner,
+        item=item,
+        step_key=step_key,
+        raw_answer=raw_answer[:MAX_ANSWER_CHARS],
+        verdict=result.verdict,
+        misconception_label=result.misconception.label if result.verdict == MISCONCEPTION else "",
+        answered_at=answered_at,
+        idempotency_key=idempotency_key,
+        source=source,
+    )
+    try:
+        with transaction.atomic():
+            attempt.save()
+    except IntegrityError:
+        # A concurrent request with the same key won the race: its attempt is the answer.
+        if idempotency_key:
+            existing = Attempt.objects.filter(learner=learner, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return attempt, True
