@@ -65,3 +65,30 @@ def attempt_record(
                 return existing, False
         raise
     return attempt, True
+
+
+DEMO_PASSWORD = "demo-password"
+DEMO_LEARNERS = ("ada", "ben", "chloe")
+
+
+def demo_class_seed(*, course) -> dict[str, str]:
+    """A teacher, a few learners and their class, for trying the app locally. Returns the logins."""
+    from tutor.accounts.models import User
+
+    from .models import Classroom, Enrollment
+
+    def account(username: str, role: str, **extra) -> User:
+        user, created = User.objects.get_or_create(username=username, defaults={"role": role, **extra})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    teacher = account("teacher", User.Role.TEACHER)
+    staff = account("admin", User.Role.STAFF, is_staff=True, is_superuser=True)
+    classroom, _ = Classroom.objects.get_or_create(name="Demo class", course=course)
+    classroom.teachers.add(teacher)
+    for username in DEMO_LEARNERS:
+        learner = learner_for_user(user=account(username, User.Role.LEARNER))
+        Enrollment.objects.get_or_create(classroom=classroom, learner=learner)
+    return {user.username: DEMO_PASSWORD for user in (staff, teacher)} | {name: DEMO_PASSWORD for name in DEMO_LEARNERS}

@@ -1,0 +1,37 @@
+# The README's two commands are `make demo` and `make test`; everything else here serves them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test test-services lint
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first and exactly 2.13.0: that resolves to the CPU wheel on local disk, not a CUDA download.
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+demo: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_course courses/demo
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest
+
+# The database-, broker- and channel-layer-dependent tests, run by .ci/run with DATABASE_URL and REDIS_URL set.
+test-services: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/tutor
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
