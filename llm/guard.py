@@ -1,0 +1,84 @@
+"""Guards run on every sentence before it reaches the learner.
+
+- answer leak: a protected answer, or anything algebraically equivalent to it, appears in a
+  sentence while the move is not revealing_answer. Math-looking spans are checked with the same
+  deterministic checker as learner answers; spans copied from the problem itself are allowed
+  (restating "3(x + 2) - x" is not giving away "2x + 6").
+- length: at most `max_words` words in the whole reply.
+- format: plain text only (no markdown, code, HTML or links).
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from checking import CORRECT, AnswerSpec, check_answer
+from checking.tokens import normalize
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_MATH_TOKEN = re.compile(r"^[0-9a-zA-Z.+\-*/^()=\u2212\u00d7\u00f7,]+$")
+_FORMAT = re.compile(r"```|`|\*\*|__|<[a-zA-Z/][^>]*>|\[[^\]]*\]\([^)]*\)|https?://|^\s*[#>*-]\s", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    reason: str = ""  # leak | length | format
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+def _math_spans(sentence: str) -> list[str]:
+    """Runs of math-looking words, and each such word alone ('so x = 7 here' -> 'x = 7', 'x', '7')."""
+    spans, run = [], []
+    for word in sentence.split() + [""]:
+        word = word.strip(".,;:!?\"'")
+        if word and _MATH_TOKEN.match(word) and (any(c.isdigit() for c in word) or len(word) == 1 or not word.isalpha()):
+            run.append(word)
+            continue
+        if run:
+            spans.append(" ".join(run))
+            if len(run) > 1:
+                spans.extend(run)
+                spans.extend(part.strip() for part in " ".join(run).split("=") if part.strip())
+        run = []
+    return spans
+
+
+@dataclass(frozen=True)
+class Guard:
+    protected: Sequence[AnswerSpec]  # the current step's answer and the item's final answer
+    allowed_text: str = ""  # the problem and step text: restating them is not a leak
+    reveal: bool = False
+    max_words: int = 60
+
+    def sentence(self, sentence: str) -> Verdict:
+        if _FORMAT.search(sentence):
+            return Verdict(False, "format")
+        if not self.reveal and self._leaks(sentence):
+            return Verdict(False, "leak")
+        return Verdict(True)
+
+    def reply(self, text: str) -> Verdict:
+        if len(text.split()) > self.max_words:
+            return Verdict(False, "length")
+        for sentence in split_sentences(text):
+            verdict = self.sentence(sentence)
+            if not verdict.ok:
+                return verdict
+        return Verdict(True)
+
+    def _leaks(self, sentence: str) -> bool:
+        allowed = " ".join(normalize(self.allowed_text).split())
+        for spec in self.protected:
+            plain_answer = " ".join(normalize(spec.value).split()).lower()
+            if len(plain_answer) > 1 and plain_answer in " ".join(normalize(sentence).split()).lower():
+                return True
+            for span in _math_spans(sentence):
+                if span in allowed:
+                    continue
+                if check_answer(spec, span).verdict == CORRECT:
+                    return True
+        return False

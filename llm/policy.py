@@ -1,0 +1,89 @@
+"""The deterministic pedagogical policy: what the tutor does next, before any text is written.
+
+Rules, in order:
+- a correct answer is confirmed and focus moves to the next step (or the item closes);
+- text the checker could not read gets a request to rephrase; nothing else changes;
+- a known misconception asks for self-correction, naming the step, with the pack's targeted feedback;
+- after a wrong answer or a hint request, a weak prerequisite (tracer mastery below
+  `weak_prerequisite_threshold`) is recalled first, once per step;
+- otherwise the hint ladder climbs one rung per wrong answer or request: pointing hint (Focus),
+  teaching hint (Focus), and the bottom-out hint (Telling) only once the learner has made at least
+  `attempts_before_telling` attempts on the step; until then the tutor asks for an explanation instead.
+MathDial's teachers tell in about 16% of moves; this ladder keeps Telling at the bottom.
+"""
+
+from dataclasses import dataclass, field
+
+from .moves import CATEGORY_OF, Category, Evaluation, Intent
+
+CORRECT, MISCONCEPTION, INCORRECT, UNREADABLE, HINT_REQUEST = (
+    "correct", "misconception", "incorrect", "unreadable", "hint_request",
+)
+BOTTOM_OUT = 3
+
+
+@dataclass(frozen=True)
+class WeakPrerequisite:
+    kc: str
+    name: str
+    mastery: float
+
+
+@dataclass(frozen=True)
+class TurnState:
+    """What the policy may look at: the check result and the learner's history on this step."""
+
+    outcome: str  # correct | misconception | incorrect | unreadable | hint_request
+    hint_level: int = 0  # highest rung already shown on this step (0: none)
+    attempts_on_step: int = 0  # answers given on this step, including this one
+    prerequisite_recalled: bool = False  # a weak prerequisite was already recalled on this step
+    weak_prerequisites: tuple[WeakPrerequisite, ...] = ()
+    has_next_step: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    intent: Intent
+    evaluation: Evaluation
+    hint_level: int  # the rung to show now (0: no hint)
+    recall: WeakPrerequisite | None = None
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def category(self) -> Category:
+        return CATEGORY_OF[self.intent]
+
+    @property
+    def reveals_answer(self) -> bool:
+        return self.intent is Intent.REVEALING_ANSWER
+
+
+@dataclass(frozen=True)
+class Policy:
+    weak_prerequisite_threshold: float = 0.5
+    attempts_before_telling: int = 2
+
+    def decide(self, state: TurnState) -> Decision:
+        if state.outcome == CORRECT:
+            intent = Intent.GUIDING_FOCUS if state.has_next_step else Intent.GREETING_FAREWELL
+            return Decision(intent, Evaluation.CORRECT, hint_level=0)
+        if state.outcome == UNREADABLE:
+            return Decision(Intent.GENERAL_INQUIRY, Evaluation.AMBIGUOUS, hint_level=0)
+        if state.outcome == MISCONCEPTION:
+            return Decision(Intent.SEEKING_SELF_CORRECTION, Evaluation.INCORRECT, hint_level=0)
+        if state.outcome not in (INCORRECT, HINT_REQUEST):
+            raise ValueError(f"unknown outcome {state.outcome!r}")
+
+        evaluation = Evaluation.INQUIRY if state.outcome == HINT_REQUEST else Evaluation.INCORRECT
+        weak = [p for p in state.weak_prerequisites if p.mastery < self.weak_prerequisite_threshold]
+        if weak and not state.prerequisite_recalled:
+            weakest = min(weak, key=lambda p: p.mastery)
+            return Decision(Intent.RECALL_RELEVANT_INFORMATION, evaluation, hint_level=state.hint_level, recall=weakest)
+
+        rung = min(state.hint_level + 1, BOTTOM_OUT)
+        if rung == BOTTOM_OUT and state.attempts_on_step < self.attempts_before_telling:
+            return Decision(Intent.ASKING_FOR_EXPLANATION, evaluation, hint_level=state.hint_level)
+        if rung == BOTTOM_OUT:
+            return Decision(Intent.REVEALING_ANSWER, evaluation, hint_level=BOTTOM_OUT)
+        intent = Intent.SEEK_STRATEGY if rung == 1 else Intent.GUIDING_FOCUS
+        return Decision(intent, evaluation, hint_level=rung)
