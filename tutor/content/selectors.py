@@ -1,5 +1,7 @@
 """Reads of course content in the shapes the checker and the libraries need."""
 
+from django.db import models
+
 from checking import AnswerSpec
 from checking import Misconception as KnownMistake
 
@@ -31,3 +33,25 @@ def item_answer(*, item: Item, step_key: str = "") -> tuple[AnswerSpec, list[Kno
         answer, rows = item.answer, item.misconceptions.filter(step__isnull=True)
     mistakes = [KnownMistake(answer=m.answer, label=m.label, feedback=m.feedback) for m in rows]
     return answer_spec(answer), mistakes
+
+
+def course_list():
+    """Courses with their item and template counts, in two queries' worth of work."""
+    from django.db.models import Count
+
+    from .models import Course
+
+    return Course.objects.annotate(
+        item_count=Count("items", filter=models.Q(items__template__isnull=True), distinct=True),
+        template_count=Count("templates", distinct=True),
+    ).order_by("slug")
+
+
+def course_kcs(*, course) -> list[dict]:
+    """The course's KCs with their declared prerequisites (keys), in definition order."""
+    from .models import KnowledgeComponent
+
+    kcs = list(KnowledgeComponent.objects.filter(course=course).prefetch_related("prerequisites").order_by("id"))
+    return [
+        {"key": kc.key, "name": kc.name, "prerequisites": [p.key for p in kc.prerequisites.all()]} for kc in kcs
+    ]

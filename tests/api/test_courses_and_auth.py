@@ -1,0 +1,67 @@
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from tests.tutor.factories import ApiClientFactory, UserFactory
+from tutor.accounts.models import ApiClient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course(valid_pack_path):
+    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+
+
+def token_client(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+@pytest.fixture
+def program():
+    client = ApiClient(name="sim")
+    token = client.issue_token()
+    client.save()
+    return token_client(token)
+
+
+def test_create_api_client_prints_a_working_token(course, capsys):
+    call_command("create_api_client", "bench")
+    token = capsys.readouterr().out.strip()
+    assert token_client(token).get("/api/v1/courses/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/courses/", "/api/v1/courses/tiny/"])
+def test_course_endpoints_authorization(course, path):
+    assert APIClient().get(path).json()["error"] == "not_authenticated"
+    assert token_client("not-a-token").get(path).status_code == 401
+    inactive = ApiClientFactory(is_active=False)
+    assert token_client(inactive.token_prefix + "x").get(path).status_code == 401
+    browser = APIClient()
+    browser.force_login(UserFactory())
+    assert browser.get(path).status_code == 200
+
+
+def test_course_list_and_detail_shapes(course, program):
+    assert program.get("/api/v1/courses/").json() == [
+        {"id": "tiny", "title": "Tiny course", "description": "A pack for tests.", "version": 1, "item_count": 4, "template_count": 1}
+    ]
+    detail = program.get("/api/v1/courses/tiny/").json()
+    assert detail["kcs"] == [
+        {"id": "add", "name": "Addition", "prerequisites": []},
+        {"id": "frac", "name": "Fractions", "prerequisites": ["add"]},
+        {"id": "lin", "name": "Linear equations", "prerequisites": ["add", "frac"]},
+    ]
+
+
+def test_unknown_course_is_a_json_404(course, program):
+    response = program.get("/api/v1/courses/nope/")
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+def test_schema_is_served(program):
+    response = program.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    assert "/api/v1/courses/{course}/" in response.json()["paths"]

@@ -1,0 +1,42 @@
+"""Every API error is JSON: {"error": code, "detail": human text, "fields": {...}?}."""
+
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ApiError(exceptions.APIException):
+    """A domain error with its own code and status, raised by views."""
+
+    def __init__(self, code: str, detail: str, status_code: int = status.HTTP_400_BAD_REQUEST, fields=None):
+        super().__init__(detail)
+        self.error_code = code
+        self.status_code = status_code
+        self.fields = fields
+
+
+def _code(exc) -> str:
+    if isinstance(exc, ApiError):
+        return exc.error_code
+    if isinstance(exc, exceptions.ValidationError):
+        return "invalid"
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        return "not_found"
+    return getattr(exc, "default_code", "error")
+
+
+def api_exception_handler(exc, context):
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # not an API error: let Django report it (500 is a bug to fix, not to hide)
+    body = {"error": _code(exc)}
+    if isinstance(exc, exceptions.ValidationError):
+        body["detail"] = "some fields are invalid"
+        body["fields"] = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        body["detail"] = str(detail)
+        if getattr(exc, "fields", None):
+            body["fields"] = exc.fields
+    return Response(body, status=response.status_code, headers=response.headers)
