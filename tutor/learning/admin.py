@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Attempt, Classroom, Enrollment, Learner, LearnerState
+from .models import Attempt, Classroom, Enrollment, Learner, LearnerState, TutorTurn
 
 
 @admin.register(Learner)
@@ -46,3 +46,10 @@ class LearnerStateAdmin(admin.ModelAdmin):
     list_display = ("learner", "course", "tracer_version", "updated_at")
     list_select_related = ("learner__user", "learner__api_client", "course")
     readonly_fields = ("last_attempt",)
+
+
+@admin.register(TutorTurn)
+class TutorTurnAdmin(admin.ModelAdmin):
+    list_display = ("id", "learner", "item", "step_key", "move_intent", "hint_level", "backend", "created_at")
+    list_filter = ("move_category", "backend", "fell_back")
+    list_select_related = ("learner__user", "learner__api_client", "item")

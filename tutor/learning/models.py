@@ -144,3 +144,32 @@ class LearnerState(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["learner", "course"], name="learner_state_unique")]
+
+
+class TutorTurn(models.Model):
+    """One tutor reply: what the policy decided, what the backend produced, what the guards said."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="tutor_turns")
+    item = models.ForeignKey("content.Item", on_delete=models.PROTECT, related_name="tutor_turns")
+    step_key = models.CharField(max_length=64, blank=True)
+    attempt = models.OneToOneField(Attempt, null=True, blank=True, on_delete=models.PROTECT, related_name="tutor_turn")
+    learner_text = models.TextField(blank=True, help_text="The learner's message when the turn was not an answer.")
+    move_category = models.CharField(max_length=16)
+    move_intent = models.CharField(max_length=40)
+    evaluation = models.CharField(max_length=40)
+    hint_level = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField()
+    backend = models.CharField(max_length=16)
+    model_name = models.CharField(max_length=200)
+    prompt_sha256 = models.CharField(max_length=64)
+    guard_verdicts = models.JSONField(default=list)
+    fell_back = models.BooleanField(default=False, help_text="The rule text replaced the model's reply.")
+    ttft_ms = models.FloatField(null=True, blank=True)
+    tokens = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["learner", "item", "step_key"], name="turn_learner_step")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hint_level__lte=3), name="turn_hint_level_valid"),
+        ]
