@@ -38,7 +38,7 @@ def test_production_passes_check_deploy():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/", "/admin/login/", "/api/schema/"])
+@pytest.mark.parametrize("path", ["/", "/admin/login/", "/accounts/login/", "/accounts/signup/", "/api/schema/"])
 def test_pages_answer(client, path):
     assert client.get(path).status_code == 200
 

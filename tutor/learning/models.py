@@ -135,6 +135,7 @@ class LearnerState(models.Model):
 
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="states")
     course = models.ForeignKey("content.Course", on_delete=models.CASCADE, related_name="learner_states")
+    planner = models.CharField(max_length=32, default="adaptive", help_text="A name from curriculum.planner_names().")
     tracer_state = models.JSONField(default=dict)
     tracer_version = models.CharField(max_length=64, blank=True)
     planner_state = models.JSONField(default=dict)
