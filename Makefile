@@ -27,7 +27,9 @@ demo: $(VENV)/.runtime
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest
+	scripts/ensure_chromium.sh
+	$(BIN)/python -m pytest --ignore=tests/browser
+	$(BIN)/python -m pytest tests/browser
 
 # The database-, broker- and channel-layer-dependent tests, run by .ci/run with DATABASE_URL and REDIS_URL set.
 test-services: $(VENV)/.dev

@@ -10,6 +10,10 @@ class SignUpForm(UserCreationForm):
         model = User
         fields = ("username",)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=False)
         user.role = User.Role.LEARNER
