@@ -1,0 +1,16 @@
+import pytest
+
+from tracing import fit, simulate
+
+
+@pytest.fixture(scope="session")
+def simulation():
+    """Simulated learners (the project's own data) shared by the tracer tests."""
+    return simulate(n_learners=360, n_kcs=6, n_items=24, length=40, kcs_per_item=1, seed=1)
+
+
+@pytest.fixture(scope="session")
+def fitted(simulation):
+    """A tracer fitted on folds other than 1 of the simulation."""
+    train = simulation.log.subset(lambda s: s.fold != 1)
+    return fit(train, epochs=40, max_batch=32, patience=4, progress=False, seed=0)

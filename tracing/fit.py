@@ -1,0 +1,179 @@
+"""Fitting PSI-KT by stochastic variational inference in Pyro, with knowledge integrated out by the ADF.
+
+ELBO: sum over learners of log p(y_1..N | traits, globals) (the filter's one-step predictive
+log-probabilities, as ``pyro.factor``) + log p(traits) - log q(traits), with per-learner Gaussian
+variational traits and the globals as MAP point estimates (``pyro.param`` plus their log-priors).
+Learners are minibatched by ``pyro.plate(subsample=...)``; batches group learners of similar
+length, and because batches are drawn uniformly, the likelihood is scaled by the number of batches
+(an unbiased estimate of the full-data term).
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+
+import numpy as np
+import pyro
+import pyro.distributions as dist
+import torch
+import torch.nn.functional as F
+from pyro import poutine
+from pyro.infer import SVI, Trace_ELBO
+from pyro.optim import ClippedAdam
+from tqdm import tqdm
+
+from . import filter as adf
+from .batching import encode, length_batches
+from .data import Log
+from .model import DEFAULT_TRAIT_LOC, EMBED_DIM, filter_params_from, item_matrices, link_traits, prerequisite_matrix
+from .tracer import NO_FORGETTING, Tracer
+
+# Prior scales / weights of the MAP globals.
+ITEM_B_SCALE = 1.0
+EMBED_SCALE = 1.0
+SPARSITY = 0.05
+
+
+def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30, lr: float = 0.03,
+        batch_answers: int = 16384, max_batch: int = 512, val_fraction: float = 0.1, patience: int = 2,
+        step_days: float = 1 / 24, declared_boost: float = 3.0, ablate: tuple[str, ...] = (),
+        device: str = "cpu", seed: int = 0, progress: bool = True, checkpoint=None) -> Tracer:
+    """Fit a Tracer to ``log``.
+
+    ``prerequisites``: author-declared (prerequisite, kc) pairs, a prior that raises those edges.
+    Stops after ``patience`` epochs without improvement of the per-answer log-likelihood on a
+    ``val_fraction`` split of the learners (scored with population traits, as for unseen learners)
+    and returns the best epoch's model; with ``checkpoint`` that model is also saved there each time
+    it improves. ``ablate=("forgetting",)`` fixes the forgetting rate at ~0.
+    """
+    pyro.clear_param_store()
+    pyro.set_rng_seed(seed)
+    rng = np.random.default_rng(seed)
+    dev = torch.device(device)
+    kc_index = {k: i for i, k in enumerate(log.kcs)}
+    item_index = {it: i for i, it in enumerate(log.items)}
+    K, I = len(log.kcs), len(log.items)
+    q, h = item_matrices([[kc_index[k] for k in log.item_kcs[it]] for it in log.items], K)
+    q, h = q.to(dev), h.to(dev)
+    declared = torch.zeros(K, K, dtype=torch.bool)
+    for pre, kc in prerequisites:
+        if pre in kc_index and kc in kc_index:
+            declared[kc_index[pre], kc_index[kc]] = True
+    declared = declared.to(dev)
+    config = {"step_days": step_days, "declared_boost": declared_boost, "ablate": list(ablate), "embed_dim": EMBED_DIM}
+
+    seqs = list(log.sequences)
+    perm = rng.permutation(len(seqs))
+    n_val = int(round(val_fraction * len(seqs))) if len(seqs) > 10 else 0
+    val = [seqs[i] for i in perm[:n_val]]
+    train = [seqs[i] for i in perm[n_val:]]
+    N = len(train)
+
+    # Start item difficulties at their shrunk empirical logits and mu at the overall level, so the
+    # first epochs learn dynamics rather than marginal rates.
+    ys = np.concatenate([s.correct for s in train])
+    p0 = float(np.clip(ys.mean(), 0.05, 0.95))
+    hits, counts = np.zeros(I), np.zeros(I)
+    for s in train:
+        idx = [item_index[i] for i in s.items]
+        np.add.at(hits, idx, s.correct)
+        np.add.at(counts, idx, 1)
+    p_item = (hits + 5 * p0) / (counts + 10)
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    b_init = torch.tensor(logit(p0) - logit(p_item), dtype=torch.float32, device=dev)
+    trait_init = torch.tensor(DEFAULT_TRAIT_LOC, dtype=torch.float32, device=dev)
+    trait_init[1] = logit(p0)
+
+    def globals_():
+        g = torch.Generator().manual_seed(seed)
+        return {
+            "U": pyro.param("U", lambda: (0.1 * torch.randn(K, EMBED_DIM, generator=g)).to(dev)),
+            "W": pyro.param("W", lambda: (0.1 * torch.randn(EMBED_DIM, EMBED_DIM, generator=g)).to(dev)),
+            "edge_bias": pyro.param("edge_bias", lambda: torch.tensor(-2.0, device=dev)),
+            "kc_offset": pyro.param("kc_offset", lambda: torch.zeros(K, device=dev)),
+            "item_b": pyro.param("item_b", lambda: b_init.clone()),
+            "trait_loc": pyro.param("trait_loc", lambda: trait_init.clone()),
+            "trait_scale": pyro.param("trait_scale", lambda: torch.full((5,), -1.0, device=dev)),
+            "theta": pyro.param("theta", lambda: torch.tensor(0.5, device=dev)),
+            "kappa": pyro.param("kappa", lambda: torch.tensor(math.log(math.expm1(5.0)), device=dev)),
+            "v0": pyro.param("v0", lambda: torch.tensor(0.5, device=dev)),
+        }
+
+    def filter_params(g):
+        P = prerequisite_matrix(g["U"], g["W"], g["edge_bias"], declared, declared_boost)
+        fp = filter_params_from(P, g["kc_offset"], F.softplus(g["v0"]), g["theta"], F.softplus(g["kappa"]),
+                                g["item_b"], q, h)
+        return fp, P
+
+    def link(raw):
+        traits = link_traits(raw)
+        if "forgetting" in ablate:
+            traits = torch.cat([torch.full_like(traits[:, :1], NO_FORGETTING), traits[:, 1:]], 1)
+        return traits
+
+    def model(idx, items, dt, y, mask, n_batches):
+        g = globals_()
+        fp, P = filter_params(g)
+        log_prior = (dist.Normal(0, ITEM_B_SCALE).log_prob(g["item_b"]).sum()
+                     + dist.Normal(0, EMBED_SCALE).log_prob(g["U"]).sum()
+                     + dist.Normal(0, EMBED_SCALE).log_prob(g["W"]).sum()
+                     + dist.Normal(0, 1.0).log_prob(g["kc_offset"]).sum()
+                     - SPARSITY * P.sum())
+        pyro.factor("globals_prior", log_prior)
+        with poutine.scale(scale=n_batches * len(idx) / N), pyro.plate("learners", N, subsample=idx):
+            raw = pyro.sample("traits", dist.Normal(g["trait_loc"], F.softplus(g["trait_scale"])).to_event(1))
+            _, logp = adf.run(fp, link(raw), items, dt, y)
+            pyro.factor("answers", (logp * mask).sum(-1))
+
+    def guide(idx, items, dt, y, mask, n_batches):
+        loc = pyro.param("q_loc", lambda: trait_init.expand(N, 5).clone())
+        scale = pyro.param("q_scale", lambda: torch.full((N, 5), 0.1, device=dev),
+                           constraint=dist.constraints.positive)
+        with poutine.scale(scale=n_batches * len(idx) / N), pyro.plate("learners", N, subsample=idx):
+            pyro.sample("traits", dist.Normal(loc[idx], scale[idx]).to_event(1))
+
+    svi = SVI(model, guide, ClippedAdam({"lr": lr, "clip_norm": 10.0, "lrd": 0.995}), Trace_ELBO())
+    lengths = [len(s) for s in train]
+
+    def snapshot() -> Tracer:
+        store = pyro.get_param_store()
+        params = {k: store[k].detach() for k in ("U", "W", "edge_bias", "kc_offset", "item_b", "trait_loc",
+                                                 "trait_scale", "theta", "kappa", "v0")}
+        q_loc = store["q_loc"].detach().cpu().tolist() if "q_loc" in store else []
+        return Tracer(params, log.kcs, log.items, log.item_kcs, config, declared,
+                      {s.learner: raw for s, raw in zip(train, q_loc)})
+
+    def val_loglik(tracer: Tracer) -> float:
+        if not val:
+            return -float("inf")
+        probs = tracer.filter_sequences(val)
+        y_all = np.concatenate([s.correct for s in val])
+        p = np.clip(np.concatenate(probs), 1e-7, 1 - 1e-7)
+        return float(np.mean(y_all * np.log(p) + (1 - y_all) * np.log(1 - p)))
+
+    best, best_ll, bad = None, -float("inf"), 0
+    started = time.perf_counter()
+    for epoch in range(epochs):
+        batches = length_batches(lengths, batch_answers, max_batch, rng)
+        loss = 0.0
+        bar = tqdm(batches, desc=f"psikt epoch {epoch + 1}", disable=not progress, leave=False)
+        for b in bar:
+            items, dt, y, mask = encode([train[i] for i in b], item_index, step_days, dev)
+            loss += svi.step(torch.as_tensor(b, device=dev), items, dt, y, mask, len(batches))
+        current = snapshot()
+        ll = val_loglik(current)
+        if progress:
+            tqdm.write(f"epoch {epoch + 1}: loss/answer {loss / len(batches) / max(sum(lengths), 1):.4f} "
+                       f"val loglik/answer {ll:.4f} ({time.perf_counter() - started:.0f}s)")
+        if ll > best_ll or best is None:
+            best, best_ll, bad = current, ll, 0
+            if checkpoint is not None:
+                best.save(checkpoint)
+        else:
+            bad += 1
+            if bad >= patience:
+                break
+    best.config["fit_seconds"] = time.perf_counter() - started
+    best.config["val_loglik"] = best_ll
+    return copy.copy(best)

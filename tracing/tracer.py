@@ -1,0 +1,284 @@
+"""The public Tracer: a fitted PSI-KT model that filters learners online, one answer at a time.
+
+Learner state is a plain JSON-serialisable dict of O(K) floats:
+``{"version": 1, "mean": [K], "var": [K], "traits": [5 raw], "t": seconds | None, "n": answers}``.
+``update`` is pure: it returns a new dict and never touches the one passed in.
+
+Traits are static per learner. A new learner starts at the population mean; ``estimate_traits``
+re-estimates them from the learner's own history with the globals fixed (a background job's call,
+not part of ``update``), and the state carries them from then on.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import filter as adf
+from .batching import encode
+from .data import SECONDS_PER_DAY, Sequence
+from .model import TRAIT_NAMES, filter_params_from, item_matrices, link_traits, prerequisite_matrix
+
+CHECKPOINT_VERSION = 1
+STATE_VERSION = 1
+
+
+@dataclass
+class Mastery:
+    """P(KC mastered) = E[sigmoid(z_k)], with the Gaussian belief's mean and standard deviation."""
+
+    p: float
+    mean: float
+    sd: float
+
+
+@dataclass
+class Prerequisites:
+    """The learned graph: ``matrix[j, k]`` = P(kcs[j] is a prerequisite of kcs[k]); ``top[k]`` lists
+    the strongest prerequisites of KC k as (kc, probability), strongest first."""
+
+    kcs: list[str]
+    matrix: np.ndarray
+    top: dict[str, list[tuple[str, float]]]
+
+
+class Tracer:
+    """A fitted knowledge tracer. Build with ``tracing.fit`` or ``Tracer.load``."""
+
+    def __init__(self, params: dict[str, torch.Tensor], kcs: list[str], items: list[str],
+                 item_kcs: dict[str, tuple[str, ...]], config: dict, declared: torch.Tensor | None = None,
+                 learner_traits: dict[str, list[float]] | None = None):
+        self.params = {k: v.detach().cpu().float().clone() for k, v in params.items()}
+        self.kcs = list(kcs)
+        self.items = list(items)
+        self.item_kcs = {i: tuple(item_kcs[i]) for i in items}
+        self.config = dict(config)
+        K = len(kcs)
+        self.declared = declared.detach().cpu().bool().clone() if declared is not None else torch.zeros(K, K, dtype=torch.bool)
+        # Raw traits of the learners seen in training (posterior means), for new_learner(traits=...).
+        self.learner_traits = dict(learner_traits or {})
+        self._reindex()
+
+    # ---- vocabulary and cold start -------------------------------------------------------------
+    def _reindex(self):
+        self.kc_index = {k: i for i, k in enumerate(self.kcs)}
+        self.item_index = {i: n for n, i in enumerate(self.items)}
+        self._fp = None
+
+    def add_kc(self, kc: str, prerequisites: tuple[str, ...] | list[str] = ()) -> None:
+        """Cold start for a KC unseen in training: embedding and offset are the means of its
+        declared prerequisites (zero without any), and the declared edges get the fit's prior boost."""
+        if kc in self.kc_index:
+            return
+        idx = [self.kc_index[p] for p in prerequisites if p in self.kc_index]
+        U = self.params["U"]
+        u = U[idx].mean(0) if idx else torch.zeros(U.shape[1])
+        c = self.params["kc_offset"][idx].mean() if idx else torch.zeros(())
+        self.params["U"] = torch.cat([U, u[None]])
+        self.params["kc_offset"] = torch.cat([self.params["kc_offset"], c[None]])
+        K = len(self.kcs) + 1
+        declared = torch.zeros(K, K, dtype=torch.bool)
+        declared[:-1, :-1] = self.declared
+        declared[idx, K - 1] = True
+        self.declared = declared
+        self.kcs.append(kc)
+        self._reindex()
+
+    def add_item(self, item: str, kcs: tuple[str, ...] | list[str], difficulty: float = 0.0) -> None:
+        """Cold start for an item unseen in training (difficulty 0 by default); unknown KCs are added."""
+        if item in self.item_index:
+            return
+        for kc in kcs:
+            self.add_kc(kc)
+        self.params["item_b"] = torch.cat([self.params["item_b"], torch.tensor([float(difficulty)])])
+        self.items.append(item)
+        self.item_kcs[item] = tuple(kcs)
+        self._reindex()
+
+    def _item(self, item: str, kcs) -> int:
+        if item not in self.item_index:
+            if kcs is None:
+                raise KeyError(f"unknown item {item!r}: pass kcs=... to cold-start it")
+            self.add_item(item, kcs)
+        return self.item_index[item]
+
+    # ---- the filter's parameters --------------------------------------------------------------
+    def prerequisite_tensor(self) -> torch.Tensor:
+        p = self.params
+        return prerequisite_matrix(p["U"], p["W"], p["edge_bias"], self.declared, self.config.get("declared_boost", 0.0))
+
+    @property
+    def filter_params(self) -> adf.FilterParams:
+        if self._fp is None:
+            with torch.no_grad():
+                p = self.params
+                q, h = item_matrices([[self.kc_index[k] for k in self.item_kcs[i]] for i in self.items], len(self.kcs))
+                self._fp = filter_params_from(
+                    self.prerequisite_tensor(), p["kc_offset"], F.softplus(p["v0"]), p["theta"],
+                    F.softplus(p["kappa"]), p["item_b"], q, h)
+        return self._fp
+
+    def _linked(self, raw) -> torch.Tensor:
+        """Linked traits [B, 5] from raw ones (a list or a tensor that may require grad)."""
+        traits = link_traits(torch.as_tensor(raw, dtype=torch.float32).reshape(-1, 5))
+        if "forgetting" in self.config.get("ablate", ()):
+            traits = torch.cat([torch.full_like(traits[:, :1], NO_FORGETTING), traits[:, 1:]], 1)
+        return traits
+
+    # ---- online API -----------------------------------------------------------------------------
+    def new_learner(self, traits: list[float] | None = None) -> dict:
+        """Initial state of an unseen learner: population-mean traits unless raw ``traits`` are given."""
+        raw = list(map(float, traits)) if traits is not None else self.params["trait_loc"].tolist()
+        with torch.no_grad():
+            m, v = adf.init_belief(self.filter_params, self._linked(raw))
+        return {"version": STATE_VERSION, "mean": m[0].tolist(), "var": v[0].tolist(), "traits": raw, "t": None, "n": 0}
+
+    def _belief_at(self, state: dict, t: float | None):
+        """Belief advanced to time t (seconds); without t, one ``step_days`` after the last answer."""
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"learner state version {state.get('version')!r}, expected {STATE_VERSION}")
+        fp = self.filter_params
+        m = torch.tensor([state["mean"]], dtype=torch.float32)
+        v = torch.tensor([state["var"]], dtype=torch.float32)
+        K = len(self.kcs)
+        if m.shape[1] < K:  # KCs added by cold start after this state was made start at their prior
+            traits = self._linked(state["traits"])
+            m0, v0 = adf.init_belief(fp, traits)
+            m = torch.cat([m, m0[:, m.shape[1]:]], 1)
+            v = torch.cat([v, v0[:, v.shape[1]:]], 1)
+        traits = self._linked(state["traits"])
+        if state["n"] == 0:
+            dt = 0.0
+        elif t is None or state["t"] is None:
+            dt = self.config["step_days"]
+        else:
+            dt = max(float(t) - state["t"], 0.0) / SECONDS_PER_DAY
+        m, v = adf.advance(fp, traits, m, v, torch.tensor([dt], dtype=torch.float32))
+        return m, v, traits
+
+    def update(self, state: dict, item: str, correct: bool | int, t: float | None = None, *, kcs=None) -> dict:
+        """New state after the learner answered ``item`` at time ``t`` (seconds; None: no clock).
+        Cost O(|Q_i| K + K^2) with no replay of history."""
+        with torch.no_grad():
+            i = self._item(item, kcs)
+            m, v, traits = self._belief_at(state, t)
+            idx = torch.tensor([i])
+            m, v, _ = adf.observe(self.filter_params, m, v, idx, torch.tensor([float(correct)]))
+            m, v = adf.practice(self.filter_params, traits, m, v, idx)
+        return {"version": STATE_VERSION, "mean": m[0].tolist(), "var": v[0].tolist(),
+                "traits": list(state["traits"]), "t": None if t is None else float(t), "n": state["n"] + 1}
+
+    def predict(self, state: dict, item: str | None = None, t: float | None = None, *, kc: str | None = None,
+                kcs=None) -> float:
+        """P(correct) on ``item`` (or on a KC of difficulty 0 when ``kc`` is given) at time ``t``."""
+        with torch.no_grad():
+            m, v, _ = self._belief_at(state, t)
+            if item is not None:
+                i = self._item(item, kcs)
+                return float(adf.predict_prob(self.filter_params, m, v, torch.tensor([i]))[0])
+            if kc is None:
+                raise ValueError("predict needs an item or a kc")
+            k = self.kc_index[kc]
+            a, s2 = m[:, k], v[:, k]
+            d, w = adf._quadrature(a, s2)
+            return float((torch.sigmoid(a[:, None] + d) * w).sum())
+
+    def mastery(self, state: dict, t: float | None = None) -> dict[str, Mastery]:
+        """Per-KC mastery at time t (default: now, no time elapsed) with its uncertainty."""
+        with torch.no_grad():
+            if t is None:
+                m = torch.tensor(state["mean"])
+                v = torch.tensor(state["var"])
+                if len(m) < len(self.kcs):
+                    m, v = self._belief_at({**state, "n": 0}, None)[:2]
+                    m, v = m[0], v[0]
+            else:
+                m, v, _ = self._belief_at(state, t)
+                m, v = m[0], v[0]
+            p = torch.sigmoid(m / torch.sqrt(1 + math.pi * v / 8))
+        return {kc: Mastery(float(p[k]), float(m[k]), float(math.sqrt(v[k]))) for k, kc in enumerate(self.kcs)}
+
+    def traits(self, state: dict) -> dict[str, float]:
+        """The learner's cognitive traits: forgetting rate alpha (1/day), long-term level mu,
+        volatility sigma, transfer gamma in (0, 1), learning rate eta."""
+        return dict(zip(TRAIT_NAMES, self._linked(state["traits"])[0].tolist()))
+
+    def prerequisites(self, top: int = 3) -> Prerequisites:
+        """The learned prerequisite graph and the ``top`` strongest prerequisites per KC."""
+        with torch.no_grad():
+            P = self.prerequisite_tensor().numpy()
+        best = {}
+        for k, kc in enumerate(self.kcs):
+            order = np.argsort(-P[:, k])[:top]
+            best[kc] = [(self.kcs[j], float(P[j, k])) for j in order if j != k]
+        return Prerequisites(self.kcs, P, best)
+
+    def estimate_traits(self, state: dict, items: list[str], correct: list[int], times: list[float] | None = None,
+                        steps: int = 30, lr: float = 0.05) -> dict:
+        """MAP re-estimate of the learner's traits from their own history, globals fixed, warm-started
+        from the state's traits; returns the state with the new traits and the belief refiltered."""
+        fp = self.filter_params
+        seq = Sequence("_", 0, list(items), [self.item_kcs[i] for i in items], np.array(correct, dtype=np.int8),
+                       np.array(times if times is not None else [np.nan] * len(items), dtype=float))
+        it, dt, y, _ = encode([seq], self.item_index, self.config["step_days"])
+        raw = torch.tensor([state["traits"]], dtype=torch.float32, requires_grad=True)
+        loc, scale = self.params["trait_loc"], F.softplus(self.params["trait_scale"])
+        opt = torch.optim.Adam([raw], lr=lr)
+        for _ in range(steps):
+            opt.zero_grad()
+            _, logp = adf.run(fp, self._linked(raw), it, dt, y)
+            prior = torch.distributions.Normal(loc, scale).log_prob(raw).sum()
+            (-(logp.sum() + prior)).backward()
+            opt.step()
+        new = self.new_learner(raw.detach()[0].tolist())
+        for i, yi, ti in zip(items, correct, times if times is not None else [None] * len(items)):
+            new = self.update(new, i, yi, ti)
+        return new
+
+    # ---- batched evaluation path ----------------------------------------------------------------
+    def filter_sequences(self, seqs: list[Sequence], observed: list[np.ndarray] | None = None,
+                         batch_size: int = 512) -> list[np.ndarray]:
+        """P(correct) for every answer of every sequence, each made before its answer is seen, with
+        population-mean traits (the same filter as ``update``/``predict``, batched). Unseen items are
+        cold-started from their KCs."""
+        for s in seqs:
+            for item, kcs in zip(s.items, s.kcs):
+                self._item(item, kcs)
+        fp = self.filter_params
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(seqs), batch_size):
+                chunk = seqs[start:start + batch_size]
+                it, dt, y, mask = encode(chunk, self.item_index, self.config["step_days"])
+                obs = None
+                if observed is not None:
+                    obs = torch.zeros_like(mask)
+                    for b, o in enumerate(observed[start:start + batch_size]):
+                        obs[b, :len(o)] = torch.as_tensor(o)
+                traits = self._linked(self.params["trait_loc"]).expand(len(chunk), 5)
+                probs, _ = adf.run(fp, traits, it, dt, y, obs)
+                out.extend(probs[b, :len(s)].numpy().astype(np.float64) for b, s in enumerate(chunk))
+        return out
+
+    # ---- persistence ------------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Versioned checkpoint: weights, config and the data vocabulary."""
+        torch.save({"version": CHECKPOINT_VERSION, "params": self.params, "kcs": self.kcs, "items": self.items,
+                    "item_kcs": self.item_kcs, "config": self.config, "declared": self.declared,
+                    "learner_traits": self.learner_traits}, Path(path))
+
+    @classmethod
+    def load(cls, path) -> "Tracer":
+        ckpt = torch.load(Path(path), weights_only=False)
+        if ckpt.get("version") != CHECKPOINT_VERSION:
+            raise ValueError(f"{path}: checkpoint version {ckpt.get('version')!r}, expected {CHECKPOINT_VERSION}")
+        return cls(ckpt["params"], ckpt["kcs"], ckpt["items"], ckpt["item_kcs"], ckpt["config"], ckpt["declared"],
+                   ckpt["learner_traits"])
+
+
+# Forgetting rate used by the "--ablate forgetting" variant: knowledge no longer reverts in practice.
+NO_FORGETTING = 1e-6
