@@ -13,6 +13,8 @@ class Course(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Hash of the whole loaded pack: anything cached from the content is stale when it changes.
+    content_hash = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

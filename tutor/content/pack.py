@@ -193,6 +193,11 @@ def content_hash(spec: BaseModel) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def pack_hash(pack: "CoursePack") -> str:
+    parts = [content_hash(spec) for spec in [pack.course, *pack.kcs, *pack.items, *pack.templates]]
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
 # ---------------------------------------------------------------- reading files with line numbers
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from .models import Course, Hint, Item, ItemTemplate, KnowledgeComponent, Misconception, Step
-from .pack import CoursePack, ItemSpec, TemplateSpec, content_hash, instantiate
+from .pack import CoursePack, ItemSpec, TemplateSpec, content_hash, instantiate, pack_hash
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -47,7 +47,9 @@ def course_pack_load(*, pack: CoursePack) -> LoadReport:
     report = LoadReport()
     spec = pack.course
     course, report.course = _upsert(
-        Course, {"slug": spec.slug}, {"title": spec.title, "description": spec.description, "version": spec.version}
+        Course,
+        {"slug": spec.slug},
+        {"title": spec.title, "description": spec.description, "version": spec.version, "content_hash": pack_hash(pack)},
     )
     kcs: dict[str, KnowledgeComponent] = {}
     kc_outcomes: dict[str, str] = {}

@@ -174,3 +174,30 @@ class TutorTurn(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(hint_level__lte=3), name="turn_hint_level_valid"),
         ]
+
+
+class TracerModel(models.Model):
+    """A fitted tracer for a course. Serving uses the active one; switching is one row update."""
+
+    course = models.ForeignKey("content.Course", on_delete=models.CASCADE, related_name="tracer_models")
+    checkpoint = models.BinaryField(help_text="tracing.Tracer.save() output")
+    metrics = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course"], condition=models.Q(is_active=True), name="one_active_tracer_per_course"
+            )
+        ]
+
+    def load(self):
+        import tempfile
+
+        from tracing import Tracer
+
+        with tempfile.NamedTemporaryFile(suffix=".pt") as file:
+            file.write(bytes(self.checkpoint))
+            file.flush()
+            return Tracer.load(file.name)
