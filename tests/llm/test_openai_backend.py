@@ -1,0 +1,134 @@
+"""The OpenAI-compatible backend against a local fake server speaking scripted SSE over real HTTP."""
+
+import asyncio
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from llm.backends import GenerationRequest
+from llm.backends.openai import FirstTokenTimeout, MalformedStream, OpenAIBackend, ServerError
+from llm.policy import Policy, TurnState
+from llm.prompt import PromptInput, TurnContent, build_prompt
+
+
+def event(content: str) -> bytes:
+    return b"data: " + json.dumps({"choices": [{"delta": {"content": content}}]}, ensure_ascii=False).encode() + b"\n\n"
+
+
+class Script:
+    """What the fake server sends: (bytes, delay before sending) pairs, or an HTTP status."""
+
+    status = 200
+    chunks: list[tuple[bytes, float]] = []
+    requests: list[dict] = []
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Script.requests.append(json.loads(body))
+        self.send_response(Script.status)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        import time
+
+        for chunk, delay in Script.chunks:
+            time.sleep(delay)
+            try:
+                self.wfile.write(chunk)
+                self.wfile.flush()
+            except BrokenPipeError:
+                return
+
+    def do_GET(self):
+        self.send_response(200 if self.path.endswith("/models") else 404)
+        self.end_headers()
+        self.wfile.write(b'{"data": []}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def reset():
+    Script.status, Script.chunks, Script.requests = 200, [], []
+
+
+def request() -> GenerationRequest:
+    decision = Policy().decide(TurnState("incorrect", attempts_on_step=1))
+    data = PromptInput(decision, TurnContent("Simplify 3(x+2) - x.", "Expand 3(x + 2).", hint="Multiply each term."), "3x+2", 1)
+    return GenerationRequest(build_prompt(data), data)
+
+
+def run(backend, **kwargs):
+    async def collect():
+        return [piece async for piece in backend.stream(request())]
+
+    return asyncio.run(collect())
+
+
+def test_streams_content_and_sends_the_prompt(server):
+    Script.chunks = [(event("Try "), 0), (event("multiplying."), 0), (b"data: [DONE]\n\n", 0)]
+    backend = OpenAIBackend(server, "test-model", api_key="k")
+    assert run(backend) == ["Try ", "multiplying."]
+    sent = Script.requests[0]
+    assert sent["model"] == "test-model" and sent["stream"] is True
+    assert sent["messages"] == list(request().prompt.messages)
+
+
+def test_utf8_split_across_chunks(server):
+    whole = event("½ is 0.5 — yes")
+    cut = whole.index("½".encode()) + 1  # inside the two-byte character
+    Script.chunks = [(whole[:cut], 0), (whole[cut:], 0.01), (b"data: [DONE]\n\n", 0)]
+    assert "".join(run(OpenAIBackend(server, "m"))) == "½ is 0.5 — yes"
+
+
+def test_server_error_status_is_typed(server):
+    Script.status = 500
+    with pytest.raises(ServerError):
+        run(OpenAIBackend(server, "m"))
+
+
+def test_connection_dropped_mid_stream_is_typed(server):
+    Script.chunks = [(event("Half "), 0), (b"data: {\"choices\": [{\"delta\": {\"content\": \"a sent", 0)]
+    with pytest.raises(MalformedStream):
+        run(OpenAIBackend(server, "m"))
+
+
+def test_error_event_mid_stream_is_typed(server):
+    Script.chunks = [(event("Half "), 0), (b'data: {"error": {"message": "internal error", "code": 500}}\n\n', 0)]
+    with pytest.raises(ServerError, match="mid-stream"):
+        run(OpenAIBackend(server, "m"))
+
+
+def test_slow_first_token_times_out(server):
+    Script.chunks = [(event("late"), 1.0)]
+    with pytest.raises(FirstTokenTimeout):
+        run(OpenAIBackend(server, "m", first_token_timeout=0.2))
+
+
+def test_malformed_json_is_typed(server):
+    Script.chunks = [(b"data: {not json}\n\n", 0)]
+    with pytest.raises(MalformedStream):
+        run(OpenAIBackend(server, "m"))
+
+
+def test_unreachable_server_is_typed():
+    with pytest.raises(ServerError):
+        run(OpenAIBackend("http://127.0.0.1:9/v1", "m", total_timeout=1.0))
+
+
+def test_health(server):
+    assert asyncio.run(OpenAIBackend(server, "m").health()) is True
+    assert asyncio.run(OpenAIBackend("http://127.0.0.1:9/v1", "m", total_timeout=1.0).health()) is False
