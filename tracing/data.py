@@ -135,7 +135,7 @@ def load_log(path) -> Log:
             rec[3].append(int(correct))
             rec[4].append(ts)
     for learner, (fold, items, kcs, correct, times) in rows.items():
-        sequences.append(Sequence(learner, fold, items, kcs, np.array(correct, dtype=np.int8), np.array(times)))
+        sequences.append(Sequence(learner, fold, items, kcs, np.array(correct, dtype=np.int64), np.array(times)))
     return Log(sequences, path=str(path))
 
 

@@ -1,8 +1,9 @@
 """Fitting PSI-KT by stochastic variational inference in Pyro, with knowledge integrated out by the ADF.
 
 ELBO: sum over learners of log p(y_1..N | traits, globals) (the filter's one-step predictive
-log-probabilities, as ``pyro.factor``) + log p(traits) - log q(traits), with per-learner Gaussian
-variational traits and the globals as MAP point estimates (``pyro.param`` plus their log-priors).
+log-probabilities, as ``pyro.factor``; knowledge and the level mu are integrated out by the filter)
++ log p(traits) - log q(traits) for the static traits (alpha, sigma, gamma, eta), with per-learner
+Gaussian variational traits and the globals as MAP point estimates (``pyro.param`` plus log-priors).
 Learners are minibatched by ``pyro.plate(subsample=...)``; batches group learners of similar
 length, and because batches are drawn uniformly, the likelihood is scaled by the number of batches
 (an unbiased estimate of the full-data term).
@@ -26,7 +27,7 @@ from tqdm import tqdm
 from . import filter as adf
 from .batching import encode, length_batches
 from .data import Log
-from .model import DEFAULT_TRAIT_LOC, EMBED_DIM, filter_params_from, item_matrices, link_traits, prerequisite_matrix
+from .model import DEFAULT_TRAIT_LOC, EMBED_DIM, MU_COLUMN, STATIC_TRAITS, filter_params_from, item_matrices, link_traits, prerequisite_matrix
 from .tracer import NO_FORGETTING, Tracer
 
 # Prior scales / weights of the MAP globals.
@@ -102,11 +103,16 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
 
     def filter_params(g):
         P = prerequisite_matrix(g["U"], g["W"], g["edge_bias"], declared, declared_boost)
-        fp = filter_params_from(P, g["kc_offset"], F.softplus(g["v0"]), g["theta"], F.softplus(g["kappa"]),
-                                g["item_b"], q, h)
+        fp = filter_params_from(P, g["kc_offset"], F.softplus(g["v0"]), F.softplus(g["trait_scale"][MU_COLUMN]) ** 2,
+                                g["theta"], F.softplus(g["kappa"]), g["item_b"], q, h)
         return fp, P
 
-    def link(raw):
+    static = torch.tensor(STATIC_TRAITS, device=dev)
+
+    def link(raw_static, g):
+        """Full linked traits [B, 5]: sampled static traits, and the population mean of mu, which
+        the filter then integrates out with its prior variance."""
+        raw = g["trait_loc"].expand(raw_static.shape[0], 5).index_copy(1, static, raw_static)
         traits = link_traits(raw)
         if "forgetting" in ablate:
             traits = torch.cat([torch.full_like(traits[:, :1], NO_FORGETTING), traits[:, 1:]], 1)
@@ -122,13 +128,14 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
                      - SPARSITY * P.sum())
         pyro.factor("globals_prior", log_prior)
         with poutine.scale(scale=n_batches * len(idx) / N), pyro.plate("learners", N, subsample=idx):
-            raw = pyro.sample("traits", dist.Normal(g["trait_loc"], F.softplus(g["trait_scale"])).to_event(1))
-            _, logp = adf.run(fp, link(raw), items, dt, y)
+            raw = pyro.sample("traits", dist.Normal(g["trait_loc"][static],
+                                                    F.softplus(g["trait_scale"][static])).to_event(1))
+            _, logp = adf.run(fp, link(raw, g), items, dt, y)
             pyro.factor("answers", (logp * mask).sum(-1))
 
     def guide(idx, items, dt, y, mask, n_batches):
-        loc = pyro.param("q_loc", lambda: trait_init.expand(N, 5).clone())
-        scale = pyro.param("q_scale", lambda: torch.full((N, 5), 0.1, device=dev),
+        loc = pyro.param("q_loc", lambda: trait_init[static].expand(N, len(STATIC_TRAITS)).clone())
+        scale = pyro.param("q_scale", lambda: torch.full((N, len(STATIC_TRAITS)), 0.1, device=dev),
                            constraint=dist.constraints.positive)
         with poutine.scale(scale=n_batches * len(idx) / N), pyro.plate("learners", N, subsample=idx):
             pyro.sample("traits", dist.Normal(loc[idx], scale[idx]).to_event(1))
@@ -140,9 +147,11 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
         store = pyro.get_param_store()
         params = {k: store[k].detach() for k in ("U", "W", "edge_bias", "kc_offset", "item_b", "trait_loc",
                                                  "trait_scale", "theta", "kappa", "v0")}
-        q_loc = store["q_loc"].detach().cpu().tolist() if "q_loc" in store else []
+        raws = []
+        if "q_loc" in store:
+            raws = params["trait_loc"].expand(N, 5).index_copy(1, static, store["q_loc"].detach()).cpu().tolist()
         return Tracer(params, log.kcs, log.items, log.item_kcs, config, declared,
-                      {s.learner: raw for s, raw in zip(train, q_loc)})
+                      {s.learner: raw for s, raw in zip(train, raws)})
 
     def val_loglik(tracer: Tracer) -> float:
         if not val:

@@ -12,6 +12,8 @@ from .data import Log, Sequence
 from .filter import EPS_PARENT, FilterParams
 
 TRAIT_NAMES = ("alpha", "mu", "sigma", "gamma", "eta")
+MU_COLUMN = 1  # the level mu is integrated out by the filter; the other traits are sampled / fitted
+STATIC_TRAITS = (0, 2, 3, 4)
 EMBED_DIM = 16
 
 
@@ -57,9 +59,9 @@ def item_matrices(item_kcs: list[list[int]], n_kcs: int) -> tuple[torch.Tensor, 
     return q, q / q.sum(1, keepdim=True).clamp_min(1)
 
 
-def filter_params_from(P, kc_offset, v0, theta, kappa, item_b, item_q, item_h) -> FilterParams:
+def filter_params_from(P, kc_offset, v0, mu_var, theta, kappa, item_b, item_q, item_h) -> FilterParams:
     Pn = P / (EPS_PARENT + P.sum(0, keepdim=True))
-    return FilterParams(Pn=Pn, Pn2=Pn * Pn, kc_offset=kc_offset, v0=v0, theta=theta, kappa=kappa,
+    return FilterParams(Pn=Pn, Pn2=Pn * Pn, kc_offset=kc_offset, v0=v0, mu_var=mu_var, theta=theta, kappa=kappa,
                         item_b=item_b, item_h=item_h, item_q=item_q)
 
 
@@ -78,13 +80,14 @@ class Simulation:
     step_days: float
     kcs: list[str] = field(default_factory=list)
 
-    def filter_params(self, items: list[str]) -> FilterParams:
-        """The true model as filter parameters, for scoring the true model's predictions."""
+    def filter_params(self, items: list[str], mu_var: float = 1e-9) -> FilterParams:
+        """The true model as filter parameters, for scoring the true model's predictions. With the
+        true traits mu is known (``mu_var`` ~ 0); with population traits pass the prior variance."""
         kc_index = {k: i for i, k in enumerate(self.kcs)}
         q, h = item_matrices([[kc_index[k] for k in self.log.item_kcs[i]] for i in items], len(self.kcs))
         b = torch.tensor([self.item_difficulty[i] for i in items], dtype=torch.float32)
         f = lambda x: torch.tensor(x, dtype=torch.float32)  # noqa: E731
-        return filter_params_from(f(self.prerequisites), f(self.kc_offset), f(self.v0), f(self.theta),
+        return filter_params_from(f(self.prerequisites), f(self.kc_offset), f(self.v0), f(mu_var), f(self.theta),
                                   f(self.kappa), b, q, h)
 
 
@@ -148,7 +151,7 @@ def simulate(n_learners: int = 200, n_kcs: int = 5, n_items: int = 50, length: i
             z[ks] += eta * ready[ks]
         sequences.append(Sequence(
             learner=f"s{n}", fold=n % (n_folds + 1) if n_folds else 0, items=[items[i] for i in its],
-            kcs=[tuple(kcs[k] for k in item_kc_idx[i]) for i in its], correct=np.array(ys, dtype=np.int8),
+            kcs=[tuple(kcs[k] for k in item_kc_idx[i]) for i in its], correct=np.array(ys, dtype=np.int64),
             times=np.array(ts) if timestamps else np.full(length, np.nan)))
     log = Log(sequences, path="<simulated>")
     return Simulation(log=log, prerequisites=P, traits=traits, item_difficulty=dict(zip(items, b.tolist())),

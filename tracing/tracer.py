@@ -1,12 +1,13 @@
 """The public Tracer: a fitted PSI-KT model that filters learners online, one answer at a time.
 
 Learner state is a plain JSON-serialisable dict of O(K) floats:
-``{"version": 1, "mean": [K], "var": [K], "traits": [5 raw], "t": seconds | None, "n": answers}``.
-``update`` is pure: it returns a new dict and never touches the one passed in.
+``{"version": 1, "mean": [K], "var": [K], "loading": [K], "mu": [mean, var], "traits": [5 raw],
+"t": seconds | None, "n": answers}`` (see filter.Belief). ``update`` is pure: it returns a new dict.
 
-Traits are static per learner. A new learner starts at the population mean; ``estimate_traits``
-re-estimates them from the learner's own history with the globals fixed (a background job's call,
-not part of ``update``), and the state carries them from then on.
+Traits: the level mu is filtered online with every answer (exactly, in closed form). The other four
+(alpha, sigma, gamma, eta) are static per learner: a new learner starts at the population mean and
+``estimate_traits`` re-estimates them from the learner's own history with the globals fixed (a
+background job's call, not part of ``update``); the state carries them from then on.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import torch.nn.functional as F
 from . import filter as adf
 from .batching import encode
 from .data import SECONDS_PER_DAY, Sequence
-from .model import TRAIT_NAMES, filter_params_from, item_matrices, link_traits, prerequisite_matrix
+from .model import MU_COLUMN, STATIC_TRAITS, TRAIT_NAMES, filter_params_from, item_matrices, link_traits, prerequisite_matrix
 
 CHECKPOINT_VERSION = 1
 STATE_VERSION = 1
@@ -118,7 +119,8 @@ class Tracer:
                 p = self.params
                 q, h = item_matrices([[self.kc_index[k] for k in self.item_kcs[i]] for i in self.items], len(self.kcs))
                 self._fp = filter_params_from(
-                    self.prerequisite_tensor(), p["kc_offset"], F.softplus(p["v0"]), p["theta"],
+                    self.prerequisite_tensor(), p["kc_offset"], F.softplus(p["v0"]),
+                    F.softplus(p["trait_scale"][MU_COLUMN]) ** 2, p["theta"],
                     F.softplus(p["kappa"]), p["item_b"], q, h)
         return self._fp
 
@@ -134,78 +136,83 @@ class Tracer:
         """Initial state of an unseen learner: population-mean traits unless raw ``traits`` are given."""
         raw = list(map(float, traits)) if traits is not None else self.params["trait_loc"].tolist()
         with torch.no_grad():
-            m, v = adf.init_belief(self.filter_params, self._linked(raw))
-        return {"version": STATE_VERSION, "mean": m[0].tolist(), "var": v[0].tolist(), "traits": raw, "t": None, "n": 0}
+            bel = adf.init_belief(self.filter_params, self._linked(raw))
+        return self._state(bel, raw, None, 0)
 
-    def _belief_at(self, state: dict, t: float | None):
-        """Belief advanced to time t (seconds); without t, one ``step_days`` after the last answer."""
+    @staticmethod
+    def _state(bel: adf.Belief, raw: list[float], t: float | None, n: int) -> dict:
+        return {"version": STATE_VERSION, "mean": bel.mean[0].tolist(), "var": bel.var[0].tolist(),
+                "loading": bel.loading[0].tolist(), "mu": [float(bel.mu_mean[0]), float(bel.mu_var[0])],
+                "traits": list(raw), "t": t, "n": n}
+
+    def _belief(self, state: dict) -> tuple[adf.Belief, torch.Tensor]:
         if state.get("version") != STATE_VERSION:
             raise ValueError(f"learner state version {state.get('version')!r}, expected {STATE_VERSION}")
-        fp = self.filter_params
-        m = torch.tensor([state["mean"]], dtype=torch.float32)
-        v = torch.tensor([state["var"]], dtype=torch.float32)
-        K = len(self.kcs)
-        if m.shape[1] < K:  # KCs added by cold start after this state was made start at their prior
-            traits = self._linked(state["traits"])
-            m0, v0 = adf.init_belief(fp, traits)
-            m = torch.cat([m, m0[:, m.shape[1]:]], 1)
-            v = torch.cat([v, v0[:, v.shape[1]:]], 1)
         traits = self._linked(state["traits"])
+        f = lambda key: torch.tensor([state[key]], dtype=torch.float32)  # noqa: E731
+        bel = adf.Belief(f("mean"), f("var"), f("loading"), torch.tensor([state["mu"][0]]),
+                         torch.tensor([state["mu"][1]]))
+        known = bel.mean.shape[1]
+        if known < len(self.kcs):  # KCs cold-started after this state was made start at their prior
+            prior = adf.init_belief(self.filter_params, traits)
+            bel = adf.Belief(*(torch.cat([getattr(bel, k), getattr(prior, k)[:, known:]], 1)
+                               for k in ("mean", "var", "loading")), bel.mu_mean, bel.mu_var)
+        return bel, traits
+
+    def _elapsed_days(self, state: dict, t: float | None) -> torch.Tensor:
+        """Days from the last answer to t (seconds); one ``step_days`` when either has no clock."""
         if state["n"] == 0:
             dt = 0.0
         elif t is None or state["t"] is None:
             dt = self.config["step_days"]
         else:
             dt = max(float(t) - state["t"], 0.0) / SECONDS_PER_DAY
-        m, v = adf.advance(fp, traits, m, v, torch.tensor([dt], dtype=torch.float32))
-        return m, v, traits
+        return torch.tensor([dt], dtype=torch.float32)
+
+    def _belief_at(self, state: dict, t: float | None):
+        bel, traits = self._belief(state)
+        return adf.advance(self.filter_params, traits, bel, self._elapsed_days(state, t)), traits
 
     def update(self, state: dict, item: str, correct: bool | int, t: float | None = None, *, kcs=None) -> dict:
         """New state after the learner answered ``item`` at time ``t`` (seconds; None: no clock).
-        Cost O(|Q_i| K + K^2) with no replay of history."""
+        ``kcs`` cold-starts an unseen item. Cost O(K^2) for the graph's target, no replay of history."""
         with torch.no_grad():
-            i = self._item(item, kcs)
-            m, v, traits = self._belief_at(state, t)
-            idx = torch.tensor([i])
-            m, v, _ = adf.observe(self.filter_params, m, v, idx, torch.tensor([float(correct)]))
-            m, v = adf.practice(self.filter_params, traits, m, v, idx)
-        return {"version": STATE_VERSION, "mean": m[0].tolist(), "var": v[0].tolist(),
-                "traits": list(state["traits"]), "t": None if t is None else float(t), "n": state["n"] + 1}
+            i = torch.tensor([self._item(item, kcs)])
+            bel, traits = self._belief(state)
+            _, _, bel = adf.step(self.filter_params, traits, bel, i, self._elapsed_days(state, t),
+                                 torch.tensor([float(correct)]))
+        return self._state(bel, state["traits"], None if t is None else float(t), state["n"] + 1)
 
     def predict(self, state: dict, item: str | None = None, t: float | None = None, *, kc: str | None = None,
                 kcs=None) -> float:
-        """P(correct) on ``item`` (or on a KC of difficulty 0 when ``kc`` is given) at time ``t``."""
+        """P(correct) on ``item`` (or on a KC, difficulty 0, when ``kc`` is given) at time ``t``."""
         with torch.no_grad():
-            m, v, _ = self._belief_at(state, t)
-            if item is not None:
-                i = self._item(item, kcs)
-                return float(adf.predict_prob(self.filter_params, m, v, torch.tensor([i]))[0])
+            index = self._item(item, kcs) if item is not None else None  # may cold-start: before the belief
+            bel, _ = self._belief_at(state, t)
+            if index is not None:
+                return float(adf.predict_prob(self.filter_params, bel, torch.tensor([index]))[0])
             if kc is None:
                 raise ValueError("predict needs an item or a kc")
+            zm, zv = bel.z_moments()
             k = self.kc_index[kc]
-            a, s2 = m[:, k], v[:, k]
-            d, w = adf._quadrature(a, s2)
-            return float((torch.sigmoid(a[:, None] + d) * w).sum())
+            return float(adf.expected_sigmoid(zm[:, k], zv[:, k])[0])
 
     def mastery(self, state: dict, t: float | None = None) -> dict[str, Mastery]:
-        """Per-KC mastery at time t (default: now, no time elapsed) with its uncertainty."""
+        """Per-KC mastery at time t (default: right after the last answer) with its uncertainty."""
         with torch.no_grad():
-            if t is None:
-                m = torch.tensor(state["mean"])
-                v = torch.tensor(state["var"])
-                if len(m) < len(self.kcs):
-                    m, v = self._belief_at({**state, "n": 0}, None)[:2]
-                    m, v = m[0], v[0]
-            else:
-                m, v, _ = self._belief_at(state, t)
-                m, v = m[0], v[0]
-            p = torch.sigmoid(m / torch.sqrt(1 + math.pi * v / 8))
-        return {kc: Mastery(float(p[k]), float(m[k]), float(math.sqrt(v[k]))) for k, kc in enumerate(self.kcs)}
+            bel, _ = self._belief_at(state, t) if t is not None else self._belief(state)
+            zm, zv = (x[0] for x in bel.z_moments())
+            p = torch.sigmoid(zm / torch.sqrt(1 + math.pi * zv / 8))
+        return {kc: Mastery(float(p[k]), float(zm[k]), float(math.sqrt(zv[k]))) for k, kc in enumerate(self.kcs)}
 
     def traits(self, state: dict) -> dict[str, float]:
-        """The learner's cognitive traits: forgetting rate alpha (1/day), long-term level mu,
-        volatility sigma, transfer gamma in (0, 1), learning rate eta."""
-        return dict(zip(TRAIT_NAMES, self._linked(state["traits"])[0].tolist()))
+        """The learner's cognitive traits: forgetting rate alpha (1/day), long-term level mu (its
+        current posterior mean; ``mu_sd`` its uncertainty), volatility sigma, transfer gamma in (0, 1),
+        learning rate eta."""
+        traits = dict(zip(TRAIT_NAMES, self._linked(state["traits"])[0].tolist()))
+        traits["mu"] = state["mu"][0]
+        traits["mu_sd"] = math.sqrt(state["mu"][1])
+        return traits
 
     def prerequisites(self, top: int = 3) -> Prerequisites:
         """The learned prerequisite graph and the ``top`` strongest prerequisites per KC."""
@@ -219,22 +226,25 @@ class Tracer:
 
     def estimate_traits(self, state: dict, items: list[str], correct: list[int], times: list[float] | None = None,
                         steps: int = 30, lr: float = 0.05) -> dict:
-        """MAP re-estimate of the learner's traits from their own history, globals fixed, warm-started
-        from the state's traits; returns the state with the new traits and the belief refiltered."""
+        """MAP re-estimate of the static traits (alpha, sigma, gamma, eta) from the learner's own
+        history with the globals fixed, warm-started from the state's; returns a state refiltered over
+        that history with the new traits. (The level mu needs no refit: the filter tracks it.)"""
         fp = self.filter_params
-        seq = Sequence("_", 0, list(items), [self.item_kcs[i] for i in items], np.array(correct, dtype=np.int8),
+        seq = Sequence("_", 0, list(items), [self.item_kcs[i] for i in items], np.array(correct, dtype=np.int64),
                        np.array(times if times is not None else [np.nan] * len(items), dtype=float))
         it, dt, y, _ = encode([seq], self.item_index, self.config["step_days"])
-        raw = torch.tensor([state["traits"]], dtype=torch.float32, requires_grad=True)
-        loc, scale = self.params["trait_loc"], F.softplus(self.params["trait_scale"])
-        opt = torch.optim.Adam([raw], lr=lr)
+        raw = torch.tensor([state["traits"]], dtype=torch.float32)
+        free = torch.tensor(STATIC_TRAITS)
+        loc, scale = self.params["trait_loc"][free], F.softplus(self.params["trait_scale"][free])
+        static = raw[:, free].clone().requires_grad_(True)
+        opt = torch.optim.Adam([static], lr=lr)
         for _ in range(steps):
             opt.zero_grad()
-            _, logp = adf.run(fp, self._linked(raw), it, dt, y)
-            prior = torch.distributions.Normal(loc, scale).log_prob(raw).sum()
+            _, logp = adf.run(fp, self._linked(raw.index_copy(1, free, static)), it, dt, y)
+            prior = torch.distributions.Normal(loc, scale).log_prob(static).sum()
             (-(logp.sum() + prior)).backward()
             opt.step()
-        new = self.new_learner(raw.detach()[0].tolist())
+        new = self.new_learner(raw.index_copy(1, free, static.detach())[0].tolist())
         for i, yi, ti in zip(items, correct, times if times is not None else [None] * len(items)):
             new = self.update(new, i, yi, ti)
         return new

@@ -11,7 +11,7 @@ K = 2
 P = np.array([[0.0, 0.9], [0.0, 0.0]])  # KC 0 is a prerequisite of KC 1
 TRAITS = np.array([0.8, 0.3, 0.6, 0.5, 0.4])  # alpha, mu, sigma, gamma, eta
 OFFSET = np.array([0.2, -0.3])
-V0, THETA, KAPPA = 0.6, 0.5, 4.0
+V0, MU_VAR, THETA, KAPPA = 0.6, 0.3, 0.5, 4.0
 ITEMS = [[0], [1], [0, 1]]
 B = np.array([0.1, -0.2, 0.3])
 
@@ -19,7 +19,7 @@ B = np.array([0.1, -0.2, 0.3])
 def filter_params():
     q, h = item_matrices(ITEMS, K)
     f = lambda x: torch.tensor(x, dtype=torch.float64)  # noqa: E731
-    return filter_params_from(f(P), f(OFFSET), f(V0), f(THETA), f(KAPPA), f(B), q.double(), h.double())
+    return filter_params_from(f(P), f(OFFSET), f(V0), f(MU_VAR), f(THETA), f(KAPPA), f(B), q.double(), h.double())
 
 
 def monte_carlo(items, dts, ys, n=400_000, seed=0):
@@ -27,6 +27,7 @@ def monte_carlo(items, dts, ys, n=400_000, seed=0):
     rng = np.random.default_rng(seed)
     alpha, mu, sigma, gamma, eta = TRAITS
     Pn = P / (0.1 + P.sum(0, keepdims=True))
+    mu = rng.normal(mu, math.sqrt(MU_VAR), size=(n, 1))
     z = rng.normal(mu + OFFSET, math.sqrt(V0), size=(n, K))
     logw = np.zeros(n)
     out = []
@@ -63,21 +64,24 @@ def test_filter_predictive_matches_monte_carlo():
 
 def test_predictive_probability_sums_with_complement():
     fp = filter_params()
-    m, v = adf.init_belief(fp, torch.tensor(TRAITS[None]))
+    bel = adf.init_belief(fp, torch.tensor(TRAITS[None]))
     items = torch.tensor([2])
-    p1 = adf.predict_prob(fp, m, v, items)
-    _, _, logp1 = adf.observe(fp, m, v, items, torch.tensor([1.0], dtype=torch.float64))
-    _, _, logp0 = adf.observe(fp, m, v, items, torch.tensor([0.0], dtype=torch.float64))
+    p1 = adf.predict_prob(fp, bel, items)
+    _, logp1 = adf.observe(fp, bel, items, torch.tensor([1.0], dtype=torch.float64))
+    _, logp0 = adf.observe(fp, bel, items, torch.tensor([0.0], dtype=torch.float64))
     assert torch.allclose(p1, logp1.exp())
     assert torch.allclose(logp1.exp() + logp0.exp(), torch.ones(1, dtype=torch.float64))
 
 
-def test_correct_answer_raises_and_wrong_answer_lowers_belief():
+def test_answer_on_one_kc_moves_the_level_and_so_every_kc():
     fp = filter_params()
-    m, v = adf.init_belief(fp, torch.tensor(TRAITS[None]))
+    bel = adf.init_belief(fp, torch.tensor(TRAITS[None]))
     items = torch.tensor([0])
-    up, v_up, _ = adf.observe(fp, m, v, items, torch.tensor([1.0], dtype=torch.float64))
-    down, _, _ = adf.observe(fp, m, v, items, torch.tensor([0.0], dtype=torch.float64))
-    assert up[0, 0] > m[0, 0] > down[0, 0]
-    assert up[0, 1] == m[0, 1]  # KC 1 is not on the item and has no cross-covariance in the ADF
-    assert v_up[0, 0] < v[0, 0]
+    up, _ = adf.observe(fp, bel, items, torch.tensor([1.0], dtype=torch.float64))
+    down, _ = adf.observe(fp, bel, items, torch.tensor([0.0], dtype=torch.float64))
+    z, v = bel.z_moments()
+    z_up, v_up = up.z_moments()
+    z_down, _ = down.z_moments()
+    assert (z_up > z).all() and (z_down < z).all()  # KC 1 moves through mu alone
+    assert z_up[0, 0] - z[0, 0] > z_up[0, 1] - z[0, 1] > 0
+    assert (v_up < v).all()

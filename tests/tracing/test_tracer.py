@@ -68,7 +68,7 @@ def test_correct_answers_raise_mastery_and_time_lowers_it(simulation, fitted):
     assert practised.p > fitted.mastery(fitted.new_learner())[kc].p
     assert later.p < practised.p  # forgetting: the belief reverts towards the long-term level
     assert 0 < fitted.predict(state, kc=kc) < 1
-    assert set(fitted.traits(state)) == {"alpha", "mu", "sigma", "gamma", "eta"}
+    assert set(fitted.traits(state)) == {"alpha", "mu", "mu_sd", "sigma", "gamma", "eta"}
 
 
 def test_cold_start_kc_inherits_declared_prerequisites(fitted, tmp_path):

@@ -1,0 +1,11 @@
+"""Baselines scored by the same harness as PSI-KT. Each has ``fit(log)`` and
+``predict(sequences, observed=None) -> list[np.ndarray]``: P(correct) for every answer, made before
+that answer is seen; where ``observed`` is False the answer is never revealed to the model
+(multi-step forecasting)."""
+from .bkt import BKT
+from .dkt import DKT
+from .logistic import PFA, IRTPFA, ItemMean
+
+BASELINES = {"item_mean": ItemMean, "pfa": PFA, "irt_pfa": IRTPFA, "bkt": BKT, "dkt": DKT}
+
+__all__ = ["BASELINES", "BKT", "DKT", "IRTPFA", "ItemMean", "PFA"]

@@ -1,0 +1,128 @@
+"""Next-answer evaluation of PSI-KT and the baselines on the same learner folds.
+
+    python -m tracing.evaluate --data PATH --models psikt,irt_pfa,dkt,bkt,pfa,item_mean --folds 5 \
+        --json OUT.json [--multistep 10] [--ablate forgetting]
+
+For each of the first N folds (distinct non-zero ``fold`` values, in order), every model is fitted
+on the other learners (fold 0 included) and predicts every answer of the fold's learners before
+seeing it. PSI-KT predicts with the same filter as serving, starting each test learner from the
+population. With ``--multistep H`` each test learner's first half is revealed and the next H
+answers are predicted without being revealed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from .baselines import BASELINES
+from .data import Log, load_log
+from .fit import fit
+from .metrics import score
+
+METRICS = ("auc", "acc", "logloss", "rmse", "ece")
+
+
+class PsiKT:
+    """Adapter giving the Tracer the baselines' fit/predict interface."""
+
+    def __init__(self, device: str, ablate: tuple[str, ...], epochs: int):
+        self.device, self.ablate, self.epochs = device, ablate, epochs
+
+    def fit(self, log: Log) -> "PsiKT":
+        self.tracer = fit(log, device=self.device, ablate=self.ablate, epochs=self.epochs)
+        return self
+
+    def predict(self, seqs, observed=None):
+        return self.tracer.filter_sequences(seqs, observed)
+
+
+def multistep_view(seqs, horizon: int):
+    """Sequences cut after (first half + horizon) answers, and masks revealing only the first half."""
+    cut, observed, scored = [], [], []
+    for s in seqs:
+        if len(s) < 2:
+            continue
+        half = len(s) // 2
+        end = min(half + horizon, len(s))
+        cut.append(type(s)(s.learner, s.fold, s.items[:end], s.kcs[:end], s.correct[:end], s.times[:end]))
+        observed.append(np.arange(end) < half)
+        scored.append(~observed[-1])
+    return cut, observed, scored
+
+
+def make_model(name: str, args):
+    if name == "psikt":
+        return PsiKT(args.device, tuple(args.ablate), args.epochs)
+    return BASELINES[name]()
+
+
+def evaluate(log: Log, models: list[str], n_folds: int, args) -> dict:
+    folds = log.folds[:n_folds]
+    per = {m: {k: [] for k in (*METRICS, "fit_seconds")} for m in models}
+    multi = {m: {k: [] for k in METRICS} for m in models}
+    for fold in folds:
+        train = log.subset(lambda s: s.fold != fold)
+        test = [s for s in log.sequences if s.fold == fold]
+        y = np.concatenate([s.correct for s in test])
+        for name in models:
+            started = time.perf_counter()
+            model = make_model(name, args).fit(train)
+            per[name]["fit_seconds"].append(time.perf_counter() - started)
+            for k, v in score(y, np.concatenate(model.predict(test))).items():
+                per[name][k].append(v)
+            if args.multistep:
+                cut, observed, scored = multistep_view(test, args.multistep)
+                p = model.predict(cut, observed)
+                ys = np.concatenate([s.correct[m] for s, m in zip(cut, scored)])
+                for k, v in score(ys, np.concatenate([q[m] for q, m in zip(p, scored)])).items():
+                    multi[name][k].append(v)
+            print(f"fold {fold} {name}: auc {per[name]['auc'][-1]:.4f} "
+                  f"({per[name]['fit_seconds'][-1]:.0f}s)", file=sys.stderr, flush=True)
+    summary = lambda d: {**{k: float(np.mean(v)) for k, v in d.items()}, "auc_std": float(np.std(d["auc"]))}  # noqa: E731
+    out = {"dataset": args.data, "folds": folds, "results": {m: summary(per[m]) for m in models}}
+    if args.multistep:
+        out["multistep"] = {"horizon": args.multistep, "results": {m: summary(multi[m]) for m in models}}
+    return out
+
+
+def table(results: dict[str, dict]) -> str:
+    lines = [f"{'model':<10} {'auc':>15} {'acc':>7} {'logloss':>8} {'rmse':>7} {'ece':>7} {'fit_s':>7}"]
+    for name, r in results.items():
+        fit_s = f"{r['fit_seconds']:7.1f}" if "fit_seconds" in r else f"{'-':>7}"
+        lines.append(f"{name:<10} {r['auc']:.4f} ± {r['auc_std']:.4f} {r['acc']:7.4f} {r['logloss']:8.4f} "
+                     f"{r['rmse']:7.4f} {r['ece']:7.4f} {fit_s}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tracing.evaluate", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", required=True, help="interaction log (csv or csv.gz)")
+    parser.add_argument("--models", default="psikt,irt_pfa,dkt,bkt,pfa,item_mean")
+    parser.add_argument("--folds", type=int, default=5, help="use the first N folds")
+    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--multistep", type=int, default=0, metavar="H", help="also forecast H answers blind")
+    parser.add_argument("--ablate", action="append", default=[], choices=["forgetting"])
+    parser.add_argument("--epochs", type=int, default=30, help="PSI-KT's maximum epochs (early stopping)")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    args = parser.parse_args(argv)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in models if m != "psikt" and m not in BASELINES]
+    if unknown:
+        parser.error(f"unknown model(s): {', '.join(unknown)}")
+    out = evaluate(load_log(args.data), models, args.folds, args)
+    print(f"{args.data}: {len(out['folds'])} fold(s) {out['folds']}")
+    print(table(out["results"]))
+    if args.multistep:
+        print(f"multi-step, next {args.multistep} answers blind after half of each test sequence:")
+        print(table(out["multistep"]["results"]))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(out, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()
