@@ -1,0 +1,16 @@
+"""Curriculum planning: planners that pick what a learner practises next, simulated students and
+the benchmark that ranks the planners. No Django; ``adaptive`` uses the public API of ``tracing``.
+
+    from curriculum import Domain, Item, make_planner, planner_names
+    planner = make_planner("adaptive", domain, seed=0)
+    planner.start(learner="L1")
+    item = planner.select(learner="L1", now=t)           # t in days
+    planner.observe(learner="L1", item=item, correct=True, now=t)
+    planner.explain(learner="L1")                         # dict: why this item
+    state = planner.save_state("L1"); planner.load_state("L1", state)   # JSON-serialisable dict
+"""
+from .domain import Domain, DomainError, Item, ItemWithoutKCError, PrerequisiteCycleError, UnknownKCError
+from .planners import Planner, UnknownLearnerError, make_planner, planner_names
+
+__all__ = ["Domain", "DomainError", "Item", "ItemWithoutKCError", "Planner", "PrerequisiteCycleError",
+           "UnknownKCError", "UnknownLearnerError", "make_planner", "planner_names"]

@@ -1,0 +1,104 @@
+"""What every planner shares: per-learner JSON state, seeded choices, the select/observe/explain cycle.
+
+Per-learner state is a plain dict of JSON types, so the web app can persist it and a restored planner
+continues exactly where the saved one stopped. Randomness is derived from (seed, learner, number of
+selections so far) instead of a stored generator, which keeps the state small and the restore exact.
+"""
+from __future__ import annotations
+
+import copy
+import zlib
+from typing import Sequence
+
+import numpy as np
+
+from ..domain import Domain
+
+
+class UnknownLearnerError(KeyError):
+    pass
+
+
+class Planner:
+    name = "base"
+
+    def __init__(self, domain: Domain, seed: int = 0):
+        self.domain = domain
+        self.seed = int(seed)
+        self._states: dict[str, dict] = {}
+
+    # ---- per-learner hooks implemented by each planner ------------------------------------------
+    def _initial(self) -> dict:
+        return {}
+
+    def _choose(self, st: dict, rng: np.random.Generator, now: float) -> tuple[str, dict]:
+        """The next item and the reasons for it (shown by ``explain``)."""
+        raise NotImplementedError
+
+    def _update(self, st: dict, item: str, outcomes: list[int], now: float) -> None:
+        pass
+
+    # ---- public interface -----------------------------------------------------------------------
+    def start(self, learner: str) -> None:
+        self._states[learner] = {"selections": 0, "answers": 0, "counts": {}, "why": {}, **self._initial()}
+
+    def select(self, learner: str, now: float = 0.0) -> str:
+        st = self._state(learner)
+        rng = np.random.default_rng([self.seed, zlib.crc32(learner.encode()), st["selections"]])
+        item, why = self._choose(st, rng, float(now))
+        st["selections"] += 1
+        st["why"] = {"item": item, **why}
+        return item
+
+    def observe(self, learner: str, item: str, correct: bool | Sequence[bool], now: float = 0.0) -> None:
+        """Record an answer. ``correct`` is one outcome, or a group of sampled answers to the same item
+        (model-students in RL fine-tuning report several)."""
+        st = self._state(learner)
+        self.domain.item(item)  # unknown items fail here, before the state changes
+        outcomes = [int(bool(c)) for c in correct] if isinstance(correct, (list, tuple, np.ndarray)) else [int(bool(correct))]
+        if not outcomes:
+            raise ValueError("observe needs at least one outcome")
+        st["answers"] += 1
+        st["counts"][item] = st["counts"].get(item, 0) + 1
+        self._update(st, item, outcomes, float(now))
+
+    def explain(self, learner: str) -> dict:
+        st = self._state(learner)
+        return {"planner": self.name, "answers": st["answers"], **copy.deepcopy(st["why"])}
+
+    def save_state(self, learner: str) -> dict:
+        return copy.deepcopy(self._state(learner))
+
+    def load_state(self, learner: str, state: dict) -> None:
+        self._states[learner] = copy.deepcopy(state)
+
+    def _state(self, learner: str) -> dict:
+        try:
+            return self._states[learner]
+        except KeyError:
+            raise UnknownLearnerError(f"learner {learner!r} not started: call start() or load_state()") from None
+
+    # ---- helpers shared by planners -------------------------------------------------------------
+    def least_practised_item(self, st: dict, kc: str) -> str:
+        """The KC's item practised least by this learner (declared order breaks ties), so practice
+        rotates over fresh items instead of repeating one."""
+        counts = st["counts"]
+        return min(self.domain.items_of[kc], key=lambda i: counts.get(i, 0))
+
+    def parents_done(self, kc: str, done) -> bool:
+        return all(p in done for p in self.domain.parents[kc])
+
+
+def sample(rng: np.random.Generator, weights: np.ndarray) -> int:
+    """Index drawn with probability proportional to non-negative ``weights`` (uniform if all zero)."""
+    w = np.asarray(weights, dtype=float)
+    total = w.sum()
+    if not np.isfinite(total) or total <= 0:
+        return int(rng.integers(len(w)))
+    return int(rng.choice(len(w), p=w / total))
+
+
+def softmax(x: np.ndarray, temperature: float) -> np.ndarray:
+    z = np.asarray(x, dtype=float) / temperature
+    z = np.exp(z - z.max())
+    return z / z.sum()

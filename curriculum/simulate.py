@@ -1,0 +1,313 @@
+"""Simulated students for the planner benchmark: three families, six scenarios, numpy only.
+
+A ``World`` is one family under one scenario: the true course (KCs, parents, which KCs are
+learnable, per-KC parameters), the ``Domain`` planners are given (the declared graph, perturbed in
+S4), and ``student(learner)``, a fresh simulated learner. Everything random is seeded by
+(seed, learner, stream): stream 0 draws the learner's traits and stream 1 its answers, learning and
+forgetting, so every planner meets the same students with the same luck (common random numbers).
+
+Families:
+- F1, BKT with prerequisites (Corbett & Anderson 1995): a KC is mastered or not; practice masters it
+  with probability learn x ability, only once all its parents are mastered.
+- F2, PSI-KT-like (Zhou et al. 2024): log-odds z per KC, P(correct) = sigmoid(z - b_item); practice
+  adds eta x readiness, readiness = sigmoid(kappa (mean parent recall - theta)); between answers z
+  relaxes to the learner's long-term level (Ornstein-Uhlenbeck mean, exact discrete step).
+- F3, difficulty ladder (zone of proximal development, Vygotsky; as in ZPDES's evaluation): a
+  continuous level per KC, items on levels; practice raises the level only when the item is slightly
+  above it (0 < gap <= width) and parents are mastered; success falls off with the gap.
+
+Scenarios: S1 base; S2 forgetting; S3 half the KCs unlearnable; S4 declared graph with 30% of edges
+dropped and 10% spurious; S5 students outside the planners' assumed parameters and more
+heterogeneous; S6 = S1 at horizons 50, 150 and 300.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .domain import Domain, Item
+
+FAMILIES = ("F1", "F2", "F3")
+SCENARIOS = ("S1", "S2", "S3", "S4", "S5", "S6")
+LAYERS, PER_LAYER = 3, 4
+ITEMS_PER_KC = {"F1": 4, "F2": 4, "F3": 8}
+SESSION_ITEMS = 20          # items per daily session
+ITEM_GAP_DAYS = 3 / 1440    # three minutes between items within a session
+RETENTION_DELAY_DAYS = 7.0
+MASTERED = 0.8              # recall on a fresh item that counts as mastered
+
+
+def session_time(step: int) -> float:
+    """Day (float) of the step-th item: sessions of 20 items, one session a day."""
+    return step // SESSION_ITEMS + (step % SESSION_ITEMS) * ITEM_GAP_DAYS
+
+
+@dataclass
+class Settings:
+    distractors: int = 2           # unlearnable KCs (S3: as many as learnable ones)
+    forgetting: float = 0.0        # per day; 0 = none
+    drop_edges: float = 0.0        # S4: fraction of true edges missing from the declared graph
+    spurious_edges: float = 0.0    # S4: spurious declared edges, as a fraction of true ones
+    misspecified: bool = False     # S5
+    horizons: tuple[int, ...] = (150,)
+
+
+SCENARIO_SETTINGS = {
+    "S1": Settings(),
+    "S2": Settings(forgetting=0.1),
+    "S3": Settings(distractors=LAYERS * PER_LAYER),
+    "S4": Settings(drop_edges=0.3, spurious_edges=0.1),
+    "S5": Settings(misspecified=True),
+    "S6": Settings(horizons=(50, 150, 300)),
+}
+
+
+@dataclass
+class World:
+    family: str
+    scenario: str
+    seed: int
+    settings: Settings
+    parents: list[list[int]]                 # true parents per KC index
+    learnable: np.ndarray                    # bool [K]
+    item_kc: np.ndarray                      # int [items]
+    item_level: np.ndarray                   # difficulty b (F1: 0, F2: log-odds, F3: ladder level)
+    kc_params: dict[str, np.ndarray]
+    domain: Domain
+    kcs: list[str] = field(default_factory=list)
+
+    @property
+    def n_kcs(self) -> int:
+        return len(self.learnable)
+
+    def student(self, learner: int) -> "Student":
+        traits = np.random.default_rng([self.seed, learner, 0])
+        luck = np.random.default_rng([self.seed, learner, 1])
+        return STUDENTS[self.family](self, traits, luck)
+
+
+def make_world(family: str, scenario: str, seed: int = 0) -> World:
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}: one of {FAMILIES}")
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}: one of {SCENARIOS}")
+    s = SCENARIO_SETTINGS[scenario]
+    # One course per family: scenarios change the students and the declared graph, not the course,
+    # so cells of a family are comparable. Parameters are drawn for the largest course and sliced.
+    rng = np.random.default_rng([seed, FAMILIES.index(family), 7])
+    perturb = np.random.default_rng([seed, FAMILIES.index(family), SCENARIOS.index(scenario), 8])
+    n_learn = LAYERS * PER_LAYER
+    K = n_learn + s.distractors
+    most = 2 * n_learn
+    parents: list[list[int]] = [[] for _ in range(K)]
+    for k in range(PER_LAYER, n_learn):
+        above = (k // PER_LAYER - 1) * PER_LAYER
+        parents[k] = sorted(int(p) for p in rng.choice(np.arange(above, above + PER_LAYER), rng.integers(1, 3), replace=False))
+    learnable = np.arange(K) < n_learn
+    kcs = [f"k{k:02d}" if learnable[k] else f"x{k - n_learn:02d}" for k in range(K)]
+    per = ITEMS_PER_KC[family]
+    item_kc = np.repeat(np.arange(K), per)
+    if family == "F1":
+        level = np.zeros(len(item_kc))
+    elif family == "F2":
+        level = rng.normal(0.0, 0.5, most * per)[:len(item_kc)]
+    else:
+        level = np.tile(np.arange(per) + 0.5, K)
+    params = {name: v[:K] for name, v in KC_PARAMS[family](rng, most, s.misspecified).items()}
+    declared = _declared_edges(perturb, parents, s)
+    items = [Item(f"{kcs[k]}.{j}", (kcs[k],), float(level[n])) for n, (k, j) in enumerate(zip(item_kc, np.tile(np.arange(per), K)))]
+    domain = Domain(kcs=kcs, items=items, prerequisites=[(kcs[a], kcs[b]) for a, b in declared])
+    return World(family, scenario, seed, s, parents, learnable, item_kc, level, params, domain, kcs)
+
+
+def _declared_edges(rng, parents, s: Settings) -> list[tuple[int, int]]:
+    true = [(p, k) for k, ps in enumerate(parents) for p in ps]
+    keep = [e for e in true if rng.random() >= s.drop_edges]
+    n_spurious = int(round(s.spurious_edges * len(true)))
+    # Spurious edges point from an earlier layer to a later one, so the declared graph stays a DAG.
+    candidates = [(a, b) for b in range(PER_LAYER, LAYERS * PER_LAYER) for a in range(b - b % PER_LAYER)
+                  if (a, b) not in true]
+    picks = rng.choice(len(candidates), n_spurious, replace=False) if n_spurious else []
+    return keep + [candidates[int(i)] for i in picks]
+
+
+def _f1_params(rng, K, misspecified):
+    if misspecified:  # slower learning, more guessing and slipping than the planners' defaults
+        return {"learn": rng.uniform(0.03, 0.12, K), "guess": rng.uniform(0.25, 0.4, K), "slip": rng.uniform(0.1, 0.25, K)}
+    return {"learn": rng.uniform(0.1, 0.3, K), "guess": rng.uniform(0.1, 0.3, K), "slip": rng.uniform(0.05, 0.15, K)}
+
+
+def _f2_params(rng, K, misspecified):
+    return {"eta": rng.uniform(0.2, 0.5, K) * (0.5 if misspecified else 1.0), "z0": rng.normal(-1.5, 0.4, K),
+            "theta": np.full(K, 0.75 if misspecified else 0.6), "kappa": np.full(K, 12.0)}
+
+
+def _f3_params(rng, K, misspecified):
+    return {"eta": rng.uniform(0.3, 0.7, K), "width": np.full(K, 1.1 if misspecified else 1.5),
+            "guess": np.full(K, 0.15)}
+
+
+KC_PARAMS = {"F1": _f1_params, "F2": _f2_params, "F3": _f3_params}
+
+
+class Student:
+    """One simulated learner. ``answer`` advances the clock (forgetting), draws the answer and
+    applies learning; ``gains`` is the oracle's view: the expected post-test gain of each item."""
+
+    def __init__(self, world: World, traits: np.random.Generator, luck: np.random.Generator):
+        self.w = world
+        self.luck = luck
+        self.t = 0.0
+        self.ability = float(traits.lognormal(0.0, 0.8 if world.settings.misspecified else 0.4))
+        self.parent_mask = np.zeros((world.n_kcs, world.n_kcs), dtype=bool)   # [parent, child]
+        for k, ps in enumerate(world.parents):
+            self.parent_mask[ps, k] = True
+        self._init(traits)
+
+    # Each family defines: _init(traits), recall() -> P(correct) on a fresh item per KC,
+    # p_correct(item), _practise(item, u) (learning from one item), _forget(dt), and for the oracle
+    # _recall_if_practised() (expected recall per KC if that KC were practised now) or gains().
+
+    def mastered(self) -> np.ndarray:
+        return self.recall() >= MASTERED
+
+    def unlocked(self) -> np.ndarray:
+        m = self.mastered()
+        return ~(self.parent_mask & ~m[:, None]).any(0)
+
+    def ready(self) -> np.ndarray:
+        """KCs practice can move now: learnable, parents mastered, not mastered yet."""
+        return self.w.learnable & self.unlocked() & ~self.mastered()
+
+    def advance(self, t: float) -> None:
+        dt = t - self.t
+        if dt > 0 and self.w.settings.forgetting > 0:
+            self._forget(dt)
+        self.t = max(self.t, t)
+
+    def answer(self, item: int, t: float) -> bool:
+        self.advance(t)
+        u_answer, u_learn = self.luck.random(2)
+        correct = bool(u_answer < self.p_correct(item))
+        self._practise(item, u_learn)
+        return correct
+
+    def posttest(self) -> float:
+        return float(self.recall()[self.w.learnable].mean())
+
+    def gains(self) -> np.ndarray:
+        """Expected gain in post-test from practising each item now (exact for this student)."""
+        return self._kc_gains()[self.w.item_kc]
+
+    def _kc_gains(self) -> np.ndarray:
+        return (self._recall_if_practised() - self.recall()) * self.w.learnable / self.w.learnable.sum()
+
+
+class BKTStudent(Student):
+    def _init(self, traits):
+        self.state = np.zeros(self.w.n_kcs, dtype=bool)
+        self.learn = np.where(self.w.learnable, np.minimum(1.0, self.w.kc_params["learn"] * self.ability), 0.0)
+
+    def recall(self):
+        p = self.w.kc_params
+        return np.where(self.state, 1 - p["slip"], p["guess"])
+
+    def mastered(self):
+        return self.state.copy()
+
+    def p_correct(self, item):
+        return float(self.recall()[self.w.item_kc[item]])
+
+    def _practise(self, item, u):
+        k = self.w.item_kc[item]
+        if self.unlocked()[k] and u < self.learn[k]:
+            self.state[k] = True
+
+    def _forget(self, dt):
+        lost = self.luck.random(self.w.n_kcs) < 1 - np.exp(-self.w.settings.forgetting * dt)
+        self.state &= ~lost
+
+    def _recall_if_practised(self):
+        p = self.w.kc_params
+        return self.recall() + (~self.state & self.unlocked()) * self.learn * (1 - p["slip"] - p["guess"])
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+class PSIStudent(Student):
+    def _init(self, traits):
+        p = self.w.kc_params
+        self.level = p["z0"] + traits.normal(0, 0.3)            # long-term level (OU mean)
+        self.z = self.level.copy()
+        self.eta = np.where(self.w.learnable, p["eta"] * self.ability, 0.0)
+
+    def recall(self):
+        return _sigmoid(self.z)
+
+    def p_correct(self, item):
+        return float(_sigmoid(self.z[self.w.item_kc[item]] - self.w.item_level[item]))
+
+    def readiness(self) -> np.ndarray:
+        """Per KC: sigmoid(kappa (mean parent recall - theta)); 1 for roots."""
+        p = self.w.kc_params
+        n_parents = self.parent_mask.sum(0)
+        parent_recall = (self.recall() @ self.parent_mask) / np.maximum(n_parents, 1)
+        return np.where(n_parents > 0, _sigmoid(p["kappa"] * (parent_recall - p["theta"])), 1.0)
+
+    def _practise(self, item, u):
+        k = self.w.item_kc[item]
+        self.z[k] += self.eta[k] * self.readiness()[k]
+
+    def unlocked(self):
+        return self.readiness() >= 0.5
+
+    def _forget(self, dt):
+        self.z = self.level + (self.z - self.level) * np.exp(-self.w.settings.forgetting * dt)
+
+    def _recall_if_practised(self):
+        return _sigmoid(self.z + self.eta * self.readiness())
+
+
+class LadderStudent(Student):
+    POSTTEST_LEVEL, POSTTEST_SLOPE = 3.0, 1.5
+
+    def _init(self, traits):
+        self.level = np.zeros(self.w.n_kcs)
+        self.eta = np.where(self.w.learnable, self.w.kc_params["eta"] * self.ability, 0.0)
+
+    def _recall_at(self, level):
+        return _sigmoid(self.POSTTEST_SLOPE * (level - self.POSTTEST_LEVEL))
+
+    def recall(self):
+        return self._recall_at(self.level)
+
+    def p_correct(self, item):
+        k = self.w.item_kc[item]
+        g = self.w.kc_params["guess"][k]
+        return float(g + (1 - g) * _sigmoid(2 * (self.level[k] - self.w.item_level[item]) + 1))
+
+    def _levels_after(self, items: np.ndarray) -> np.ndarray:
+        """Level of each item's KC after practising it: up by eta, never past the item's level, only
+        inside the zone (0 < gap <= width) and with the parents mastered."""
+        k = self.w.item_kc[items]
+        gap = self.w.item_level[items] - self.level[k]
+        inside = (gap > 0) & (gap <= self.w.kc_params["width"][k]) & self.unlocked()[k]
+        return np.where(inside, np.minimum(self.level[k] + self.eta[k], self.w.item_level[items]), self.level[k])
+
+    def _practise(self, item, u):
+        self.level[self.w.item_kc[item]] = self._levels_after(np.array([item]))[0]
+
+    def _forget(self, dt):
+        self.level *= np.exp(-self.w.settings.forgetting * dt)
+
+    def gains(self):
+        items = np.arange(len(self.w.item_kc))
+        k = self.w.item_kc
+        return ((self._recall_at(self._levels_after(items)) - self.recall()[k]) * self.w.learnable[k]
+                / self.w.learnable.sum())
+
+
+STUDENTS = {"F1": BKTStudent, "F2": PSIStudent, "F3": LadderStudent}
