@@ -97,7 +97,7 @@ def _fmt_ci(cell: dict, key: str) -> str:
     return f"{cell[key]:+.3f} [{lo:+.3f},{hi:+.3f}]"
 
 
-def print_table(cells: list[dict], out=sys.stdout) -> None:
+def print_table(cells: list[dict], out=None) -> None:
     head = (f"{'fam':3} {'scen':4} {'N':>3} {'planner':12} {'posttest':>8} {'d_vs_random [95% CI]':>26} "
             f"{'d_vs_mastery [95% CI]':>26} {'d_vs_fixed [95% CI]':>26} {'aulc':>5} {'itm':>5} {'waste':>5} "
             f"{'retent':>6} {'botQ':>5} {'regret':>6}")
@@ -109,7 +109,7 @@ def print_table(cells: list[dict], out=sys.stdout) -> None:
               f"{c['waste']:5.3f} {c['retention']:6.3f} {c['bottom_quartile']:5.3f} {c['regret']:6.3f}", file=out)
 
 
-def check_targets(cells: list[dict], out=sys.stdout) -> None:
+def check_targets(cells: list[dict], out=None) -> None:
     """The issue's targets for `adaptive`, checked on this run's figures (printed, never asserted)."""
     ours = [c for c in cells if c["planner"] == "adaptive"]
     if not ours:

@@ -1,0 +1,35 @@
+import json
+
+import numpy as np
+import pytest
+
+from curriculum.benchmark import main, paired_ci
+
+KEYS = {"family", "scenario", "horizon", "planner", "posttest", "posttest_ci", "delta_vs_random", "delta_vs_mastery",
+        "delta_vs_mastery_ci", "aulc", "items_to_mastery", "waste", "retention"}
+
+
+def test_paired_ci_brackets_the_mean_and_collapses_on_constants():
+    rng = np.random.default_rng(0)
+    lo, hi = paired_ci(np.array([0.1, 0.2, 0.3, 0.4]), rng)
+    assert 0.1 <= lo < 0.25 < hi <= 0.4
+    assert paired_ci(np.full(5, 0.3), rng) == pytest.approx([0.3, 0.3])
+
+
+def test_cli_writes_the_specified_json(tmp_path, capsys):
+    out = tmp_path / "b.json"
+    main(["--families", "F1", "--scenarios", "S1,S6", "--learners", "3", "--planners", "random,mastery",
+          "--json", str(out)])
+    cells = json.loads(out.read_text())["cells"]
+    assert {(c["scenario"], c["horizon"]) for c in cells} == {("S1", 150), ("S6", 50), ("S6", 150), ("S6", 300)}
+    assert {c["planner"] for c in cells} == {"random", "mastery", "oracle"}
+    for c in cells:
+        assert KEYS <= set(c)
+    mastery = next(c for c in cells if c["planner"] == "mastery" and c["horizon"] == 150)
+    assert mastery["delta_vs_mastery"] == 0.0
+    assert "d_vs_mastery" in capsys.readouterr().out
+
+
+def test_cli_rejects_unknown_names():
+    with pytest.raises(SystemExit):
+        main(["--planners", "nope"])
