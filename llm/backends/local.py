@@ -1,0 +1,77 @@
+"""A transformers model in this process: generation in a worker thread, text streamed back piece by
+piece, cancellation through a stopping criterion checked at every token. Offline only."""
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncIterator
+
+from .base import BackendError, GenerationRequest
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, model_path: str, *, device: str = "cpu", seed: int = 0):
+        if not model_path:
+            raise BackendError("LLM_LOCAL_PATH is not set")
+        self.model = os.path.basename(os.path.normpath(model_path))
+        self.model_path = model_path
+        self.device = device
+        self.seed = seed
+        self._loaded = None
+        self._load_lock = threading.Lock()
+
+    def _load(self):
+        """Import and load lazily: transformers is heavy and only this backend needs it."""
+        with self._load_lock:
+            if self._loaded is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                from transformers import AutoModelForCausalLM, AutoTokenizer
+
+                try:
+                    tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
+                    model = AutoModelForCausalLM.from_pretrained(self.model_path, local_files_only=True).to(self.device)
+                except OSError as error:
+                    raise BackendError(f"cannot load the local model at {self.model_path}: {error}") from error
+                model.eval()
+                self._loaded = (tokenizer, model)
+            return self._loaded
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[str]:
+        from transformers import StoppingCriteria, TextIteratorStreamer
+
+        tokenizer, model = await asyncio.to_thread(self._load)
+        stop = threading.Event()
+
+        class StopWhenAsked(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                return stop.is_set()
+
+        inputs = tokenizer.apply_chat_template(
+            list(request.prompt.messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
+        ).to(self.device)
+        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        options = dict(
+            **inputs, streamer=streamer, max_new_tokens=request.max_tokens, do_sample=False,
+            stopping_criteria=[StopWhenAsked()], pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
+        )
+        worker = threading.Thread(target=model.generate, kwargs=options, daemon=True)
+        worker.start()
+        try:
+            while (piece := await asyncio.to_thread(next, streamer, None)) is not None:
+                if piece:
+                    yield piece
+        finally:
+            # Cancelled or finished: the generation thread stops at its next token.
+            stop.set()
+
+    async def complete(self, request: GenerationRequest) -> str:
+        return "".join([piece async for piece in self.stream(request)])
+
+    async def health(self) -> bool:
+        try:
+            await asyncio.to_thread(self._load)
+        except BackendError:
+            return False
+        return True
