@@ -10,7 +10,6 @@ length, and because batches are drawn uniformly, the likelihood is scaled by the
 """
 from __future__ import annotations
 
-import copy
 import math
 import time
 
@@ -184,5 +183,6 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
             if bad >= patience:
                 break
     best.config["fit_seconds"] = time.perf_counter() - started
+    best.config["epochs_run"] = epoch + 1
     best.config["val_loglik"] = best_ll
-    return copy.copy(best)
+    return best

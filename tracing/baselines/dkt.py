@@ -28,8 +28,8 @@ class _Net(nn.Module):
 
 
 class DKT:
-    def __init__(self, hidden: int = 100, dropout: float = 0.2, lr: float = 2e-3, epochs: int = 12,
-                 batch: int = 64, window: int = 200, patience: int = 2, seed: int = 0):
+    def __init__(self, hidden: int = 200, dropout: float = 0.2, lr: float = 1e-3, epochs: int = 40,
+                 batch: int = 64, window: int = 200, patience: int = 3, seed: int = 0):
         self.hidden, self.dropout, self.lr, self.epochs = hidden, dropout, lr, epochs
         self.batch, self.window, self.patience, self.seed = batch, window, patience, seed
 

@@ -1,0 +1,73 @@
+"""Speed of the tracer: fit time and peak memory on a log, and online update latency.
+
+    python -m tracing.bench --data ../shared/data/assist2009/interactions.csv.gz [--tracer CKPT]
+
+Fits on every learner of the log (or loads ``--tracer``), then times ``Tracer.update`` on one CPU
+thread for states with 10 and with 1,000 answers of history: the update must not depend on it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+
+import numpy as np
+import torch
+
+from .data import load_log
+from .fit import fit
+from .tracer import Tracer
+
+
+def latency(tracer: Tracer, history: int, repeats: int, rng) -> dict[str, float]:
+    """Update latency (ms) from a state that has seen ``history`` random answers."""
+    items = tracer.items
+    state = tracer.new_learner()
+    for n in range(history):
+        state = tracer.update(state, items[rng.integers(len(items))], int(rng.random() < 0.6), t=60.0 * n)
+    times = []
+    for r in range(repeats):
+        item, y = items[rng.integers(len(items))], int(rng.random() < 0.6)
+        started = time.perf_counter()
+        tracer.update(state, item, y, t=60.0 * (history + 1))
+        times.append((time.perf_counter() - started) * 1e3)
+    encoded = json.dumps(state)
+    started = time.perf_counter()
+    for r in range(repeats):
+        json.dumps(tracer.update(json.loads(encoded), items[r % len(items)], 1, t=60.0 * (history + 1)))
+    with_json = (time.perf_counter() - started) * 1e3 / repeats
+    return {"median_ms": float(np.median(times)), "p99_ms": float(np.percentile(times, 99)),
+            "mean_with_json_ms": with_json}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tracing.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--tracer", help="checkpoint to time instead of fitting")
+    parser.add_argument("--save", help="save the fitted tracer here")
+    parser.add_argument("--repeats", type=int, default=2000)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    args = parser.parse_args(argv)
+    report = {"data": args.data, "torch_threads_fit": torch.get_num_threads()}
+    if args.tracer:
+        tracer = Tracer.load(args.tracer)
+    else:
+        started = time.perf_counter()
+        log = load_log(args.data)
+        tracer = fit(log, device=args.device)
+        report.update(answers=log.n_answers, learners=len(log.sequences),
+                      fit_seconds=time.perf_counter() - started, epochs_run=tracer.config["epochs_run"],
+                      peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        if args.save:
+            tracer.save(args.save)
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    report["kcs"] = len(tracer.kcs)
+    for history in (10, 1000):
+        report[f"update_history_{history}"] = latency(tracer, history, args.repeats, rng)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
