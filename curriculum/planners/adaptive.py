@@ -1,0 +1,185 @@
+"""`adaptive` (ours, the default): plan on the learner's PSI-KT tracer.
+
+Zhou, Bamler, Wu & Tejero-Cantero (2024), "Predictive, scalable and interpretable knowledge tracing
+on structured domains" (ICLR), give the model the tracer implements: knowledge z per KC relaxes
+towards the learner's level between answers (Ornstein-Uhlenbeck, rate alpha), practice adds
+eta x readiness, readiness_k = sigmoid(kappa (sum_j Pn_jk E[sigmoid(z_j)] + bias_k - theta)).
+From the tracer's belief (``mastery`` now and at the target time T*, ``traits``, the graph) the
+planner scores each KC by
+
+    gain_k   = E[sigmoid(z_k(T*) + eta rho_k exp(-alpha (T* - now)))] - E[sigmoid(z_k(T*))]
+               (the practised increment, decayed by forgetting until T*, on the predicted recall at T*)
+    unlock_k = sum_c Pn_kc kappa rho_c (1 - rho_c) dp_k gain_c / rho_c
+               (first-order effect of raising p_k on the children's readiness and so their gain)
+    info_k   = w_info sd_k^2 p_k (1 - p_k)
+               (expected variance reduction of an answer on KC k: large while the belief is uncertain)
+    score_k  = prior_k (gain_k + unlock_k + info_k)
+
+and practises the best KC on its item whose predicted success is closest to ``success_target``
+(desirable difficulty). Per learner, a KC that does not move after ``retire_after`` attempts while
+the tracer calls it ready is retired for ``cooldown`` answers (per-learner learnability). A KC whose
+predicted recall at T* falls below ``retention`` after it once reached it is a review (the gain term
+then ranks it; ``explain`` says so). Across learners (the "classroom" prior of Meta-ACL, Portelas et
+al. 2020, and AGAIN, Portelas et al. 2021) the planner pools which KCs learners retired and which they
+mastered: prior_k = (1 + mastered_k) / (2 + mastered_k + retired_k) for each new learner.
+
+The tracer comes from ``tracer=`` (a fitted ``tracing.Tracer``) or is fitted on ``pilot=`` (answer
+logs of other learners, e.g. a cohort taught by ``random``) with the declared prerequisites as prior.
+Probabilities use the probit approximation E[sigmoid(x)] ~ sigmoid(m / sqrt(1 + pi s^2 / 8)).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from tracing import Log, Sequence, Tracer, fit
+
+from .base import Planner
+
+SECONDS_PER_DAY = 86400.0
+
+
+def expected_sigmoid(mean, sd):
+    return 1 / (1 + np.exp(-np.asarray(mean) / np.sqrt(1 + math.pi * np.asarray(sd) ** 2 / 8)))
+
+
+def fit_on_pilot(domain, pilot: list[dict], epochs: int, seed: int) -> Tracer:
+    """A tracer fitted on pilot answer logs: ``[{"learner": id, "answers": [(item, correct, day), ...]}]``."""
+    seqs = [Sequence(p["learner"], 0, [a[0] for a in p["answers"]], [domain.item(a[0]).kcs for a in p["answers"]],
+                     np.array([a[1] for a in p["answers"]], dtype=np.int8),
+                     np.array([a[2] * SECONDS_PER_DAY for a in p["answers"]], dtype=float))
+            for p in pilot if p["answers"]]
+    if not seqs:
+        raise ValueError("adaptive needs a fitted tracer (tracer=...) or pilot answers to fit one (pilot=...)")
+    return fit(Log(seqs), prerequisites=domain.prerequisites, epochs=epochs, seed=seed, progress=False)
+
+
+class AdaptivePlanner(Planner):
+    name = "adaptive"
+
+    def __init__(self, domain, seed=0, *, tracer: Tracer | None = None, pilot: list[dict] | None = None,
+                 horizon: int = 150, target_days: float | None = None, retention: float = 0.9,
+                 info_weight: float = 0.05, declared_ready: float = 0.6, success_target: float = 0.5, retire_after: int = 8,
+                 cooldown: int = 30, streak: int = 3, review_drop: float = 0.15,
+                 fit_epochs: int = 30):
+        super().__init__(domain, seed)
+        self.tracer = tracer if tracer is not None else fit_on_pilot(domain, pilot or [], fit_epochs, seed)
+        for item in domain.items:  # cold start for items the tracer has not seen
+            self.tracer.add_item(item.id, item.kcs, item.difficulty)
+        # Default target time: the end of `horizon` items at 20 items a day.
+        self.target_days = target_days if target_days is not None else horizon / 20
+        self.retention, self.info_weight, self.success_target = retention, info_weight, success_target
+        self.retire_after, self.cooldown = retire_after, cooldown
+        self.streak, self.review_drop = streak, review_drop
+        fp = self.tracer.filter_params
+        kc_idx = [self.tracer.kc_index[k] for k in domain.kcs]
+        self.Pn = fp.Pn.numpy()[np.ix_(kc_idx, kc_idx)]
+        self.ready_bias = fp.ready_bias.numpy()[kc_idx]
+        self.theta, self.kappa = float(fp.theta), float(fp.kappa)
+        item_b = fp.item_b.numpy()
+        self.item_b = {i.id: float(item_b[self.tracer.item_index[i.id]]) for i in domain.items}
+        self.declared = np.zeros((len(domain.kcs), len(domain.kcs)), dtype=bool)   # [parent, child]
+        for a, b in domain.prerequisites:
+            self.declared[domain.kc_index[a], domain.kc_index[b]] = True
+        self.declared_ready, self.declared_slope = declared_ready, 10.0
+        self.practicable = np.array([bool(domain.items_of[k]) for k in domain.kcs])
+        self.pool = {"mastered": {k: 0 for k in domain.kcs}, "retired": {k: 0 for k in domain.kcs}}
+
+    # ---- pooled prior across learners -------------------------------------------------------------
+    def save_pool(self) -> dict:
+        return {k: dict(v) for k, v in self.pool.items()}
+
+    def load_pool(self, pool: dict) -> None:
+        self.pool = {k: dict(v) for k, v in pool.items()}
+
+    def _initial(self):
+        m, r = self.pool["mastered"], self.pool["retired"]
+        return {"tracer": self.tracer.new_learner(), "start": None, "attempts": {k: 0 for k in self.domain.kcs},
+                "recent": {k: [] for k in self.domain.kcs}, "retired": {}, "reached": {},
+                "prior": {k: (1 + m[k]) / (2 + m[k] + r[k]) for k in self.domain.kcs}}
+
+    # ---- choice -----------------------------------------------------------------------------------
+    def _beliefs(self, st, days):
+        m = self.tracer.mastery(st["tracer"], days * SECONDS_PER_DAY if st["tracer"]["n"] else None)
+        rows = [m[k] for k in self.domain.kcs]
+        return (np.array([r.p for r in rows]), np.array([r.mean for r in rows]), np.array([r.sd for r in rows]))
+
+    def scores(self, st, now: float) -> tuple[np.ndarray, dict]:
+        if st["start"] is None:
+            st["start"] = now
+        target = max(st["start"] + self.target_days, now)
+        p, mean, sd = self._beliefs(st, now)
+        p_t, mean_t, sd_t = self._beliefs(st, target)
+        traits = self.tracer.traits(st["tracer"])
+        eta, alpha = traits["eta"], traits["alpha"]
+        rho = self._readiness(p)
+        step_now = eta * rho
+        gain = expected_sigmoid(mean_t + step_now * math.exp(-alpha * (target - now)), sd_t) - p_t
+        dp = expected_sigmoid(mean + step_now, sd) - p
+        unlock = (self.Pn * (self.kappa * (1 - rho) * gain)[None, :]).sum(1) * dp
+        info = self.info_weight * sd ** 2 * p * (1 - p)
+        prior = np.array([st["prior"][k] for k in self.domain.kcs])
+        score = prior * (gain + unlock + info)
+        answers = st["answers"]
+        open_ = self.practicable & np.array([answers >= st["retired"].get(k, -1) for k in self.domain.kcs])
+        # A reached KC rests until the tracer's recall for it has dropped by review_drop since it was
+        # reached: the review schedule, relative to the level this learner showed.
+        due = np.array([k not in st["reached"] or p[i] < st["reached"][k] - self.review_drop
+                        for i, k in enumerate(self.domain.kcs)])
+        score = np.where(open_ & due, score, -np.inf)
+        detail = {"p": p, "p_target": p_t, "gain": gain, "unlock": unlock, "info": info, "rho": rho,
+                  "mean": mean, "sd": sd}
+        return score, detail
+
+    def _readiness(self, p: np.ndarray) -> np.ndarray:
+        """The tracer's readiness times a gate on the declared parents: a tracer fitted on little
+        data (a small pilot taught at random) learns a weak graph, and the author's graph, even when
+        partly wrong, still says what is unlikely to be learnable yet."""
+        learned = 1 / (1 + np.exp(-self.kappa * (p @ self.Pn + self.ready_bias - self.theta)))
+        gate = 1 / (1 + np.exp(-self.declared_slope * (p - self.declared_ready)))
+        return learned * np.prod(np.where(self.declared, gate[:, None], 1.0), axis=0)
+
+    def _choose(self, st, rng, now):
+        score, d = self.scores(st, now)
+        if not np.isfinite(score).any():  # every KC retired: the least bad one
+            score = np.where(self.practicable, d["gain"], -np.inf)
+        best = np.flatnonzero(score >= score.max() - 1e-12)
+        k = int(best[rng.integers(len(best))])
+        kc = self.domain.kcs[k]
+        item = self._item(st, kc, d["mean"][k], d["sd"][k])
+        review = kc in st["reached"]
+        why = {"kc": kc, "rule": "review: predicted recall dropped since reached" if review else "largest expected gain",
+               **{name: round(float(v[k]), 4) for name, v in d.items() if name not in ("mean", "sd")},
+               "target_days": self.target_days}
+        return item, why
+
+    def _item(self, st, kc, mean, sd):
+        """The KC's item with predicted success closest to the target (fewest repeats breaks ties)."""
+        counts = st["counts"]
+        return min(self.domain.items_of[kc], key=lambda i: (
+            round(abs(float(expected_sigmoid(mean - self.item_b[i], sd)) - self.success_target), 2), counts.get(i, 0)))
+
+    # ---- update -----------------------------------------------------------------------------------
+    def _update(self, st, item, outcomes, now):
+        if st["start"] is None:
+            st["start"] = now
+        for y in outcomes:
+            st["tracer"] = self.tracer.update(st["tracer"], item, y, now * SECONDS_PER_DAY)
+        p, _, _ = self._beliefs(st, now)
+        ready = self._readiness(p) >= 0.5
+        for kc in self.domain.item(item).kcs:
+            k = self.domain.kc_index[kc]
+            st["attempts"][kc] += 1
+            st["recent"][kc] = (st["recent"][kc] + outcomes)[-self.retire_after:]
+            recent = st["recent"][kc]
+            if p[k] >= self.retention or (len(recent) >= self.streak and all(recent[-self.streak:])):
+                if kc not in st["reached"]:
+                    self.pool["mastered"][kc] += 1
+                st["reached"][kc] = float(p[k])
+                continue
+            half = self.retire_after // 2
+            if (len(recent) >= self.retire_after and ready[k] and sum(recent) < len(recent) / 2
+                    and sum(recent[-half:]) <= sum(recent[:half])):
+                st["retired"][kc] = st["answers"] + self.cooldown
+                st["recent"][kc] = []
+                self.pool["retired"][kc] += 1
