@@ -30,6 +30,15 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text.strip()) if s]
 
 
+def split_complete_sentences(text: str) -> tuple[list[str], str]:
+    """The finished sentences of a growing text, and the unfinished rest (kept as it is)."""
+    ends = list(_SENTENCE_END.finditer(text))
+    if not ends:
+        return [], text
+    cut = ends[-1].end()
+    return split_sentences(text[:cut]), text[cut:]
+
+
 def _math_spans(sentence: str) -> list[str]:
     """Runs of math-looking words, and each such word alone ('so x = 7 here' -> 'x = 7', 'x', '7')."""
     spans, run = [], []

@@ -1,3 +1,9 @@
-"""WebSocket routes; each app that streams adds its consumers here."""
+"""WebSocket routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from tutor.learning.consumers import PracticeConsumer
+
+websocket_urlpatterns = [
+    path("ws/practice/", PracticeConsumer.as_asgi()),
+]

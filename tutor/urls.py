@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("tutor.accounts.urls")),
+    path("learn/", include("tutor.learning.urls")),
     path("api/v1/", include("tutor.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

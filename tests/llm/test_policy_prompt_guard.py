@@ -151,3 +151,11 @@ def test_rule_backend_streams_the_policy_choice(state, content, expected):
     pieces = asyncio.run(collect(RuleBackend(), request))
     assert len(pieces) > 1 and "".join(pieces) == expected
     assert asyncio.run(RuleBackend().complete(request)) == expected
+
+
+def test_growing_text_releases_only_finished_sentences():
+    from llm.guard import split_complete_sentences
+
+    assert split_complete_sentences("Here's ") == ([], "Here's ")
+    assert split_complete_sentences("One. Two! Thr") == (["One.", "Two!"], "Thr")
+    assert split_complete_sentences("Done. ") == (["Done."], "")

@@ -139,6 +139,8 @@ class LearnerState(models.Model):
     tracer_state = models.JSONField(default=dict)
     tracer_version = models.CharField(max_length=64, blank=True)
     planner_state = models.JSONField(default=dict)
+    # The item the planner chose last, so a learner who comes back resumes it.
+    current_item = models.ForeignKey("content.Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The last attempt folded into this state; rebuilding replays the log up to here.
     last_attempt = models.ForeignKey(Attempt, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)

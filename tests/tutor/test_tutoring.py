@@ -1,0 +1,99 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from tutor.content.models import Item
+from tutor.learning.knowledge import learner_state_locked, learner_state_rebuild, next_item_choose
+from tutor.learning.models import Attempt, LearnerState, TutorTurn
+from tutor.learning.tutoring import tutor_turn_take
+
+from .factories import HumanLearnerFactory, now
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loaded(valid_pack_path):
+    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+
+
+def answer(learner, key, text, step="", at=None, **kwargs):
+    return tutor_turn_take(
+        learner=learner, item=Item.objects.get(key=key), answered_at=at or now(), source="web",
+        step_key=step, answer=text, **kwargs,
+    )
+
+
+def test_wrong_then_hints_then_right_climbs_the_ladder_and_moves_mastery(loaded):
+    learner = HumanLearnerFactory()
+    before = answer(learner, "add-1", "6", step="sum")
+    assert before.attempt.verdict == "incorrect"
+    assert before.turn.hint_level == 1 and before.turn.move_intent == "seek_strategy"
+    assert before.turn.text == "Here's a hint: Count on from 3."
+    second = answer(learner, "add-1", "5", step="sum")
+    assert second.turn.hint_level == 2 and second.turn.move_intent == "guiding_student_focus"
+    third = answer(learner, "add-1", "8", step="sum")
+    assert third.turn.move_intent == "revealing_answer" and "7" in third.turn.text
+    right = answer(learner, "add-1", "7")
+    assert right.attempt.verdict == "correct" and right.turn.move_intent == "greeting_farewell"
+    assert right.mastery["add"]["p"] > before.mastery["add"]["p"]
+
+
+def test_misconception_asks_for_self_correction_with_the_pack_feedback(loaded):
+    result = answer(HumanLearnerFactory(), "add-1", "34", step="sum")
+    assert result.attempt.misconception_label == "concatenated-digits"
+    assert result.turn.move_intent == "seeking_self_correction"
+    assert "You wrote the digits side by side; add them." in result.turn.text
+
+
+def test_hint_request_is_logged_as_a_turn_not_an_attempt(loaded):
+    learner = HumanLearnerFactory()
+    result = tutor_turn_take(learner=learner, item=Item.objects.get(key="frac-1"), answered_at=now(),
+                             source="web", step_key="gcd", message="I am stuck")
+    assert result.attempt is None and result.turn.learner_text == "I am stuck"
+    assert result.turn.evaluation == "f_student_inquiry" and result.turn.hint_level == 1
+    assert not Attempt.objects.filter(learner=learner).exists()
+
+
+def test_idempotent_answer_replays_the_same_turn(loaded):
+    learner = HumanLearnerFactory()
+    first = answer(learner, "add-1", "7", idempotency_key="k")
+    again = answer(learner, "add-1", "7", idempotency_key="k")
+    assert again.created is False and again.turn.pk == first.turn.pk
+    assert TutorTurn.objects.filter(learner=learner).count() == 1 and Attempt.objects.filter(learner=learner).count() == 1
+
+
+def test_guard_keeps_the_answer_out_of_non_revealing_turns(loaded):
+    learner = HumanLearnerFactory()
+    for text in ("1", "2", "3"):
+        result = answer(learner, "add-1", text)
+        if result.turn.move_intent != "revealing_answer":
+            assert "7" not in result.turn.text
+        assert all(v["ok"] for v in result.turn.guard_verdicts)
+
+
+def test_online_state_equals_a_rebuild_from_the_log(loaded):
+    learner = HumanLearnerFactory()
+    start = now()
+    for minutes, (key, step, text) in enumerate(
+        [("add-1", "sum", "6"), ("add-1", "sum", "7"), ("add-1", "", "7"), ("frac-1", "gcd", "1"), ("frac-1", "", "3/4")]
+    ):
+        answer(learner, key, text, step=step, at=start + timedelta(minutes=minutes))
+    course = Item.objects.get(key="add-1").course
+    stored = LearnerState.objects.get(learner=learner, course=course)
+    with transaction.atomic():
+        state, engine = learner_state_locked(learner=learner, course=course)
+        learner_state_rebuild(state=state, engine=engine)
+    assert state.tracer_state == stored.tracer_state
+    assert state.planner_state == stored.planner_state
+    assert state.last_attempt_id == stored.last_attempt_id
+
+
+def test_planner_chooses_an_item_of_the_course_and_remembers_it(loaded):
+    learner = HumanLearnerFactory()
+    course = Item.objects.get(key="add-1").course
+    item, reason = next_item_choose(learner=learner, course=course, now_days=now().timestamp() / 86400)
+    assert item.course == course and isinstance(reason, dict)
+    assert LearnerState.objects.get(learner=learner, course=course).current_item == item

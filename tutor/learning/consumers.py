@@ -1,0 +1,157 @@
+"""The practice WebSocket: one tutor turn at a time per connection, streamed sentence by sentence
+after the guard has passed each sentence, and cancellable by "stop" or by disconnecting.
+
+Generation runs in its own asyncio task so that "stop" is read while tokens are still coming; a
+consumer that generated inside `receive` could not see the stop until the stream had ended.
+
+Client -> server: {"type": "answer", "item": id, "step": key, "answer": text, "idempotency_key"?}
+                  {"type": "hint", "item": id, "step": key, "message"?: text}   {"type": "stop"}
+Server -> client: {"type": "start", "verdict", "move", "hint_level"}, {"type": "delta", "text"},
+                  {"type": "done", "turn", "mastery", "next_step"}, {"type": "stopped"},
+                  {"type": "error", "error", "detail"}
+"""
+
+import asyncio
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import transaction
+from django.utils import timezone
+
+from llm.guard import split_complete_sentences
+
+from .models import Learner
+from .selectors import learner_item
+from .services import TimeWentBackwards
+from .tutoring import TurnStart, backend, turn_begin, turn_finish
+
+MAX_MESSAGE_CHARS = 2000
+
+
+class PracticeConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.learner = await database_sync_to_async(_human_learner)(user)
+        self.task: asyncio.Task | None = None
+        await self.accept()
+
+    async def disconnect(self, code):
+        if getattr(self, "task", None) is not None:
+            self.task.cancel()
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "stop":
+            if self.task is not None:
+                self.task.cancel()
+            return
+        if kind not in ("answer", "hint"):
+            await self._error("bad_message", "type must be answer, hint or stop")
+            return
+        if self.task is not None and not self.task.done():
+            await self._error("busy", "one turn at a time: wait for the tutor or send stop")
+            return
+        self.task = asyncio.create_task(self._turn(kind, content))
+
+    async def _error(self, code: str, detail: str):
+        await self.send_json({"type": "error", "error": code, "detail": detail})
+
+    async def _turn(self, kind: str, content: dict):
+        try:
+            start = await database_sync_to_async(_begin)(self.learner, kind, content)
+        except _BadTurn as error:
+            await self._error(error.code, str(error))
+            return
+        if start.prepared is None:
+            await self.send_json({"type": "done", "turn": start.replayed.pk if start.replayed else None,
+                                  "mastery": start.mastery, "replayed": True})
+            return
+        decision = start.prepared.decision
+        verdict = start.attempt.verdict if start.attempt else "hint_request"
+        await self.send_json({"type": "start", "verdict": verdict, "move": decision.intent.value,
+                              "hint_level": decision.hint_level})
+        try:
+            text, facts = await self._stream(start)
+        except asyncio.CancelledError:
+            await self.send_json({"type": "stopped"})
+            raise
+        turn = await database_sync_to_async(_finish)(start, text, facts)
+        await self.send_json({"type": "done", "turn": turn.pk, "mastery": start.mastery,
+                              "next_step": start.prepared.request.data.content.next_step_prompt})
+
+    async def _stream(self, start: TurnStart) -> tuple[str, dict]:
+        """Stream the backend's text, releasing each sentence only after the guard passed it."""
+        chosen = backend()
+        guard = start.prepared.guard
+        started = time.perf_counter()
+        ttft_ms, sent, pending, verdicts, tokens = None, [], "", [], 0
+        async for piece in chosen.stream(start.prepared.request):
+            if ttft_ms is None:
+                ttft_ms = (time.perf_counter() - started) * 1000
+            tokens += 1
+            pending += piece
+            complete, pending = split_complete_sentences(pending)
+            for sentence in complete:
+                verdict = guard.sentence(sentence)
+                verdicts.append({"ok": verdict.ok, "reason": verdict.reason})
+                if verdict.ok:
+                    await self._send_sentence(sentence)
+                    sent.append(sentence)
+        pending = pending.strip()
+        if pending:
+            verdict = guard.sentence(pending)
+            verdicts.append({"ok": verdict.ok, "reason": verdict.reason})
+            if verdict.ok:
+                await self._send_sentence(pending)
+                sent.append(pending)
+        facts = {"backend": chosen.name, "model_name": chosen.model, "guard_verdicts": verdicts,
+                 "fell_back": False, "ttft_ms": ttft_ms, "tokens": tokens}
+        return " ".join(sent), facts
+
+    async def _send_sentence(self, sentence: str):
+        words = sentence.split(" ")
+        for index, word in enumerate(words):
+            await self.send_json({"type": "delta", "text": word + (" " if index < len(words) - 1 else " ")})
+            await asyncio.sleep(0)  # a point where a stop is seen between tokens
+
+
+class _BadTurn(ValueError):
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
+
+
+def _human_learner(user) -> Learner:
+    from .services import learner_for_user
+
+    return learner_for_user(user=user)
+
+
+def _begin(learner: Learner, kind: str, content: dict) -> TurnStart:
+    item = learner_item(learner=learner, item_id=content.get("item"))
+    if item is None:
+        raise _BadTurn("unknown_item", "no such item in your courses")
+    step_key = content.get("step") or ""
+    if not isinstance(step_key, str) or (step_key and not item.steps.filter(key=step_key).exists()):
+        raise _BadTurn("unknown_step", "no such step in this item")
+    text_field = "answer" if kind == "answer" else "message"
+    text = content.get(text_field, "")
+    if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
+        raise _BadTurn("bad_text", f"{text_field} must be text of at most {MAX_MESSAGE_CHARS} characters")
+    try:
+        return turn_begin(
+            learner=learner, item=item, answered_at=timezone.now(), source="web", step_key=step_key,
+            answer=text if kind == "answer" else None, message=text if kind == "hint" else "",
+            idempotency_key=str(content.get("idempotency_key", ""))[:128],
+        )
+    except TimeWentBackwards as error:
+        raise _BadTurn("time_went_backwards", str(error)) from error
+
+
+def _finish(start: TurnStart, text: str, facts: dict):
+    with transaction.atomic():
+        return turn_finish(start=start, text=text, facts=facts)

@@ -1,0 +1,105 @@
+"""The bridge from stored course content and learner state to the tracing and curriculum libraries.
+
+Per process, one tracer and one planner domain per course version are built and cached; the
+per-learner parts (tracer state, planner state) live in LearnerState rows and are passed in and out.
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+from curriculum import Domain, Planner, make_planner
+from curriculum import Item as PlanItem
+from tracing import Tracer
+from tracing.prior import prior_tracer
+from tutor.content.models import Course, Item, ItemTemplate, KnowledgeComponent
+
+SECONDS_PER_DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class CourseEngine:
+    course_id: int
+    version: str  # changes whenever the tracer or the content changes
+    tracer: Tracer
+    domain: Domain
+    kc_names: dict[str, str]
+    prerequisites_of: dict[str, tuple[str, ...]]  # declared, by KC key
+    _planners: dict[str, Planner] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def planner(self, name: str) -> Planner:
+        """One planner per name and course version; per-learner state is loaded into it for each use,
+        under `lock` (planners are not thread-safe)."""
+        if name not in self._planners:
+            options = {"tracer": self.tracer} if name == "adaptive" else {}
+            self._planners[name] = make_planner(name, self.domain, seed=self.course_id, **options)
+        return self._planners[name]
+
+
+def tracer_item_key(item: Item) -> str:
+    """Items drawn from one template share their parameters in the tracer: they are one item there."""
+    return f"template:{item.template.key}" if item.template_id else item.key
+
+
+def _content_items(course: Course) -> list[tuple[str, tuple[str, ...], float]]:
+    """(tracer key, KC keys, difficulty) of every concrete pack item and every template."""
+    entries = []
+    items = Item.objects.filter(course=course, template__isnull=True).prefetch_related("kcs").order_by("id")
+    for item in items:
+        entries.append((item.key, tuple(kc.key for kc in item.kcs.all()), item.difficulty))
+    for template in ItemTemplate.objects.filter(course=course).prefetch_related("kcs").order_by("id"):
+        entries.append((f"template:{template.key}", tuple(kc.key for kc in template.kcs.all()), template.difficulty))
+    return entries
+
+
+def _build(course: Course, version: str) -> CourseEngine:
+    kcs = list(KnowledgeComponent.objects.filter(course=course).prefetch_related("prerequisites").order_by("id"))
+    prerequisites_of = {kc.key: tuple(p.key for p in kc.prerequisites.all()) for kc in kcs}
+    edges = [(pre, kc) for kc, pres in prerequisites_of.items() for pre in pres]
+    entries = _content_items(course)
+    tracer = _active_tracer(course) or prior_tracer(
+        [kc.key for kc in kcs], edges, {key: kc_keys for key, kc_keys, _ in entries},
+        {key: difficulty for key, _, difficulty in entries},
+    )
+    for key, kc_keys, difficulty in entries:
+        tracer.add_item(key, kc_keys, difficulty)
+    domain = Domain(
+        kcs=[kc.key for kc in kcs],
+        items=[PlanItem(id=key, kcs=kc_keys, difficulty=difficulty) for key, kc_keys, difficulty in entries],
+        prerequisites=edges,
+    )
+    return CourseEngine(course.pk, version, tracer, domain, {kc.key: kc.name for kc in kcs}, prerequisites_of)
+
+
+def _active_tracer(course: Course) -> Tracer | None:
+    from .models import TracerModel
+
+    active = TracerModel.objects.filter(course=course, is_active=True).order_by("-created_at").first()
+    return active.load() if active else None
+
+
+def _version(course: Course) -> str:
+    from .models import TracerModel
+
+    active = TracerModel.objects.filter(course=course, is_active=True).values_list("pk", flat=True).first()
+    return f"{course.content_hash}:{active or 'prior'}"
+
+
+_cache: dict[int, CourseEngine] = {}
+_cache_lock = threading.Lock()
+
+
+def course_engine(course: Course) -> CourseEngine:
+    """The engine for the course's current content and tracer version (rebuilt when either changes)."""
+    version = _version(course)
+    with _cache_lock:
+        engine = _cache.get(course.pk)
+        if engine is None or engine.version != version:
+            engine = _build(course, version)
+            _cache[course.pk] = engine
+        return engine
+
+
+def tracer_time(answered_at) -> float:
+    """The tracer's clock: seconds since the epoch."""
+    return answered_at.timestamp()

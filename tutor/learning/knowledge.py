@@ -1,0 +1,133 @@
+"""Derived learner state: the tracer's belief and the planner's memory, folded from the attempt log.
+
+The log is the source of truth. `learner_state_locked` returns the learner's row locked for the rest
+of the transaction, rebuilt from the log when it was computed under another tracer or content
+version, so two requests for one learner never interleave their updates.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from tutor.content.models import Course, Item
+from tutor.content.services import item_from_template
+
+from .engine import CourseEngine, course_engine, tracer_item_key, tracer_time
+from .models import Attempt, Learner, LearnerState
+
+UNREADABLE = Attempt.Verdict.UNREADABLE_
+
+
+def tracer_key(item: Item, step_key: str) -> str:
+    """Steps are items of their own for the tracer: they carry their own KCs and difficulty."""
+    base = tracer_item_key(item)
+    return f"{base}#{step_key}" if step_key else base
+
+
+def _planner(engine: CourseEngine, state: LearnerState):
+    """The course's planner with this learner's state loaded; call under engine.lock."""
+    planner = engine.planner(state.planner)
+    learner = str(state.learner_id)
+    if state.planner_state:
+        planner.load_state(learner, state.planner_state)
+    else:
+        planner.start(learner=learner)
+    return planner
+
+
+@dataclass
+class _Folder:
+    """Folds attempts into one learner's tracer and planner state."""
+
+    engine: CourseEngine
+    state: LearnerState
+
+    def __post_init__(self):
+        self.planner = _planner(self.engine, self.state)
+
+    def fold(self, attempt: Attempt) -> None:
+        if attempt.verdict != UNREADABLE:
+            key = tracer_key(attempt.item, attempt.step_key)
+            kcs = _attempt_kcs(attempt)
+            self.state.tracer_state = self.engine.tracer.update(
+                self.state.tracer_state, key, attempt.correct, tracer_time(attempt.answered_at), kcs=kcs
+            )
+            if not attempt.step_key:
+                self.planner.observe(
+                    learner=str(self.state.learner_id),
+                    item=tracer_item_key(attempt.item),
+                    correct=attempt.correct,
+                    now=tracer_time(attempt.answered_at) / 86400.0,
+                )
+        self.state.last_attempt = attempt
+
+    def finish(self) -> None:
+        self.state.planner_state = self.planner.save_state(str(self.state.learner_id))
+        self.state.tracer_version = self.engine.version
+
+
+def _attempt_kcs(attempt: Attempt) -> tuple[str, ...]:
+    if attempt.step_key:
+        step = attempt.item.steps.filter(key=attempt.step_key).prefetch_related("kcs").first()
+        if step is not None:
+            return tuple(kc.key for kc in step.kcs.all())
+    return tuple(kc.key for kc in attempt.item.kcs.all())
+
+
+def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
+    """Recompute the derived state from the log alone (no save)."""
+    state.tracer_state = engine.tracer.new_learner()
+    state.planner_state = {}
+    state.last_attempt = None
+    attempts = (
+        Attempt.objects.filter(learner_id=state.learner_id, item__course_id=state.course_id)
+        .select_related("item__template")
+        .order_by("id")
+    )
+    with engine.lock:
+        folder = _Folder(engine, state)
+        for attempt in attempts.iterator():
+            folder.fold(attempt)
+        folder.finish()
+
+
+def learner_state_locked(*, learner: Learner, course: Course) -> tuple[LearnerState, CourseEngine]:
+    """The learner's state row, locked until the end of the caller's transaction, and up to date."""
+    engine = course_engine(course)
+    LearnerState.objects.get_or_create(learner=learner, course=course)
+    state = LearnerState.objects.select_for_update().get(learner=learner, course=course)
+    if state.tracer_version != engine.version:
+        learner_state_rebuild(state=state, engine=engine)
+        state.save()
+    return state, engine
+
+
+def learner_state_fold(*, state: LearnerState, engine: CourseEngine, attempt: Attempt) -> None:
+    """Fold one new attempt into a locked, up-to-date state and save it."""
+    with engine.lock:
+        folder = _Folder(engine, state)
+        folder.fold(attempt)
+        folder.finish()
+    state.save()
+
+
+def _item_for_planner_key(course: Course, key: str, state: LearnerState) -> Item:
+    if key.startswith("template:"):
+        template = course.templates.get(key=key.removeprefix("template:"))
+        # Fresh numbers after every answer, the same numbers when the same choice is replayed.
+        return item_from_template(template=template, seed=f"{state.learner_id}:{state.last_attempt_id or 0}")
+    return course.items.get(key=key)
+
+
+def next_item_choose(*, learner: Learner, course: Course, now_days: float) -> tuple[Item, dict]:
+    """Ask the learner's planner for the next item; remember it as the current item."""
+    with transaction.atomic():
+        state, engine = learner_state_locked(learner=learner, course=course)
+        with engine.lock:
+            planner = _planner(engine, state)
+            key = planner.select(str(learner.pk), now=now_days)
+            reason = planner.explain(str(learner.pk))
+            state.planner_state = planner.save_state(str(learner.pk))
+        state.current_item = _item_for_planner_key(course, key, state)
+        state.save(update_fields=["planner_state", "current_item", "updated_at"])
+        return state.current_item, reason

@@ -1,0 +1,218 @@
+"""The tutor turn: check -> tracer update -> policy -> generate -> guard -> persist, in one transaction.
+
+Browser, REST API and WebSocket all come through here, so people and model-students get the same
+tutor. The streaming consumer uses the same preparation and persistence around its own generation.
+"""
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from checking import AnswerSpec
+from llm.backends import GenerationRequest, RuleBackend
+from llm.backends.rule import render
+from llm.guard import Guard
+from llm.moves import Intent
+from llm.policy import HINT_REQUEST, Decision, Policy, TurnState, WeakPrerequisite
+from llm.prompt import PromptInput, TurnContent, build_prompt
+from tutor.content.models import Hint, Item, Step
+from tutor.content.selectors import answer_spec
+
+from .engine import CourseEngine
+from .knowledge import learner_state_fold, learner_state_locked
+from .models import Attempt, Learner, LearnerState, TutorTurn
+from .services import attempt_record
+
+POLICY = Policy()
+HINT_INTENTS = (Intent.SEEK_STRATEGY, Intent.GUIDING_FOCUS, Intent.REVEALING_ANSWER)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    attempt: Attempt | None
+    turn: TutorTurn
+    created: bool  # False when an idempotency key replayed an earlier answer
+    mastery: dict[str, dict]
+
+
+@dataclass(frozen=True)
+class PreparedTurn:
+    decision: Decision
+    request: GenerationRequest
+    guard: Guard
+
+
+def _steps(item: Item) -> list[Step]:
+    return list(item.steps.prefetch_related("kcs").order_by("position"))
+
+
+def _focus_step(steps: list[Step], step_key: str) -> Step:
+    """The step a turn is about; a wrong final answer is broken down from the first step (CLASS)."""
+    if step_key:
+        return next(step for step in steps if step.key == step_key)
+    return steps[0]
+
+
+def _next_step_prompt(steps: list[Step], step_key: str) -> str:
+    keys = [step.key for step in steps]
+    if not step_key:
+        return ""
+    position = keys.index(step_key)
+    return steps[position + 1].prompt if position + 1 < len(steps) else "Now give the final answer."
+
+
+def _weak_prerequisites(engine: CourseEngine, state: LearnerState, step: Step) -> tuple[WeakPrerequisite, ...]:
+    mastery = engine.tracer.mastery(state.tracer_state)
+    kcs = {kc.key for kc in step.kcs.all()}
+    prerequisites = sorted({p for kc in kcs for p in engine.prerequisites_of.get(kc, ())} - kcs)
+    return tuple(WeakPrerequisite(kc, engine.kc_names[kc], mastery[kc].p) for kc in prerequisites if kc in mastery)
+
+
+def mastery_summary(engine: CourseEngine, state: LearnerState) -> dict[str, dict]:
+    return {kc: {"p": m.p, "sd": m.sd} for kc, m in engine.tracer.mastery(state.tracer_state).items()}
+
+
+def _prepare(
+    *, engine: CourseEngine, state: LearnerState, item: Item, step_key: str, outcome: str,
+    misconception_feedback: str, learner_text: str,
+) -> PreparedTurn:
+    steps = _steps(item)
+    step = _focus_step(steps, step_key)
+    earlier = TutorTurn.objects.filter(learner_id=state.learner_id, item=item, step_key=step_key)
+    hint_level = max(earlier.values_list("hint_level", flat=True), default=0)
+    recalled = earlier.filter(move_intent=Intent.RECALL_RELEVANT_INFORMATION.value).exists()
+    attempts = Attempt.objects.filter(learner_id=state.learner_id, item=item, step_key=step_key).count()
+    weak = _weak_prerequisites(engine, state, step)
+    decision = POLICY.decide(
+        TurnState(
+            outcome=outcome, hint_level=hint_level, attempts_on_step=attempts, prerequisite_recalled=recalled,
+            weak_prerequisites=weak, has_next_step=bool(step_key),
+        )
+    )
+    hint = ""
+    if decision.intent in HINT_INTENTS and decision.hint_level:
+        hint = Hint.objects.get(step=step, level=decision.hint_level).text
+    step_answer = answer_spec(step.answer)
+    content = TurnContent(
+        problem=item.statement,
+        step_prompt=step.prompt,
+        hint=hint,
+        misconception_feedback=misconception_feedback,
+        recall_prompt=f"How sure are you about {decision.recall.name.lower()}? Try a quick example of it first."
+        if decision.recall else "",
+        next_step_prompt=_next_step_prompt(steps, step_key),
+        answer=step_answer.value if decision.reveals_answer else "",
+    )
+    data = PromptInput(decision, content, learner_text, attempts_on_step=attempts, weak_prerequisites=weak)
+    protected: list[AnswerSpec] = [answer_spec(item.answer)]
+    if decision.reveals_answer and step_key:
+        protected = []  # revealing a step never reveals the item's final answer by itself
+    elif not decision.reveals_answer:
+        protected.append(step_answer)
+    guard = Guard(protected, allowed_text=f"{item.statement} {step.prompt}", reveal=decision.reveals_answer)
+    return PreparedTurn(decision, GenerationRequest(build_prompt(data), data), guard)
+
+
+def backend():
+    """The configured backend; only the rule backend exists in this version."""
+    if settings.LLM_BACKEND != "rule":
+        raise NotImplementedError(f"LLM_BACKEND={settings.LLM_BACKEND!r} is not available yet; use 'rule'")
+    return RuleBackend()
+
+
+def _rule_fallback_facts(prepared: PreparedTurn, text: str, verdict, chosen) -> tuple[str, dict]:
+    fell_back = not verdict.ok and chosen.name != "rule"
+    if fell_back:
+        text = render(prepared.request)
+    return text, {
+        "backend": "rule" if fell_back else chosen.name,
+        "model_name": RuleBackend.model if fell_back else chosen.model,
+        "guard_verdicts": [{"ok": verdict.ok, "reason": verdict.reason}],
+        "fell_back": fell_back,
+    }
+
+
+def _generate(prepared: PreparedTurn) -> tuple[str, dict]:
+    chosen = backend()
+    started = time.perf_counter()
+    text = asyncio.run(chosen.complete(prepared.request))
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    text, facts = _rule_fallback_facts(prepared, text, prepared.guard.reply(text), chosen)
+    return text, facts | {"ttft_ms": elapsed_ms, "tokens": len(text.split())}
+
+
+@dataclass(frozen=True)
+class TurnStart:
+    """What turn_begin decided, for the caller that generates and then calls turn_finish."""
+
+    prepared: PreparedTurn | None  # None when an idempotency key replayed an earlier answer
+    attempt: Attempt | None
+    replayed: TutorTurn | None
+    learner_id: int
+    item: Item
+    step_key: str
+    learner_text: str
+    mastery: dict[str, dict]
+
+
+def turn_begin(
+    *, learner: Learner, item: Item, answered_at: datetime, source: str, step_key: str = "",
+    answer: str | None = None, message: str = "", idempotency_key: str = "",
+) -> TurnStart:
+    """Check and log the answer, update the learner's state and decide the move, in one transaction.
+    With `answer` None the learner asked for help (`message` is their text, possibly empty)."""
+    with transaction.atomic():
+        state, engine = learner_state_locked(learner=learner, course=item.course)
+        attempt, feedback = None, ""
+        if answer is None:
+            outcome = HINT_REQUEST
+        else:
+            attempt, created = attempt_record(
+                learner=learner, item=item, raw_answer=answer, answered_at=answered_at, source=source,
+                step_key=step_key, idempotency_key=idempotency_key,
+            )
+            if not created:
+                replayed = TutorTurn.objects.filter(attempt=attempt).first()
+                return TurnStart(None, attempt, replayed, learner.pk, item, step_key, answer, mastery_summary(engine, state))
+            learner_state_fold(state=state, engine=engine, attempt=attempt)
+            outcome = attempt.verdict
+            if attempt.misconception_label:
+                feedback = _misconception_feedback(item, step_key, attempt.misconception_label)
+        learner_text = answer if answer is not None else message
+        prepared = _prepare(
+            engine=engine, state=state, item=item, step_key=step_key, outcome=outcome,
+            misconception_feedback=feedback, learner_text=learner_text,
+        )
+        return TurnStart(prepared, attempt, None, learner.pk, item, step_key,
+                         "" if answer is not None else message, mastery_summary(engine, state))
+
+
+def turn_finish(*, start: TurnStart, text: str, facts: dict) -> TutorTurn:
+    decision = start.prepared.decision
+    return TutorTurn.objects.create(
+        learner_id=start.learner_id, item=start.item, step_key=start.step_key, attempt=start.attempt,
+        learner_text=start.learner_text, move_category=decision.category.value, move_intent=decision.intent.value,
+        evaluation=decision.evaluation.value, hint_level=decision.hint_level, text=text,
+        prompt_sha256=start.prepared.request.prompt.sha256, **facts,
+    )
+
+
+def tutor_turn_take(**kwargs) -> TurnResult:
+    """One full, non-streaming turn (REST API, tests) in one transaction; arguments as turn_begin."""
+    with transaction.atomic():
+        start = turn_begin(**kwargs)
+        if start.prepared is None:
+            return TurnResult(start.attempt, start.replayed, False, start.mastery)
+        text, facts = _generate(start.prepared)
+        return TurnResult(start.attempt, turn_finish(start=start, text=text, facts=facts), True, start.mastery)
+
+
+def _misconception_feedback(item: Item, step_key: str, label: str) -> str:
+    rows = item.misconceptions.filter(label=label)
+    rows = rows.filter(step__key=step_key) if step_key else rows.filter(step__isnull=True)
+    found = rows.first()
+    return found.feedback if found else ""

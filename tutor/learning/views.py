@@ -1,0 +1,56 @@
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tutor.content.models import Course
+
+from .engine import SECONDS_PER_DAY
+from .knowledge import learner_state_locked, next_item_choose
+from .services import learner_for_user
+from .tutoring import mastery_summary
+
+
+def _kc_rows(engine, mastery: dict[str, dict]) -> list[dict]:
+    """KCs in the course's prerequisite order with the tracer's mastery, for the bars."""
+    return [
+        {"key": kc, "name": engine.kc_names[kc], "p": mastery[kc]["p"], "sd": mastery[kc]["sd"],
+         "percent": round(100 * mastery[kc]["p"])}
+        for kc in engine.domain.kcs
+    ]
+
+
+@login_required
+def course_home(request, course: str):
+    course = get_object_or_404(Course, slug=course)
+    learner = learner_for_user(user=request.user)
+    with transaction.atomic():
+        state, engine = learner_state_locked(learner=learner, course=course)
+    rows = _kc_rows(engine, mastery_summary(engine, state))
+    return render(request, "learning/course_home.html", {"course": course, "kcs": rows})
+
+
+@login_required
+def practice(request, course: str):
+    course = get_object_or_404(Course, slug=course)
+    learner = learner_for_user(user=request.user)
+    with transaction.atomic():
+        state, engine = learner_state_locked(learner=learner, course=course)
+    item, reason = state.current_item, None
+    if item is None:
+        item, reason = next_item_choose(learner=learner, course=course, now_days=timezone.now().timestamp() / SECONDS_PER_DAY)
+    steps = list(item.steps.order_by("position").values("key", "prompt"))
+    return render(request, "learning/practice.html", {
+        "course": course, "item": item, "steps": steps, "reason": reason,
+        "kcs": _kc_rows(engine, mastery_summary(engine, state)),
+    })
+
+
+@login_required
+@require_POST
+def practice_next(request, course: str):
+    course = get_object_or_404(Course, slug=course)
+    learner = learner_for_user(user=request.user)
+    next_item_choose(learner=learner, course=course, now_days=timezone.now().timestamp() / SECONDS_PER_DAY)
+    return redirect("practice", course=course.slug)
