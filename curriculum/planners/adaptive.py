@@ -11,15 +11,20 @@ planner scores each KC by
                (the practised increment, decayed by forgetting until T*, on the predicted recall at T*)
     unlock_k = sum_c Pn_kc kappa rho_c (1 - rho_c) dp_k gain_c / rho_c
                (first-order effect of raising p_k on the children's readiness and so their gain)
-    info_k   = w_info sd_k^2 p_k (1 - p_k)
-               (expected variance reduction of an answer on KC k: large while the belief is uncertain)
+    info_k   = w_info rho_k sd_k^2 p_k (1 - p_k)
+               (expected variance reduction of an answer on KC k: large while the belief is uncertain;
+               weighted by readiness, since only what practice can move is worth knowing precisely)
     score_k  = prior_k (gain_k + unlock_k + info_k)
 
 and practises the best KC on its item whose predicted success is closest to ``success_target``
-(desirable difficulty). Per learner, a KC that does not move after ``retire_after`` attempts while
-the tracer calls it ready is retired for ``cooldown`` answers (per-learner learnability). A KC whose
-predicted recall at T* falls below ``retention`` after it once reached it is a review (the gain term
-then ranks it; ``explain`` says so). Across learners (the "classroom" prior of Meta-ACL, Portelas et
+(desirable difficulty). Per learner, a KC that does not move (under half right over its last ``retire_after``
+attempts, the later half no better than the earlier) is retired for ``cooldown`` answers
+(per-learner learnability; the cooldown lets a KC that was merely locked come back). A KC is reached
+when the tracer's recall passes ``retention`` or after ``streak`` right answers in a row. A reached KC
+rests until its predicted recall has dropped by ``review_drop`` since it was reached; then it is a
+review, ranked by the same gain at T* (``explain`` says so). A tracer fitted on little data learns
+a weak graph and a loose recall scale, so readiness also gates on the declared parents' recall and
+reaching/review are relative to the level this learner showed. Across learners (the "classroom" prior of Meta-ACL, Portelas et
 al. 2020, and AGAIN, Portelas et al. 2021) the planner pools which KCs learners retired and which they
 mastered: prior_k = (1 + mastered_k) / (2 + mastered_k + retired_k) for each new learner.
 
@@ -60,7 +65,7 @@ class AdaptivePlanner(Planner):
     def __init__(self, domain, seed=0, *, tracer: Tracer | None = None, pilot: list[dict] | None = None,
                  horizon: int = 150, target_days: float | None = None, retention: float = 0.9,
                  info_weight: float = 0.05, declared_ready: float = 0.6, success_target: float = 0.5, retire_after: int = 8,
-                 cooldown: int = 30, streak: int = 3, review_drop: float = 0.15,
+                 cooldown: int = 30, streak: int = 6, review_drop: float = 0.15,
                  fit_epochs: int = 30):
         super().__init__(domain, seed)
         self.tracer = tracer if tracer is not None else fit_on_pilot(domain, pilot or [], fit_epochs, seed)
@@ -117,7 +122,7 @@ class AdaptivePlanner(Planner):
         gain = expected_sigmoid(mean_t + step_now * math.exp(-alpha * (target - now)), sd_t) - p_t
         dp = expected_sigmoid(mean + step_now, sd) - p
         unlock = (self.Pn * (self.kappa * (1 - rho) * gain)[None, :]).sum(1) * dp
-        info = self.info_weight * sd ** 2 * p * (1 - p)
+        info = self.info_weight * rho * sd ** 2 * p * (1 - p)
         prior = np.array([st["prior"][k] for k in self.domain.kcs])
         score = prior * (gain + unlock + info)
         answers = st["answers"]
@@ -166,7 +171,6 @@ class AdaptivePlanner(Planner):
         for y in outcomes:
             st["tracer"] = self.tracer.update(st["tracer"], item, y, now * SECONDS_PER_DAY)
         p, _, _ = self._beliefs(st, now)
-        ready = self._readiness(p) >= 0.5
         for kc in self.domain.item(item).kcs:
             k = self.domain.kc_index[kc]
             st["attempts"][kc] += 1
@@ -178,7 +182,7 @@ class AdaptivePlanner(Planner):
                 st["reached"][kc] = float(p[k])
                 continue
             half = self.retire_after // 2
-            if (len(recent) >= self.retire_after and ready[k] and sum(recent) < len(recent) / 2
+            if (len(recent) >= self.retire_after and sum(recent) < len(recent) / 2
                     and sum(recent[-half:]) <= sum(recent[:half])):
                 st["retired"][kc] = st["answers"] + self.cooldown
                 st["recent"][kc] = []

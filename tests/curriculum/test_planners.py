@@ -134,9 +134,11 @@ def _drive(planner, world, student, learner, steps, start):
 
 
 @pytest.mark.parametrize("name", planner_names())
-def test_state_survives_save_restore_mid_run(name):
+def test_state_survives_save_restore_mid_run(name, request):
     world = make_world("F1", "S1", seed=3)
-    params = {"horizon": 40} if name in ("fixed_order", "adaptive") else {}
+    params = {"horizon": 40} if name == "fixed_order" else {}
+    if name == "adaptive":
+        params = {"horizon": 40, "tracer": request.getfixturevalue("f1_tracer")}
     build = lambda: make_planner(name, world.domain, seed=5, **params)  # noqa: E731
     a, student = build(), world.student(0)
     a.start("L")
