@@ -41,7 +41,8 @@ class MasteryPlanner(Planner):
         return st["p"][kc] >= self.threshold or st["attempts"][kc] >= self.cap
 
     def _choose(self, st, rng, now):
-        done = {k for k in self.domain.kcs if self._done(st, k)}
+        # A KC without items cannot be practised, so it never blocks its children.
+        done = {k for k in self.domain.kcs if not self.domain.items_of[k] or self._done(st, k)}
         for kc in self.domain.practicable:
             if kc not in done and self.parents_done(kc, done):
                 why = {"kc": kc, "p_learned": st["p"][kc], "attempts": st["attempts"][kc], "rule": "next KC to master"}

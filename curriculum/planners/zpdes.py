@@ -50,7 +50,8 @@ class ZPDESPlanner(Planner):
         for kc in self.domain.practicable:
             if kc in closed:
                 continue
-            rates = [self._success(st, p, self.open_window) for p in self.domain.parents[kc]]
+            # A parent without items cannot be practised, so it never blocks its children.
+            rates = [self._success(st, p, self.open_window) for p in self.domain.parents[kc] if self.domain.items_of[p]]
             if all(r is not None and r > self.open_above for r in rates):
                 out.append(kc)
         return out

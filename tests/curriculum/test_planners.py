@@ -174,3 +174,14 @@ def test_multi_kc_item_updates_every_kc():
     assert st["p"]["a"] == st["p"]["b"] == pytest.approx(7 / 15)
     with pytest.raises(KeyError, match="unknown item 'zz'"):
         p.observe("L", "zz", True)
+
+
+@pytest.mark.parametrize("name", ["mastery", "zpdes"])
+def test_a_kc_without_items_does_not_block_its_children(name):
+    d = Domain(kcs=["a", "b", "c"], items=[Item("a1", ("a",)), Item("c1", ("c",))],
+               prerequisites=[("a", "b"), ("b", "c")])
+    p = make_planner(name, d)
+    p.start("L")
+    for _ in range(12):
+        p.observe("L", "a1", True)
+    assert "c1" in {p.select("L") for _ in range(20)}
