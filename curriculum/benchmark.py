@@ -25,7 +25,7 @@ from .simulate import FAMILIES, SCENARIO_SETTINGS, SCENARIOS, World, make_world
 
 BOOTSTRAP = 2000
 PILOT_OFFSET = 1_000_000     # pilot learners are other students than the scored ones
-QUICK = {"scenarios": ["S1", "S2", "S4"], "learners": 24, "pilot": 30}
+QUICK = {"scenarios": ["S1", "S2"], "learners": 12, "pilot": 20}
 METRICS = ("posttest", "retention", "items_to_mastery", "aulc", "waste")
 
 
@@ -142,12 +142,12 @@ def check_targets(cells: list[dict], out=None) -> None:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     ap = argparse.ArgumentParser(prog="python -m curriculum.benchmark", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="S1, S2, S4, 24 learners, pilot 30: a few minutes")
+    ap.add_argument("--quick", action="store_true", help="S1 and S2, 12 learners, pilot 20: under 3 minutes")
     ap.add_argument("--families", default=",".join(FAMILIES))
-    ap.add_argument("--scenarios", default=None, help="default: all (S1..S6); --quick: S1,S2,S4")
-    ap.add_argument("--learners", type=int, default=None, help="scored learners per cell (default 100; quick 24)")
+    ap.add_argument("--scenarios", default=None, help="default: all (S1..S6); --quick: S1,S2")
+    ap.add_argument("--learners", type=int, default=None, help="scored learners per cell (default 100; quick 12)")
     ap.add_argument("--planners", default=",".join(planner_names()))
-    ap.add_argument("--pilot", type=int, default=None, help="pilot learners taught by random for adaptive (default 50)")
+    ap.add_argument("--pilot", type=int, default=None, help="pilot learners taught by random for adaptive (default 50; quick 20)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=None, metavar="OUT.json")
     args = ap.parse_args(argv)
