@@ -7,7 +7,7 @@ import numpy as np
 
 from .oracle import Oracle
 from .planners.base import Planner
-from .simulate import RETENTION_DELAY_DAYS, Student, World, session_time
+from .simulate import RETENTION_DELAY_DAYS, World, session_time
 
 
 @dataclass

@@ -81,7 +81,7 @@ class World:
     def n_kcs(self) -> int:
         return len(self.learnable)
 
-    def student(self, learner: int) -> "Student":
+    def student(self, learner: int) -> Student:
         traits = np.random.default_rng([self.seed, learner, 0])
         luck = np.random.default_rng([self.seed, learner, 1])
         return STUDENTS[self.family](self, traits, luck)
@@ -124,7 +124,7 @@ def make_world(family: str, scenario: str, seed: int = 0) -> World:
 def _declared_edges(rng, parents, s: Settings) -> list[tuple[int, int]]:
     true = [(p, k) for k, ps in enumerate(parents) for p in ps]
     keep = [e for e in true if rng.random() >= s.drop_edges]
-    n_spurious = int(round(s.spurious_edges * len(true)))
+    n_spurious = round(s.spurious_edges * len(true))
     # Spurious edges point from an earlier layer to a later one, so the declared graph stays a DAG.
     candidates = [(a, b) for b in range(PER_LAYER, LAYERS * PER_LAYER) for a in range(b - b % PER_LAYER)
                   if (a, b) not in true]

@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from tracing import Log, Sequence, Tracer, fit
 
 from .base import Planner

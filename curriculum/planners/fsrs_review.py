@@ -7,13 +7,13 @@ with none new, the KC due soonest (practice ahead of schedule rather than idle).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler
 
 from .base import Planner
 
-EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _when(days: float) -> datetime:

@@ -28,7 +28,7 @@ def learnability_reward(history: list[int], half: int) -> float:
     if len(history) < 2 * half:
         return 0.0
     recent, earlier = history[-half:], history[-2 * half:-half]
-    rate = lambda h: (sum(h) + 1) / (len(h) + 2)  # noqa: E731  Laplace: a 0/5 streak is not certainty
+    rate = lambda h: (sum(h) + 1) / (len(h) + 2)
     p1, p0 = rate(recent), rate(earlier)
     se = math.sqrt(p1 * (1 - p1) / half + p0 * (1 - p0) / half)
     return max(abs(float(np.mean(recent) - np.mean(earlier))) - 2 * se, 0.0)

@@ -1,9 +1,8 @@
 import pytest
 
+from curriculum import Domain, Item
 from curriculum.benchmark import pilot_log
 from curriculum.simulate import make_world
-
-from curriculum import Domain, Item
 
 
 @pytest.fixture

@@ -139,7 +139,7 @@ def test_state_survives_save_restore_mid_run(name, request):
     params = {"horizon": 40} if name == "fixed_order" else {}
     if name == "adaptive":
         params = {"horizon": 40, "tracer": request.getfixturevalue("f1_tracer")}
-    build = lambda: make_planner(name, world.domain, seed=5, **params)  # noqa: E731
+    build = lambda: make_planner(name, world.domain, seed=5, **params)
     a, student = build(), world.student(0)
     a.start("L")
     first = _drive(a, world, student, "L", 20, 0)

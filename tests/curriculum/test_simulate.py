@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 
@@ -72,7 +74,7 @@ def test_f3_learning_only_inside_the_zone():
     s.answer(int(items[1]), 0.0)            # level 1.5 <= 2.0: too easy
     assert s.level[root] == 2.0
     p = [s.p_correct(int(i)) for i in items]
-    assert all(a > b for a, b in zip(p, p[1:]))  # success falls off with the gap
+    assert all(a > b for a, b in itertools.pairwise(p))  # success falls off with the gap
 
 
 def test_worlds_are_deterministic_and_seeded():
