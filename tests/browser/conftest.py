@@ -32,3 +32,30 @@ def browser_type_launch_args(browser_type_launch_args):
         ],
     }
 
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker):
+    """The project's ASGI application (HTTP and WebSockets) served by daphne on a free loopback port,
+    in a thread of this process so that it shares the test database. Twisted's reactor runs once per
+    process, so the server lives for the whole session."""
+    import threading
+
+    from daphne.server import Server
+
+    from tutor.asgi import application
+
+    ready = threading.Event()
+    server = Server(application, endpoints=["tcp:port=0:interface=127.0.0.1"], signal_handlers=False,
+                    ready_callable=ready.set, verbosity=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    with django_db_blocker.unblock():
+        thread.start()
+        ready.wait(10)
+        for _ in range(100):
+            if server.listening_addresses:
+                break
+            threading.Event().wait(0.05)
+    host, port = server.listening_addresses[0]
+    yield f"http://{host}:{port}"
+    server.stop()

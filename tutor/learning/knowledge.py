@@ -129,5 +129,6 @@ def next_item_choose(*, learner: Learner, course: Course, now_days: float) -> tu
             reason = planner.explain(str(learner.pk))
             state.planner_state = planner.save_state(str(learner.pk))
         state.current_item = _item_for_planner_key(course, key, state)
-        state.save(update_fields=["planner_state", "current_item", "updated_at"])
+        state.current_reason = reason
+        state.save(update_fields=["planner_state", "current_item", "current_reason", "updated_at"])
         return state.current_item, reason

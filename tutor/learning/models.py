@@ -141,6 +141,7 @@ class LearnerState(models.Model):
     planner_state = models.JSONField(default=dict)
     # The item the planner chose last, so a learner who comes back resumes it.
     current_item = models.ForeignKey("content.Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    current_reason = models.JSONField(default=dict, blank=True, help_text="The planner's explanation of current_item.")
     # The last attempt folded into this state; rebuilding replays the log up to here.
     last_attempt = models.ForeignKey(Attempt, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)

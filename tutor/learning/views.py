@@ -12,6 +12,17 @@ from .services import learner_for_user
 from .tutoring import mastery_summary
 
 
+def reason_line(engine, reason: dict | None) -> str:
+    """The planner's explanation in one line for the learner."""
+    if not reason:
+        return ""
+    kc = reason.get("kc")
+    rule = str(reason.get("rule", "")).replace("_", " ")
+    if kc in engine.kc_names:
+        return f"{engine.kc_names[kc]}: {rule}." if rule else f"practising {engine.kc_names[kc]}."
+    return f"{rule}." if rule else ""
+
+
 def _kc_rows(engine, mastery: dict[str, dict]) -> list[dict]:
     """KCs in the course's prerequisite order with the tracer's mastery, for the bars."""
     return [
@@ -37,12 +48,12 @@ def practice(request, course: str):
     learner = learner_for_user(user=request.user)
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=course)
-    item, reason = state.current_item, None
+    item, reason = state.current_item, state.current_reason
     if item is None:
         item, reason = next_item_choose(learner=learner, course=course, now_days=timezone.now().timestamp() / SECONDS_PER_DAY)
     steps = list(item.steps.order_by("position").values("key", "prompt"))
     return render(request, "learning/practice.html", {
-        "course": course, "item": item, "steps": steps, "reason": reason,
+        "course": course, "item": item, "steps": steps, "reason": reason_line(engine, reason),
         "kcs": _kc_rows(engine, mastery_summary(engine, state)),
     })
 
