@@ -97,3 +97,23 @@ def test_planner_chooses_an_item_of_the_course_and_remembers_it(loaded):
     item, reason = next_item_choose(learner=learner, course=course, now_days=now().timestamp() / 86400)
     assert item.course == course and isinstance(reason, dict)
     assert LearnerState.objects.get(learner=learner, course=course).current_item == item
+
+
+def test_rebuild_state_command_reproduces_the_online_state(loaded):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    learner = HumanLearnerFactory()
+    start = now()
+    for minutes, text in enumerate(["6", "7", "8"]):
+        answer(learner, "add-1", text, step="sum", at=start + timedelta(minutes=minutes))
+    online = LearnerState.objects.get(learner=learner)
+    LearnerState.objects.filter(pk=online.pk).update(tracer_state={}, planner_state={})
+    out = StringIO()
+    call_command("rebuild_state", "--learner", str(learner.pk), stdout=out, verbosity=0)
+    rebuilt = LearnerState.objects.get(pk=online.pk)
+    assert "rebuilt 1 learner state(s)" in out.getvalue()
+    assert (rebuilt.tracer_state, rebuilt.planner_state) == (online.tracer_state, online.planner_state)
+    with pytest.raises(CommandError, match="no state to rebuild"):
+        call_command("rebuild_state", "--learner", "999999", verbosity=0)
