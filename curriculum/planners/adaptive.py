@@ -17,16 +17,21 @@ planner scores each KC by
     score_k  = prior_k (gain_k + unlock_k + info_k)
 
 and practises the best KC on its item whose predicted success is closest to ``success_target``
-(desirable difficulty). Per learner, a KC that does not move (under half right over its last ``retire_after``
-attempts, the later half no better than the earlier) is retired for ``cooldown`` answers
-(per-learner learnability; the cooldown lets a KC that was merely locked come back). A KC is reached
-when the tracer's recall passes ``retention`` or after ``streak`` right answers in a row. A reached KC
-rests until its predicted recall has dropped by ``review_drop`` since it was reached; then it is a
-review, ranked by the same gain at T* (``explain`` says so). A tracer fitted on little data learns
-a weak graph and a loose recall scale, so readiness also gates on the declared parents' recall and
-reaching/review are relative to the level this learner showed. Across learners (the "classroom" prior of Meta-ACL, Portelas et
-al. 2020, and AGAIN, Portelas et al. 2021) the planner pools which KCs learners retired and which they
-mastered: prior_k = (1 + mastered_k) / (2 + mastered_k + retired_k) for each new learner.
+(desirable difficulty).
+
+- Per-learner learnability: a KC that does not move (under half right over its last
+  ``retire_after`` attempts, the later half no better than the earlier) is retired for ``cooldown``
+  answers; the cooldown lets a KC that was merely locked come back.
+- Review: a KC is reached when the tracer's recall passes ``retention`` or after ``streak`` right
+  answers in a row. It then rests until its predicted recall has dropped by ``review_drop`` since
+  it was reached, and comes back as a review ranked by the same gain at T* (``explain`` says so).
+- Why the declared graph and the relative review: a tracer fitted on little data (a small pilot
+  taught at random) learns a weak graph and a loose recall scale, so readiness also gates on the
+  declared parents' recall, and reaching/review are relative to the level this learner showed.
+- Pooled prior across learners (the "classroom" idea of Meta-ACL, Portelas et al. 2020, and AGAIN,
+  Portelas et al. 2021): the planner counts which KCs learners retired and which they reached;
+  a new learner starts with prior_k = (1 + reached_k) / (2 + reached_k + retired_k).
+  ``save_pool``/``load_pool`` persist these counts.
 
 The tracer comes from ``tracer=`` (a fitted ``tracing.Tracer``) or is fitted on ``pilot=`` (answer
 logs of other learners, e.g. a cohort taught by ``random``) with the declared prerequisites as prior.
@@ -65,8 +70,8 @@ class AdaptivePlanner(Planner):
 
     def __init__(self, domain, seed=0, *, tracer: Tracer | None = None, pilot: list[dict] | None = None,
                  horizon: int = 150, target_days: float | None = None, retention: float = 0.9,
-                 info_weight: float = 0.05, declared_ready: float = 0.6, success_target: float = 0.5, retire_after: int = 8,
-                 cooldown: int = 30, streak: int = 6, review_drop: float = 0.15,
+                 info_weight: float = 0.05, declared_ready: float = 0.6, success_target: float = 0.5,
+                 retire_after: int = 8, cooldown: int = 30, streak: int = 6, review_drop: float = 0.15,
                  fit_epochs: int = 30):
         super().__init__(domain, seed)
         self.tracer = tracer if tracer is not None else fit_on_pilot(domain, pilot or [], fit_epochs, seed)
@@ -100,8 +105,7 @@ class AdaptivePlanner(Planner):
 
     def _initial(self):
         m, r = self.pool["mastered"], self.pool["retired"]
-        return {"tracer": self.tracer.new_learner(), "start": None, "attempts": {k: 0 for k in self.domain.kcs},
-                "recent": {k: [] for k in self.domain.kcs}, "retired": {}, "reached": {},
+        return {"tracer": self.tracer.new_learner(), "start": None, "recent": {k: [] for k in self.domain.kcs}, "retired": {}, "reached": {},
                 "prior": {k: (1 + m[k]) / (2 + m[k] + r[k]) for k in self.domain.kcs}}
 
     # ---- choice -----------------------------------------------------------------------------------
@@ -174,7 +178,6 @@ class AdaptivePlanner(Planner):
         p, _, _ = self._beliefs(st, now)
         for kc in self.domain.item(item).kcs:
             k = self.domain.kc_index[kc]
-            st["attempts"][kc] += 1
             st["recent"][kc] = (st["recent"][kc] + outcomes)[-self.retire_after:]
             recent = st["recent"][kc]
             if p[k] >= self.retention or (len(recent) >= self.streak and all(recent[-self.streak:])):
