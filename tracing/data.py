@@ -3,6 +3,9 @@
 The log is the only input format the package accepts: gzip or plain CSV with the columns
 ``learner_id, item_id, kc_ids, correct, timestamp, fold``. Malformed files raise ``LogFormatError``
 naming the file and the 1-based line, because a silent skip would change every reported metric.
+
+An item id that appears with different ``kc_ids`` on different rows (synthetic5 reuses ids across
+its simulated versions) is read as distinct items, named ``item[kc;kc]`` after the first.
 """
 from __future__ import annotations
 
@@ -101,6 +104,7 @@ def load_log(path) -> Log:
         sequences: list[Sequence] = []
         rows: dict[str, list] = {}
         current = None
+        first_kcs: dict[str, tuple[str, ...]] = {}
         for line_no, row in enumerate(reader, start=2):
             if not row:
                 continue
@@ -130,7 +134,10 @@ def load_log(path) -> Log:
                 raise LogFormatError(
                     f"{path}:{line_no}: timestamp {ts} is earlier than the previous answer of learner {learner!r}"
                 )
-            rec[1].append(row[col["item_id"]])
+            item = row[col["item_id"]]
+            if first_kcs.setdefault(item, kcs) != kcs:
+                item = f"{item}[{';'.join(kcs)}]"
+            rec[1].append(item)
             rec[2].append(kcs)
             rec[3].append(int(correct))
             rec[4].append(ts)

@@ -35,6 +35,12 @@ def test_empty_timestamps_mean_no_clock(tmp_path):
     assert log.folds == [3]
 
 
+def test_item_with_other_kcs_is_another_item(tmp_path):
+    log = load_log(write(tmp_path, HEADER + "a,q0,c1,1,,1\nb,q0,c2,0,,1\nc,q0,c1,1,,1\n"))
+    assert [s.items[0] for s in log.sequences] == ["q0", "q0[c2]", "q0"]
+    assert log.item_kcs == {"q0": ("c1",), "q0[c2]": ("c2",)}
+
+
 def test_missing_column_names_file_and_line(tmp_path):
     path = write(tmp_path, "learner_id,item_id,kc_ids,timestamp,fold\na,i,k,,1\n")
     with pytest.raises(LogFormatError, match=r"log\.csv:1: missing column\(s\) correct"):
