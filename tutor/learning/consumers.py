@@ -12,6 +12,7 @@ Server -> client: {"type": "start", "verdict", "move", "hint_level"}, {"type": "
 """
 
 import asyncio
+import logging
 import time
 
 from channels.db import database_sync_to_async
@@ -27,6 +28,7 @@ from .services import TimeWentBackwards
 from .tutoring import TurnStart, backend, turn_begin, turn_finish
 
 MAX_MESSAGE_CHARS = 2000
+logger = logging.getLogger(__name__)
 
 
 class PracticeConsumer(AsyncJsonWebsocketConsumer):
@@ -55,10 +57,18 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         if self.task is not None and not self.task.done():
             await self._error("busy", "one turn at a time: wait for the tutor or send stop")
             return
-        self.task = asyncio.create_task(self._turn(kind, content))
+        self.task = asyncio.create_task(self._turn_reporting_failures(kind, content))
 
     async def _error(self, code: str, detail: str):
         await self.send_json({"type": "error", "error": code, "detail": detail})
+
+    async def _turn_reporting_failures(self, kind: str, content: dict):
+        try:
+            await self._turn(kind, content)
+        except Exception:
+            # A bug must not leave the learner waiting silently: log it, say so, keep the socket.
+            logger.exception("tutor turn failed")
+            await self._error("server_error", "the tutor failed on this turn; your answer may not have been saved")
 
     async def _turn(self, kind: str, content: dict):
         try:

@@ -137,7 +137,7 @@ class LearnerState(models.Model):
     course = models.ForeignKey("content.Course", on_delete=models.CASCADE, related_name="learner_states")
     planner = models.CharField(max_length=32, default="adaptive", help_text="A name from curriculum.planner_names().")
     tracer_state = models.JSONField(default=dict)
-    tracer_version = models.CharField(max_length=64, blank=True)
+    tracer_version = models.CharField(max_length=100, blank=True)
     planner_state = models.JSONField(default=dict)
     # The item the planner chose last, so a learner who comes back resumes it.
     current_item = models.ForeignKey("content.Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
