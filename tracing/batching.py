@@ -30,7 +30,7 @@ def encode(seqs: list[Sequence], item_index: dict[str, int], step_days: float, d
         dt[b, :n] = elapsed_days(s.times, step_days)
         y[b, :n] = s.correct
         mask[b, :n] = True
-    t = lambda a: torch.as_tensor(a, device=device)  # noqa: E731
+    t = lambda a: torch.as_tensor(a, device=device)
     return t(items), t(dt), t(y), t(mask)
 
 

@@ -71,7 +71,7 @@ class Log:
     def folds(self) -> list[int]:
         return sorted({s.fold for s in self.sequences if s.fold != 0})
 
-    def subset(self, keep) -> "Log":
+    def subset(self, keep) -> Log:
         """Sequences for which ``keep(seq)`` holds; vocabularies are recomputed from them."""
         return Log([s for s in self.sequences if keep(s)], path=self.path)
 

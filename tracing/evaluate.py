@@ -32,7 +32,7 @@ class PsiKT:
     def __init__(self, device: str, ablate: tuple[str, ...], epochs: int):
         self.device, self.ablate, self.epochs = device, ablate, epochs
 
-    def fit(self, log: Log) -> "PsiKT":
+    def fit(self, log: Log) -> PsiKT:
         self.tracer = fit(log, device=self.device, ablate=self.ablate, epochs=self.epochs)
         return self
 
@@ -65,7 +65,7 @@ def evaluate(log: Log, models: list[str], n_folds: int, args) -> dict:
     per = {m: {k: [] for k in (*METRICS, "fit_seconds")} for m in models}
     multi = {m: {k: [] for k in METRICS} for m in models}
     for fold in folds:
-        train = log.subset(lambda s: s.fold != fold)
+        train = log.subset(lambda s, held_out=fold: s.fold != held_out)
         test = [s for s in log.sequences if s.fold == fold]
         y = np.concatenate([s.correct for s in test])
         for name in models:
@@ -82,7 +82,7 @@ def evaluate(log: Log, models: list[str], n_folds: int, args) -> dict:
                     multi[name][k].append(v)
             print(f"fold {fold} {name}: auc {per[name]['auc'][-1]:.4f} "
                   f"({per[name]['fit_seconds'][-1]:.0f}s)", file=sys.stderr, flush=True)
-    summary = lambda d: {**{k: float(np.mean(v)) for k, v in d.items()}, "auc_std": float(np.std(d["auc"]))}  # noqa: E731
+    summary = lambda d: {**{k: float(np.mean(v)) for k, v in d.items()}, "auc_std": float(np.std(d["auc"]))}
     out = {"dataset": args.data, "folds": folds, "results": {m: summary(per[m]) for m in models}}
     if args.multistep:
         out["multistep"] = {"horizon": args.multistep, "results": {m: summary(multi[m]) for m in models}}

@@ -64,7 +64,7 @@ class Belief:
         return (self.loading * self.mu_mean[:, None] + self.mean,
                 self.loading**2 * self.mu_var[:, None] + self.var)
 
-    def where(self, keep, other: "Belief") -> "Belief":
+    def where(self, keep, other: Belief) -> Belief:
         """Per learner: this belief where ``keep`` [B], else ``other``."""
         k2 = keep[:, None]
         return Belief(torch.where(k2, self.mean, other.mean), torch.where(k2, self.var, other.var),

@@ -26,7 +26,16 @@ from tqdm import tqdm
 from . import filter as adf
 from .batching import encode, length_batches
 from .data import Log
-from .model import DEFAULT_TRAIT_LOC, EMBED_DIM, MU_COLUMN, STATIC_TRAITS, filter_params_from, item_matrices, link_traits, prerequisite_matrix
+from .model import (
+    DEFAULT_TRAIT_LOC,
+    EMBED_DIM,
+    MU_COLUMN,
+    STATIC_TRAITS,
+    filter_params_from,
+    item_matrices,
+    link_traits,
+    prerequisite_matrix,
+)
 from .tracer import NO_FORGETTING, Tracer
 
 # Prior scales / weights of the MAP globals.
@@ -65,7 +74,7 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
 
     seqs = list(log.sequences)
     perm = rng.permutation(len(seqs))
-    n_val = int(round(val_fraction * len(seqs))) if len(seqs) > 10 else 0
+    n_val = round(val_fraction * len(seqs)) if len(seqs) > 10 else 0
     val = [seqs[i] for i in perm[:n_val]]
     train = [seqs[i] for i in perm[n_val:]]
     N = len(train)
@@ -80,7 +89,7 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
         np.add.at(hits, idx, s.correct)
         np.add.at(counts, idx, 1)
     p_item = (hits + 5 * p0) / (counts + 10)
-    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    logit = lambda p: np.log(p / (1 - p))
     b_init = torch.tensor(logit(p0) - logit(p_item), dtype=torch.float32, device=dev)
     trait_init = torch.tensor(DEFAULT_TRAIT_LOC, dtype=torch.float32, device=dev)
     trait_init[1] = logit(p0)

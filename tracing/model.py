@@ -86,7 +86,7 @@ class Simulation:
         kc_index = {k: i for i, k in enumerate(self.kcs)}
         q, h = item_matrices([[kc_index[k] for k in self.log.item_kcs[i]] for i in items], len(self.kcs))
         b = torch.tensor([self.item_difficulty[i] for i in items], dtype=torch.float32)
-        f = lambda x: torch.tensor(x, dtype=torch.float32)  # noqa: E731
+        f = lambda x: torch.tensor(x, dtype=torch.float32)
         return filter_params_from(f(self.prerequisites), f(self.kc_offset), f(self.v0), f(mu_var), f(self.theta),
                                   f(self.kappa), b, q, h)
 

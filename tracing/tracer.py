@@ -22,7 +22,15 @@ import torch.nn.functional as F
 from . import filter as adf
 from .batching import encode
 from .data import SECONDS_PER_DAY, Sequence
-from .model import MU_COLUMN, STATIC_TRAITS, TRAIT_NAMES, filter_params_from, item_matrices, link_traits, prerequisite_matrix
+from .model import (
+    MU_COLUMN,
+    STATIC_TRAITS,
+    TRAIT_NAMES,
+    filter_params_from,
+    item_matrices,
+    link_traits,
+    prerequisite_matrix,
+)
 
 CHECKPOINT_VERSION = 1
 STATE_VERSION = 1
@@ -149,7 +157,7 @@ class Tracer:
         if state.get("version") != STATE_VERSION:
             raise ValueError(f"learner state version {state.get('version')!r}, expected {STATE_VERSION}")
         traits = self._linked(state["traits"])
-        f = lambda key: torch.tensor([state[key]], dtype=torch.float32)  # noqa: E731
+        f = lambda key: torch.tensor([state[key]], dtype=torch.float32)
         bel = adf.Belief(f("mean"), f("var"), f("loading"), torch.tensor([state["mu"][0]]),
                          torch.tensor([state["mu"][1]]))
         known = bel.mean.shape[1]
@@ -282,7 +290,7 @@ class Tracer:
                     "learner_traits": self.learner_traits}, Path(path))
 
     @classmethod
-    def load(cls, path) -> "Tracer":
+    def load(cls, path) -> Tracer:
         ckpt = torch.load(Path(path), weights_only=False)
         if ckpt.get("version") != CHECKPOINT_VERSION:
             raise ValueError(f"{path}: checkpoint version {ckpt.get('version')!r}, expected {CHECKPOINT_VERSION}")

@@ -18,7 +18,7 @@ B = np.array([0.1, -0.2, 0.3])
 
 def filter_params():
     q, h = item_matrices(ITEMS, K)
-    f = lambda x: torch.tensor(x, dtype=torch.float64)  # noqa: E731
+    f = lambda x: torch.tensor(x, dtype=torch.float64)
     return filter_params_from(f(P), f(OFFSET), f(V0), f(MU_VAR), f(THETA), f(KAPPA), f(B), q.double(), h.double())
 
 

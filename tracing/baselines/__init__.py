@@ -4,8 +4,8 @@ that answer is seen; where ``observed`` is False the answer is never revealed to
 (multi-step forecasting)."""
 from .bkt import BKT
 from .dkt import DKT
-from .logistic import PFA, IRTPFA, ItemMean
+from .logistic import IRTPFA, PFA, ItemMean
 
 BASELINES = {"item_mean": ItemMean, "pfa": PFA, "irt_pfa": IRTPFA, "bkt": BKT, "dkt": DKT}
 
-__all__ = ["BASELINES", "BKT", "DKT", "IRTPFA", "ItemMean", "PFA"]
+__all__ = ["BASELINES", "BKT", "DKT", "IRTPFA", "PFA", "ItemMean"]

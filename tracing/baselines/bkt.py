@@ -54,8 +54,6 @@ class BKT:
         C, T = Y.shape
         prior = np.empty((C, T))
         filt = np.empty((C, T))
-        e_known = np.empty((C, T))
-        e_unknown = np.empty((C, T))
         p = init.copy()
         for t in range(T):
             prior[:, t] = p
@@ -63,21 +61,20 @@ class BKT:
             live = S[:, t] & M[:, t]
             e1 = np.where(live, np.where(y == 1, 1 - slip, slip), 1.0)
             e0 = np.where(live, np.where(y == 1, guess, 1 - guess), 1.0)
-            e_known[:, t], e_unknown[:, t] = e1, e0
             f = p * e1 / (p * e1 + (1 - p) * e0)
             filt[:, t] = f
             p = f + (1 - f) * learn
-        return prior, filt, e_known, e_unknown
+        return prior, filt
 
-    def fit(self, log: Log) -> "BKT":
+    def fit(self, log: Log) -> BKT:
         self.kc_index = {k: i for i, k in enumerate(log.kcs)}
         K = len(log.kcs)
         self.params = np.tile([0.4, 0.15, 0.2, 0.1], (K, 1))
         kc, Y, S, M, _, _ = _chains(log.sequences, self.kc_index, None)
         C, T = Y.shape
         for _ in range(self.iterations):
-            init, learn, guess, slip = self._params(kc)
-            prior, filt, e1, e0 = self._forward(kc, Y, S, M)
+            learn = self._params(kc)[1]
+            prior, filt = self._forward(kc, Y, S, M)
             # Backward pass for the smoothed P(known at t) and the expected unknown->known moves.
             smooth = np.empty((C, T))
             smooth[:, -1] = filt[:, -1]
@@ -93,7 +90,7 @@ class BKT:
             step_valid = M[:, 1:]
             w_known = smooth * valid
             w_unknown = (1 - smooth) * valid
-            count = lambda x: np.bincount(kc, weights=x, minlength=K)  # noqa: E731
+            count = lambda x: np.bincount(kc, weights=x, minlength=K)
             first = count(smooth[:, 0])
             n_chains = np.bincount(kc, minlength=K)
             unk_before = count(((1 - smooth[:, :-1]) * step_valid).sum(1))
@@ -117,7 +114,7 @@ class BKT:
     def predict(self, seqs: list[Sequence], observed=None) -> list[np.ndarray]:
         kc, Y, S, M, ID, n = _chains(seqs, self.kc_index, observed)
         _, _, guess, slip = self._params(kc)
-        prior, _, _, _ = self._forward(kc, Y, S, M)
+        prior, _ = self._forward(kc, Y, S, M)
         p = prior * (1 - slip[:, None]) + (1 - prior) * guess[:, None]
         total = np.bincount(ID[M], weights=p[M], minlength=n)
         count = np.bincount(ID[M], minlength=n)

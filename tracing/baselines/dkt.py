@@ -58,7 +58,7 @@ class DKT:
         first = (self.net.out.bias * q[:, :1]).sum(-1) / q[:, :1].sum(-1).clamp_min(1)
         return torch.cat([first, kc_logit], 1)
 
-    def fit(self, log: Log) -> "DKT":
+    def fit(self, log: Log) -> DKT:
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
         self.kc_index = {k: i for i, k in enumerate(log.kcs)}

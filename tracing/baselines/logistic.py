@@ -13,7 +13,7 @@ class ItemMean:
 
     prior_weight = 5.0
 
-    def fit(self, log: Log) -> "ItemMean":
+    def fit(self, log: Log) -> ItemMean:
         hits, counts, kc_hits, kc_counts = {}, {}, {}, {}
         for s in log.sequences:
             for item, kcs, y in zip(s.items, s.kcs, s.correct):
@@ -45,7 +45,7 @@ class PFA:
     use_items = False
     C = 1.0
 
-    def fit(self, log: Log) -> "PFA":
+    def fit(self, log: Log) -> PFA:
         self.kc_index = {k: i for i, k in enumerate(log.kcs)}
         self.item_index = {it: i for i, it in enumerate(log.items)}
         X, y = self._features(log.sequences, None)
