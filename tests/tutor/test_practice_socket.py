@@ -106,7 +106,7 @@ class SlowRuleBackend:
 
 
 async def test_stop_cancels_generation_and_persists_no_turn(loaded, monkeypatch):
-    monkeypatch.setattr("tutor.learning.consumers.backend", SlowRuleBackend)
+    monkeypatch.setattr("tutor.learning.generation.backend", SlowRuleBackend)
     user = await database_sync_to_async(UserFactory)()
     item = await database_sync_to_async(Item.objects.get)(key="add-1")
     communicator = await connected(user)

@@ -13,19 +13,17 @@ Server -> client: {"type": "start", "verdict", "move", "hint_level"}, {"type": "
 
 import asyncio
 import logging
-import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import transaction
 from django.utils import timezone
 
-from llm.guard import split_complete_sentences
-
 from .models import Learner
 from .selectors import learner_item
 from .services import TimeWentBackwards
-from .tutoring import TurnStart, backend, turn_begin, turn_finish
+from .generation import GuardedGeneration
+from .tutoring import TurnStart, turn_begin, turn_finish
 
 MAX_MESSAGE_CHARS = 2000
 logger = logging.getLogger(__name__)
@@ -94,39 +92,10 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
                               "next_step": start.prepared.request.data.content.next_step_prompt})
 
     async def _stream(self, start: TurnStart) -> tuple[str, dict]:
-        """Stream the backend's text, releasing each sentence only after the guard passed it."""
-        chosen = backend()
-        guard = start.prepared.guard
-        started = time.perf_counter()
-        ttft_ms, sent, pending, verdicts, tokens = None, [], "", [], 0
-        async for piece in chosen.stream(start.prepared.request):
-            if ttft_ms is None:
-                ttft_ms = (time.perf_counter() - started) * 1000
-            tokens += 1
-            pending += piece
-            complete, pending = split_complete_sentences(pending)
-            for sentence in complete:
-                verdict = guard.sentence(sentence)
-                verdicts.append({"ok": verdict.ok, "reason": verdict.reason})
-                if verdict.ok:
-                    await self._send_sentence(sentence)
-                    sent.append(sentence)
-        pending = pending.strip()
-        if pending:
-            verdict = guard.sentence(pending)
-            verdicts.append({"ok": verdict.ok, "reason": verdict.reason})
-            if verdict.ok:
-                await self._send_sentence(pending)
-                sent.append(pending)
-        facts = {"backend": chosen.name, "model_name": chosen.model, "guard_verdicts": verdicts,
-                 "fell_back": False, "ttft_ms": ttft_ms, "tokens": tokens}
-        return " ".join(sent), facts
-
-    async def _send_sentence(self, sentence: str):
-        words = sentence.split(" ")
-        for index, word in enumerate(words):
-            await self.send_json({"type": "delta", "text": word + (" " if index < len(words) - 1 else " ")})
-            await asyncio.sleep(0)  # a point where a stop is seen between tokens
+        generation = GuardedGeneration(start.prepared)
+        async for delta in generation.deltas():
+            await self.send_json({"type": "delta", "text": delta})
+        return generation.text, generation.facts
 
 
 class _BadTurn(ValueError):

@@ -4,17 +4,13 @@ Browser, REST API and WebSocket all come through here, so people and model-stude
 tutor. The streaming consumer uses the same preparation and persistence around its own generation.
 """
 
-import asyncio
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 
 from checking import AnswerSpec
-from llm.backends import GenerationRequest, RuleBackend
-from llm.backends.rule import render
+from llm.backends import GenerationRequest
 from llm.guard import Guard
 from llm.moves import Intent
 from llm.policy import HINT_REQUEST, Decision, Policy, TurnState, WeakPrerequisite
@@ -23,6 +19,7 @@ from tutor.content.models import Hint, Item, Step
 from tutor.content.selectors import answer_spec
 
 from .engine import CourseEngine
+from .generation import generate_complete
 from .knowledge import learner_state_fold, learner_state_locked
 from .models import Attempt, Learner, LearnerState, TutorTurn
 from .services import attempt_record
@@ -117,34 +114,6 @@ def _prepare(
     return PreparedTurn(decision, GenerationRequest(build_prompt(data), data), guard)
 
 
-def backend():
-    """The configured backend; only the rule backend exists in this version."""
-    if settings.LLM_BACKEND != "rule":
-        raise NotImplementedError(f"LLM_BACKEND={settings.LLM_BACKEND!r} is not available yet; use 'rule'")
-    return RuleBackend()
-
-
-def _rule_fallback_facts(prepared: PreparedTurn, text: str, verdict, chosen) -> tuple[str, dict]:
-    fell_back = not verdict.ok and chosen.name != "rule"
-    if fell_back:
-        text = render(prepared.request)
-    return text, {
-        "backend": "rule" if fell_back else chosen.name,
-        "model_name": RuleBackend.model if fell_back else chosen.model,
-        "guard_verdicts": [{"ok": verdict.ok, "reason": verdict.reason}],
-        "fell_back": fell_back,
-    }
-
-
-def _generate(prepared: PreparedTurn) -> tuple[str, dict]:
-    chosen = backend()
-    started = time.perf_counter()
-    text = asyncio.run(chosen.complete(prepared.request))
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    text, facts = _rule_fallback_facts(prepared, text, prepared.guard.reply(text), chosen)
-    return text, facts | {"ttft_ms": elapsed_ms, "tokens": len(text.split())}
-
-
 @dataclass(frozen=True)
 class TurnStart:
     """What turn_begin decided, for the caller that generates and then calls turn_finish."""
@@ -207,7 +176,7 @@ def tutor_turn_take(**kwargs) -> TurnResult:
         start = turn_begin(**kwargs)
         if start.prepared is None:
             return TurnResult(start.attempt, start.replayed, False, start.mastery)
-        text, facts = _generate(start.prepared)
+        text, facts = generate_complete(start.prepared)
         return TurnResult(start.attempt, turn_finish(start=start, text=text, facts=facts), True, start.mastery)
 
 

@@ -4,6 +4,7 @@ environment (django-environ); the defaults run on a fresh machine with no servic
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -138,6 +139,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 LLM_BACKEND = env("LLM_BACKEND", default="rule")
+if LLM_BACKEND not in ("rule", "openai", "local"):
+    raise ImproperlyConfigured(f"LLM_BACKEND must be rule, openai or local, not {LLM_BACKEND!r}")
+LLM_FIRST_TOKEN_TIMEOUT = env.float("LLM_FIRST_TOKEN_TIMEOUT", default=2.0)
 LLM_BASE_URL = env("LLM_BASE_URL", default="")
 LLM_MODEL = env("LLM_MODEL", default="")
 LLM_API_KEY = env("LLM_API_KEY", default="")
