@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Attempt, Classroom, Enrollment, Learner, LearnerState, TutorTurn
+from .models import Attempt, Classroom, Enrollment, Learner, LearnerState, TracerModel, TutorTurn
 
 
 @admin.register(Learner)
@@ -53,3 +53,11 @@ class TutorTurnAdmin(admin.ModelAdmin):
     list_display = ("id", "learner", "item", "step_key", "move_intent", "hint_level", "backend", "created_at")
     list_filter = ("move_category", "backend", "fell_back")
     list_select_related = ("learner__user", "learner__api_client", "item")
+
+
+@admin.register(TracerModel)
+class TracerModelAdmin(admin.ModelAdmin):
+    list_display = ("id", "course", "is_active", "created_at")
+    list_filter = ("course", "is_active")
+    exclude = ("checkpoint",)  # binary weights: not editable by hand
+    readonly_fields = ("metrics", "created_at")
