@@ -32,25 +32,32 @@ def _kc_rows(engine, mastery: dict[str, dict]) -> list[dict]:
     ]
 
 
-@login_required
-def course_home(request, course: str):
-    course = get_object_or_404(Course, slug=course)
+def _learner_state(request, slug: str):
+    """The signed-in learner's up-to-date state in a course (the course must exist)."""
+    course = get_object_or_404(Course, slug=slug)
     learner = learner_for_user(user=request.user)
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=course)
+    return course, learner, state, engine
+
+
+def _now_days() -> float:
+    return timezone.now().timestamp() / SECONDS_PER_DAY
+
+
+@login_required
+def course_home(request, course: str):
+    course, _, state, engine = _learner_state(request, course)
     rows = _kc_rows(engine, mastery_summary(engine, state))
     return render(request, "learning/course_home.html", {"course": course, "kcs": rows})
 
 
 @login_required
 def practice(request, course: str):
-    course = get_object_or_404(Course, slug=course)
-    learner = learner_for_user(user=request.user)
-    with transaction.atomic():
-        state, engine = learner_state_locked(learner=learner, course=course)
+    course, learner, state, engine = _learner_state(request, course)
     item, reason = state.current_item, state.current_reason
     if item is None:
-        item, reason = next_item_choose(learner=learner, course=course, now_days=timezone.now().timestamp() / SECONDS_PER_DAY)
+        item, reason = next_item_choose(learner=learner, course=course, now_days=_now_days())
     steps = list(item.steps.order_by("position").values("key", "prompt"))
     return render(request, "learning/practice.html", {
         "course": course, "item": item, "steps": steps, "reason": reason_line(engine, reason),
@@ -63,5 +70,5 @@ def practice(request, course: str):
 def practice_next(request, course: str):
     course = get_object_or_404(Course, slug=course)
     learner = learner_for_user(user=request.user)
-    next_item_choose(learner=learner, course=course, now_days=timezone.now().timestamp() / SECONDS_PER_DAY)
+    next_item_choose(learner=learner, course=course, now_days=_now_days())
     return redirect("practice", course=course.slug)
