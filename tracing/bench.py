@@ -49,14 +49,14 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2000)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args(argv)
-    report = {"data": args.data, "torch_threads_fit": torch.get_num_threads()}
+    report = {"data": args.data}
     if args.tracer:
         tracer = Tracer.load(args.tracer)
     else:
         started = time.perf_counter()
         log = load_log(args.data)
         tracer = fit(log, device=args.device)
-        report.update(answers=log.n_answers, learners=len(log.sequences),
+        report.update(answers=log.n_answers, learners=len(log.sequences), torch_threads_fit=torch.get_num_threads(),
                       fit_seconds=time.perf_counter() - started, epochs_run=tracer.config["epochs_run"],
                       peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         if args.save:
