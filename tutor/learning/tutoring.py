@@ -130,23 +130,24 @@ class TurnStart:
 
 def turn_begin(
     *, learner: Learner, item: Item, answered_at: datetime, source: str, step_key: str = "",
-    answer: str | None = None, message: str = "", idempotency_key: str = "",
+    answer: str | None = None, message: str = "", idempotency_key: str = "", graded: bool | None = None,
 ) -> TurnStart:
     """Check and log the answer, update the learner's state and decide the move, in one transaction.
     With `answer` None the learner asked for help (`message` is their text, possibly empty)."""
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=item.course)
         attempt, feedback = None, ""
-        if answer is None:
+        if answer is None and graded is None:
             outcome = HINT_REQUEST
         else:
             attempt, created = attempt_record(
-                learner=learner, item=item, raw_answer=answer, answered_at=answered_at, source=source,
-                step_key=step_key, idempotency_key=idempotency_key,
+                learner=learner, item=item, raw_answer=answer or "", answered_at=answered_at, source=source,
+                step_key=step_key, idempotency_key=idempotency_key, graded=graded,
             )
             if not created:
                 replayed = TutorTurn.objects.filter(attempt=attempt).first()
-                return TurnStart(None, attempt, replayed, learner.pk, item, step_key, answer, mastery_summary(engine, state))
+                return TurnStart(None, attempt, replayed, learner.pk, item, step_key, answer or "",
+                                 mastery_summary(engine, state))
             learner_state_fold(state=state, engine=engine, attempt=attempt)
             outcome = attempt.verdict
             if attempt.misconception_label:
@@ -157,7 +158,7 @@ def turn_begin(
             misconception_feedback=feedback, learner_text=learner_text,
         )
         return TurnStart(prepared, attempt, None, learner.pk, item, step_key,
-                         "" if answer is not None else message, mastery_summary(engine, state))
+                         "" if attempt is not None else message, mastery_summary(engine, state))
 
 
 def turn_finish(*, start: TurnStart, text: str, facts: dict) -> TutorTurn:

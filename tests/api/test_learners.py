@@ -1,0 +1,138 @@
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from tests.tutor.factories import UserFactory
+from tutor.accounts.models import ApiClient
+from tutor.content.models import Item
+from tutor.learning.models import Attempt
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course(valid_pack_path):
+    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+
+
+def program(name: str) -> APIClient:
+    client = ApiClient(name=name)
+    token = client.issue_token()
+    client.save()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return api
+
+
+@pytest.fixture
+def owner(course):
+    return program("owner")
+
+
+@pytest.fixture
+def learner_id(owner):
+    response = owner.post("/api/v1/learners/", {"course": "tiny", "external_id": "s1", "planner": "mastery"}, format="json")
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def endpoints(learner_id):
+    item = Item.objects.get(key="add-1").pk
+    return [
+        ("get", f"/api/v1/learners/{learner_id}/", None),
+        ("get", f"/api/v1/learners/{learner_id}/next/", None),
+        ("get", f"/api/v1/learners/{learner_id}/attempts/", None),
+        ("post", f"/api/v1/learners/{learner_id}/attempts/", {"item": item, "answer": "7"}),
+        ("get", f"/api/v1/learners/{learner_id}/mastery/", None),
+    ]
+
+
+def test_authorization_matrix(owner, learner_id):
+    browser = APIClient()
+    browser.force_login(UserFactory())
+    teacher = APIClient()
+    teacher.force_login(UserFactory(role="teacher"))
+    expected = {"anonymous": 401, "other client": 404, "learner session": 403, "teacher session": 403, "owner": (200, 201)}
+    callers = {"anonymous": APIClient(), "other client": program("other"), "learner session": browser,
+               "teacher session": teacher, "owner": owner}
+    for who, caller in callers.items():
+        for method, path, body in endpoints(learner_id):
+            status = getattr(caller, method)(path, body, format="json").status_code
+            allowed = expected[who] if isinstance(expected[who], tuple) else (expected[who],)
+            assert status in allowed, (who, method, path, status)
+
+
+def test_create_learner_shapes_and_errors(owner):
+    created = owner.post("/api/v1/learners/", {"course": "tiny", "external_id": "a"}, format="json")
+    assert created.status_code == 201
+    assert created.json() == {"id": created.json()["id"], "course": "tiny", "planner": "adaptive", "external_id": "a"}
+    duplicate = owner.post("/api/v1/learners/", {"course": "tiny", "external_id": "a"}, format="json")
+    assert (duplicate.status_code, duplicate.json()["error"]) == (409, "duplicate_external_id")
+    unknown = owner.post("/api/v1/learners/", {"course": "nope"}, format="json")
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "unknown_course")
+    bad_planner = owner.post("/api/v1/learners/", {"course": "tiny", "planner": "psychic"}, format="json")
+    assert (bad_planner.status_code, bad_planner.json()["error"]) == (400, "unknown_planner")
+    missing = owner.post("/api/v1/learners/", {}, format="json")
+    assert missing.status_code == 400 and "course" in missing.json()["fields"]
+
+
+def test_next_item_has_no_answers_or_hints(owner, learner_id):
+    body = owner.get(f"/api/v1/learners/{learner_id}/next/").json()
+    assert set(body["item"]) == {"id", "kcs", "prompt", "steps", "difficulty"}
+    assert all(set(step) == {"id", "prompt"} for step in body["item"]["steps"])
+    assert body["reason"]["planner"] == "mastery"
+
+
+def test_attempts_checked_self_graded_idempotent_and_listed(owner, learner_id):
+    item = Item.objects.get(key="add-1").pk
+    url = f"/api/v1/learners/{learner_id}/attempts/"
+    wrong = owner.post(url, {"item": item, "step": "sum", "answer": "34", "idempotency_key": "k1"}, format="json")
+    assert wrong.status_code == 201
+    body = wrong.json()
+    assert (body["correct"], body["verdict"], body["feedback"]["move"]) == (False, "misconception", "seeking_self_correction")
+    assert set(body["mastery"]) == {"add", "frac", "lin"}
+    replay = owner.post(url, {"item": item, "step": "sum", "answer": "7", "idempotency_key": "k1"}, format="json")
+    assert replay.status_code == 200 and replay.json() == body
+    graded = owner.post(url, {"item": item, "correct": True}, format="json")
+    assert graded.status_code == 201 and graded.json()["correct"] is True
+    assert Attempt.objects.filter(learner_id=learner_id).count() == 2
+    rows = owner.get(url).json()
+    assert rows["count"] == 2 and [r["verdict"] for r in rows["results"]] == ["misconception", "correct"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error"),
+    [
+        ({"item": 999999, "answer": "1"}, 404, "unknown_item"),
+        ({"item": "ADD", "answer": "1"}, 400, "invalid"),
+        ({"answer": "1"}, 400, "invalid"),
+        ({"item": "{item}", "answer": "1", "correct": True}, 400, "invalid"),
+        ({"item": "{item}"}, 400, "invalid"),
+        ({"item": "{item}", "step": "nope", "answer": "1"}, 400, "unknown_step"),
+        ({"item": "{item}", "answer": "x" * 2001}, 400, "invalid"),
+        ({"item": "{item}", "answer": "1", "timestamp": "yesterday"}, 400, "invalid"),
+    ],
+)
+def test_attempt_errors(owner, learner_id, body, status, error):
+    item = Item.objects.get(key="add-1").pk
+    body = {k: (item if v == "{item}" else v) for k, v in body.items()}
+    response = owner.post(f"/api/v1/learners/{learner_id}/attempts/", body, format="json")
+    assert (response.status_code, response.json()["error"]) == (status, error)
+    assert response.json()["detail"]
+    assert not Attempt.objects.exists()
+
+
+def test_simulated_time_may_run_ahead_but_not_back(owner, learner_id):
+    item = Item.objects.get(key="add-1").pk
+    url = f"/api/v1/learners/{learner_id}/attempts/"
+    ahead = owner.post(url, {"item": item, "correct": True, "timestamp": "2031-01-01T00:00:00Z"}, format="json")
+    assert ahead.status_code == 201
+    back = owner.post(url, {"item": item, "correct": True, "timestamp": "2030-12-31T00:00:00Z"}, format="json")
+    assert (back.status_code, back.json()["error"]) == (409, "time_went_backwards")
+    assert Attempt.objects.count() == 1
+
+
+def test_mastery_has_probabilities_uncertainty_and_traits(owner, learner_id):
+    body = owner.get(f"/api/v1/learners/{learner_id}/mastery/").json()
+    assert set(body["mastery"]) == {"add", "frac", "lin"} and 0 < body["mastery"]["add"]["p"] < 1
+    assert {"alpha", "mu", "sigma", "gamma", "eta"} <= set(body["traits"])
