@@ -65,3 +65,9 @@ def test_schema_is_served(program):
     response = program.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert "/api/v1/courses/{course}/" in response.json()["paths"]
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    schema = (tmp_path / "schema.yaml").read_text()
+    assert "/api/v1/learners/{learner}/attempts/" in schema and "tokenAuth" in schema
