@@ -38,7 +38,8 @@ def test_wrong_then_hints_then_right_climbs_the_ladder_and_moves_mastery(loaded)
     assert third.turn.move_intent == "revealing_answer" and "7" in third.turn.text
     right = answer(learner, "add-1", "7")
     assert right.attempt.verdict == "correct" and right.turn.move_intent == "greeting_farewell"
-    assert right.mastery["add"]["p"] > before.mastery["add"]["p"]
+    assert second.mastery["add"]["p"] < before.mastery["add"]["p"]  # wrong answers lower it
+    assert right.mastery["add"]["p"] > third.mastery["add"]["p"]  # a right answer raises it
 
 
 def test_misconception_asks_for_self_correction_with_the_pack_feedback(loaded):

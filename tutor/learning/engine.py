@@ -11,7 +11,7 @@ from curriculum import Domain, Planner, make_planner
 from curriculum import Item as PlanItem
 from tracing import Tracer
 from tracing.prior import prior_tracer
-from tutor.content.models import Course, Item, ItemTemplate, KnowledgeComponent
+from tutor.content.models import Course, Item, ItemTemplate, KnowledgeComponent, Step
 
 SECONDS_PER_DAY = 86400.0
 
@@ -41,6 +41,11 @@ def tracer_item_key(item: Item) -> str:
     return f"template:{item.template.key}" if item.template_id else item.key
 
 
+def step_tracer_key(item_key: str, step_key: str) -> str:
+    """Steps are items of their own for the tracer: they carry their own KCs."""
+    return f"{item_key}#{step_key}" if step_key else item_key
+
+
 def _content_items(course: Course) -> list[tuple[str, tuple[str, ...], float]]:
     """(tracer key, KC keys, difficulty) of every concrete pack item and every template."""
     entries = []
@@ -52,16 +57,32 @@ def _content_items(course: Course) -> list[tuple[str, tuple[str, ...], float]]:
     return entries
 
 
+def _content_steps(course: Course) -> list[tuple[str, tuple[str, ...], float]]:
+    """(tracer key, KC keys, difficulty) of every step of every pack item and template."""
+    entries = []
+    steps = Step.objects.filter(item__course=course, item__template__isnull=True).select_related("item")
+    for step in steps.prefetch_related("kcs").order_by("item_id", "position"):
+        entries.append((step_tracer_key(step.item.key, step.key), tuple(kc.key for kc in step.kcs.all()),
+                        step.item.difficulty))
+    for template in ItemTemplate.objects.filter(course=course).order_by("id"):
+        for step in template.spec["steps"]:
+            kcs = tuple(step.get("kcs") or template.spec["kcs"])
+            entries.append((step_tracer_key(f"template:{template.key}", step["id"]), kcs, template.difficulty))
+    return entries
+
+
 def _build(course: Course, version: str) -> CourseEngine:
     kcs = list(KnowledgeComponent.objects.filter(course=course).prefetch_related("prerequisites").order_by("id"))
     prerequisites_of = {kc.key: tuple(p.key for p in kc.prerequisites.all()) for kc in kcs}
     edges = [(pre, kc) for kc, pres in prerequisites_of.items() for pre in pres]
     entries = _content_items(course)
+    # The tracer knows every item and step up front: serving never cold-starts (mutates) it.
+    observable = entries + _content_steps(course)
     tracer = _active_tracer(course) or prior_tracer(
-        [kc.key for kc in kcs], edges, {key: kc_keys for key, kc_keys, _ in entries},
-        {key: difficulty for key, _, difficulty in entries},
+        [kc.key for kc in kcs], edges, {key: kc_keys for key, kc_keys, _ in observable},
+        {key: difficulty for key, _, difficulty in observable},
     )
-    for key, kc_keys, difficulty in entries:
+    for key, kc_keys, difficulty in observable:
         tracer.add_item(key, kc_keys, difficulty)
     domain = Domain(
         kcs=[kc.key for kc in kcs],

@@ -12,16 +12,10 @@ from django.db import transaction
 from tutor.content.models import Course, Item
 from tutor.content.services import item_from_template
 
-from .engine import CourseEngine, course_engine, tracer_item_key, tracer_time
+from .engine import CourseEngine, course_engine, step_tracer_key, tracer_item_key, tracer_time
 from .models import Attempt, Learner, LearnerState
 
 UNREADABLE = Attempt.Verdict.UNREADABLE_
-
-
-def tracer_key(item: Item, step_key: str) -> str:
-    """Steps are items of their own for the tracer: they carry their own KCs and difficulty."""
-    base = tracer_item_key(item)
-    return f"{base}#{step_key}" if step_key else base
 
 
 def _planner(engine: CourseEngine, state: LearnerState):
@@ -47,10 +41,9 @@ class _Folder:
 
     def fold(self, attempt: Attempt) -> None:
         if attempt.verdict != UNREADABLE:
-            key = tracer_key(attempt.item, attempt.step_key)
-            kcs = _attempt_kcs(attempt)
+            key = step_tracer_key(tracer_item_key(attempt.item), attempt.step_key)
             self.state.tracer_state = self.engine.tracer.update(
-                self.state.tracer_state, key, attempt.correct, tracer_time(attempt.answered_at), kcs=kcs
+                self.state.tracer_state, key, attempt.correct, tracer_time(attempt.answered_at)
             )
             if not attempt.step_key:
                 self.planner.observe(
@@ -64,14 +57,6 @@ class _Folder:
     def finish(self) -> None:
         self.state.planner_state = self.planner.save_state(str(self.state.learner_id))
         self.state.tracer_version = self.engine.version
-
-
-def _attempt_kcs(attempt: Attempt) -> tuple[str, ...]:
-    if attempt.step_key:
-        step = attempt.item.steps.filter(key=attempt.step_key).prefetch_related("kcs").first()
-        if step is not None:
-            return tuple(kc.key for kc in step.kcs.all())
-    return tuple(kc.key for kc in attempt.item.kcs.all())
 
 
 def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
