@@ -9,11 +9,13 @@ Public API::
     tracer.predict(state, item, t); tracer.mastery(state, t); tracer.traits(state)
     tracer.prerequisites(); tracer.add_kc(kc, prerequisites=[...]); tracer.add_item(item, kcs)
     tracer.save(path); Tracer.load(path)
+    prior_tracer(kcs, prerequisites, items)            # a course's tracer before any data
 """
 from .data import Log, LogFormatError, Sequence, load_log, write_log
 from .fit import fit
 from .model import Simulation, simulate
+from .prior import prior_tracer
 from .tracer import Mastery, Prerequisites, Tracer
 
 __all__ = ["Log", "LogFormatError", "Mastery", "Prerequisites", "Sequence", "Simulation", "Tracer", "fit",
-           "load_log", "simulate", "write_log"]
+           "load_log", "prior_tracer", "simulate", "write_log"]

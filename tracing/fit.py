@@ -10,7 +10,6 @@ length, and because batches are drawn uniformly, the likelihood is scaled by the
 """
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -36,6 +35,7 @@ from .model import (
     link_traits,
     prerequisite_matrix,
 )
+from .prior import initial_globals
 from .tracer import NO_FORGETTING, Tracer
 
 # Prior scales / weights of the MAP globals.
@@ -94,20 +94,10 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     trait_init = torch.tensor(DEFAULT_TRAIT_LOC, dtype=torch.float32, device=dev)
     trait_init[1] = logit(p0)
 
+    start = initial_globals(K, b_init, trait_init, seed=seed, device=dev)
+
     def globals_():
-        g = torch.Generator().manual_seed(seed)
-        return {
-            "U": pyro.param("U", lambda: (0.1 * torch.randn(K, EMBED_DIM, generator=g)).to(dev)),
-            "W": pyro.param("W", lambda: (0.1 * torch.randn(EMBED_DIM, EMBED_DIM, generator=g)).to(dev)),
-            "edge_bias": pyro.param("edge_bias", lambda: torch.tensor(-2.0, device=dev)),
-            "kc_offset": pyro.param("kc_offset", lambda: torch.zeros(K, device=dev)),
-            "item_b": pyro.param("item_b", lambda: b_init.clone()),
-            "trait_loc": pyro.param("trait_loc", lambda: trait_init.clone()),
-            "trait_scale": pyro.param("trait_scale", lambda: torch.full((5,), -1.0, device=dev)),
-            "theta": pyro.param("theta", lambda: torch.tensor(0.5, device=dev)),
-            "kappa": pyro.param("kappa", lambda: torch.tensor(math.log(math.expm1(5.0)), device=dev)),
-            "v0": pyro.param("v0", lambda: torch.tensor(0.5, device=dev)),
-        }
+        return {name: pyro.param(name, lambda value=value: value.clone()) for name, value in start.items()}
 
     def filter_params(g):
         P = prerequisite_matrix(g["U"], g["W"], g["edge_bias"], declared, declared_boost)

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 
 from curriculum import Domain, Planner, make_planner
 from curriculum import Item as PlanItem
-from tracing import Tracer
-from tracing.prior import prior_tracer
+from tracing import Tracer, prior_tracer
 from tutor.content.models import Course, Item, ItemTemplate, KnowledgeComponent, Step
 
 SECONDS_PER_DAY = 86400.0
