@@ -1,0 +1,53 @@
+"""Two requests for one learner at once must not corrupt its state (PostgreSQL: real row locks)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+
+from tutor.content.models import Item
+from tutor.learning.knowledge import learner_state_locked, learner_state_rebuild
+from tutor.learning.models import Attempt, LearnerState
+from tutor.learning.tutoring import tutor_turn_take
+
+from .factories import HumanLearnerFactory, now
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (CI runs it there)"),
+]
+
+
+def test_parallel_answers_for_one_learner_keep_its_state_equal_to_a_rebuild(valid_pack_path):
+    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+    learner = HumanLearnerFactory()
+    item = Item.objects.get(key="add-1")
+    start = now()
+    errors = []
+
+    def answer(offset: int):
+        try:
+            for n in range(5):
+                tutor_turn_take(learner=learner, item=item, source="api", step_key="sum", answer=str(n + offset),
+                                answered_at=start + timedelta(hours=1), idempotency_key=f"{offset}-{n}")
+        except Exception as error:  # collected and asserted below, never swallowed
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=answer, args=(offset,)) for offset in (0, 10, 20, 30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Attempt.objects.filter(learner=learner).count() == 20
+    stored = LearnerState.objects.get(learner=learner)
+    assert stored.last_attempt_id == Attempt.objects.filter(learner=learner).latest("id").pk
+    with transaction.atomic():
+        state, engine = learner_state_locked(learner=learner, course=item.course)
+        learner_state_rebuild(state=state, engine=engine)
+    assert state.tracer_state == stored.tracer_state
+    assert state.planner_state == stored.planner_state
