@@ -117,3 +117,38 @@ def next_item_choose(*, learner: Learner, course: Course, now_days: float) -> tu
         state.current_reason = reason
         state.save(update_fields=["planner_state", "current_item", "current_reason", "updated_at"])
         return state.current_item, reason
+
+
+def mastery_history(*, state: LearnerState, engine: CourseEngine) -> list[tuple[float, dict[str, float]]]:
+    """(seconds, P(mastered) per KC) after each checked answer, replayed from the log with the
+    current tracer: the learner's learning curve as the model sees it now."""
+    tracer_state = engine.tracer.new_learner()
+    points = []
+    attempts = (
+        Attempt.objects.filter(learner_id=state.learner_id, item__course_id=state.course_id)
+        .exclude(verdict=UNREADABLE).select_related("item__template").order_by("id")
+    )
+    for attempt in attempts.iterator():
+        at = tracer_time(attempt.answered_at)
+        key = step_tracer_key(tracer_item_key(attempt.item), attempt.step_key)
+        tracer_state = engine.tracer.update(tracer_state, key, attempt.correct, at)
+        points.append((at, {kc: m.p for kc, m in engine.tracer.mastery(tracer_state).items()}))
+    return points
+
+
+def review_schedule(*, state: LearnerState, engine: CourseEngine, now: float, drop: float = 0.1,
+                    horizon_days: int = 60) -> list[dict]:
+    """For each KC the learner has reached (P >= 0.6), the first day on which its predicted recall
+    falls `drop` below today's: when to review it before it fades."""
+    today = engine.tracer.mastery(state.tracer_state, now)
+    schedule = []
+    for kc, current in today.items():
+        if current.p < 0.6:
+            continue
+        due = next(
+            (day for day in range(1, horizon_days + 1)
+             if engine.tracer.mastery(state.tracer_state, now + day * 86400.0)[kc].p < current.p - drop),
+            None,
+        )
+        schedule.append({"kc": kc, "name": engine.kc_names[kc], "p": current.p, "due_in_days": due})
+    return sorted(schedule, key=lambda row: (row["due_in_days"] is None, row["due_in_days"] or 0))

@@ -6,4 +6,5 @@ urlpatterns = [
     path("<slug:course>/", views.course_home, name="course-home"),
     path("<slug:course>/practice/", views.practice, name="practice"),
     path("<slug:course>/practice/next/", views.practice_next, name="practice-next"),
+    path("<slug:course>/progress/", views.progress, name="progress"),
 ]

@@ -1,4 +1,6 @@
+import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -7,7 +9,9 @@ from django.views.decorators.http import require_POST
 from tutor.content.models import Course
 
 from .engine import SECONDS_PER_DAY
-from .knowledge import learner_state_locked, next_item_choose
+from plotly.offline import get_plotlyjs
+
+from .knowledge import learner_state_locked, mastery_history, next_item_choose, review_schedule
 from .services import learner_for_user
 from .tutoring import mastery_summary
 
@@ -63,6 +67,32 @@ def practice(request, course: str):
         "course": course, "item": item, "steps": steps, "reason": reason_line(engine, reason),
         "kcs": _kc_rows(engine, mastery_summary(engine, state)),
     })
+
+
+@login_required
+def progress(request, course: str):
+    course, _, state, engine = _learner_state(request, course)
+    history = mastery_history(state=state, engine=engine)
+    figure = go.Figure(layout={
+        "title": "Mastery after each answer", "yaxis": {"range": [0, 1], "title": "P(mastered)"},
+        "xaxis": {"title": "answer", "tick0": 1, "dtick": max(1, len(history) // 10)}, "height": 420,
+        "margin": {"t": 50},
+    })
+    for kc in engine.domain.kcs:
+        if history:
+            figure.add_trace(go.Scatter(x=list(range(1, len(history) + 1)), y=[p[kc] for _, p in history],
+                                        mode="lines", name=engine.kc_names[kc]))
+    schedule = review_schedule(state=state, engine=engine, now=timezone.now().timestamp())
+    return render(request, "learning/progress.html", {
+        "course": course, "answers": len(history), "schedule": schedule,
+        "chart": figure.to_html(full_html=False, include_plotlyjs=False, div_id="mastery-history") if history else "",
+    })
+
+
+def plotly_js(request):
+    """plotly.min.js from the installed plotly package, so pages never need a CDN."""
+    return HttpResponse(get_plotlyjs(), content_type="application/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @login_required
