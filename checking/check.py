@@ -1,7 +1,7 @@
 """Deterministic answer checking in six modes. Only check results ever update the tracer."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import CouldNotRead
 from .numbers import read_number
@@ -50,7 +50,7 @@ class _Comparison:
     """Checks one learner answer against the expected value and the known wrong answers."""
 
     spec: AnswerSpec
-    pool: CheckerPool = field(default_factory=default_pool)
+    pool: CheckerPool
 
     def first_match(self, given: str, candidates: list[str]) -> int:
         if self.spec.mode in ALGEBRAIC_MODES:
@@ -84,7 +84,7 @@ def check_answer(
     """Compare a learner's text with the expected answer; never raises for any learner text."""
     if not isinstance(given, str) or len(given) > MAX_INPUT_CHARS:
         return CheckResult(UNREADABLE, reason="that answer is too long")
-    comparison = _Comparison(spec, pool) if pool is not None else _Comparison(spec)
+    comparison = _Comparison(spec, pool or default_pool())
     try:
         if spec.mode == "choice" and _plain(given) not in {_plain(key) for key in spec.choices}:
             raise CouldNotRead("pick one of the choices")

@@ -95,7 +95,7 @@ def test_online_state_equals_a_rebuild_from_the_log(loaded):
 def test_planner_chooses_an_item_of_the_course_and_remembers_it(loaded):
     learner = HumanLearnerFactory()
     course = Item.objects.get(key="add-1").course
-    item, reason = next_item_choose(learner=learner, course=course, now_days=now().timestamp() / 86400)
+    item, reason = next_item_choose(learner=learner, course=course)
     assert item.course == course and isinstance(reason, dict)
     assert LearnerState.objects.get(learner=learner, course=course).current_item == item
 

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from curriculum import planner_names
 from tutor.content.models import Course, Item
-from tutor.learning.engine import SECONDS_PER_DAY
 from tutor.learning.knowledge import learner_state_locked, next_item_choose
 from tutor.learning.models import Attempt, Learner, LearnerState
 from tutor.learning.services import TimeWentBackwards
@@ -81,11 +80,7 @@ class NextItemView(APIView):
     @extend_schema(responses=NextOut)
     def get(self, request, learner: int):
         state = own_state(request, learner)
-        now_days = timezone.now().timestamp() / SECONDS_PER_DAY
-        last = Attempt.objects.filter(learner_id=learner).order_by("-id").values_list("answered_at", flat=True).first()
-        if last is not None:  # simulated clocks run ahead of the wall clock
-            now_days = max(now_days, last.timestamp() / SECONDS_PER_DAY)
-        item, reason = next_item_choose(learner=state.learner, course=state.course, now_days=now_days)
+        item, reason = next_item_choose(learner=state.learner, course=state.course)
         return Response({
             "item": {
                 "id": item.pk, "kcs": list(item.kcs.values_list("key", flat=True)), "prompt": item.statement,

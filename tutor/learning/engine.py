@@ -123,3 +123,8 @@ def course_engine(course: Course) -> CourseEngine:
 def tracer_time(answered_at) -> float:
     """The tracer's clock: seconds since the epoch."""
     return answered_at.timestamp()
+
+
+def planner_time(moment) -> float:
+    """The planners' clock: days since the epoch."""
+    return moment.timestamp() / SECONDS_PER_DAY

@@ -7,12 +7,23 @@ version, so two requests for one learner never interleave their updates.
 
 from dataclasses import dataclass
 
+from datetime import datetime
+
 from django.db import transaction
+from django.utils import timezone
 
 from tutor.content.models import Course, Item
 from tutor.content.services import item_from_template
 
-from .engine import CourseEngine, course_engine, step_tracer_key, tracer_item_key, tracer_time
+from .engine import (
+    SECONDS_PER_DAY,
+    CourseEngine,
+    course_engine,
+    planner_time,
+    step_tracer_key,
+    tracer_item_key,
+    tracer_time,
+)
 from .models import Attempt, Learner, LearnerState
 
 UNREADABLE = Attempt.Verdict.UNREADABLE_
@@ -50,7 +61,7 @@ class _Folder:
                     learner=str(self.state.learner_id),
                     item=tracer_item_key(attempt.item),
                     correct=attempt.correct,
-                    now=tracer_time(attempt.answered_at) / 86400.0,
+                    now=planner_time(attempt.answered_at),
                 )
         self.state.last_attempt = attempt
 
@@ -104,13 +115,19 @@ def _item_for_planner_key(course: Course, key: str, state: LearnerState) -> Item
     return course.items.get(key=key)
 
 
-def next_item_choose(*, learner: Learner, course: Course, now_days: float) -> tuple[Item, dict]:
-    """Ask the learner's planner for the next item; remember it as the current item."""
+def next_item_choose(*, learner: Learner, course: Course, now: datetime | None = None) -> tuple[Item, dict]:
+    """Ask the learner's planner for the next item; remember it as the current item.
+
+    The planner's clock is the later of `now` (default: the wall clock) and the last answer, because
+    a model-student's simulated clock may run ahead of the wall clock."""
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=course)
+        moment = now or timezone.now()
+        if state.last_attempt_id:
+            moment = max(moment, state.last_attempt.answered_at)
         with engine.lock:
             planner = _planner(engine, state)
-            key = planner.select(str(learner.pk), now=now_days)
+            key = planner.select(str(learner.pk), now=planner_time(moment))
             reason = planner.explain(str(learner.pk))
             state.planner_state = planner.save_state(str(learner.pk))
         state.current_item = _item_for_planner_key(course, key, state)
@@ -147,7 +164,7 @@ def review_schedule(*, state: LearnerState, engine: CourseEngine, now: float, dr
             continue
         due = next(
             (day for day in range(1, horizon_days + 1)
-             if engine.tracer.mastery(state.tracer_state, now + day * 86400.0)[kc].p < current.p - drop),
+             if engine.tracer.mastery(state.tracer_state, now + day * SECONDS_PER_DAY)[kc].p < current.p - drop),
             None,
         )
         schedule.append({"kc": kc, "name": engine.kc_names[kc], "p": current.p, "due_in_days": due})

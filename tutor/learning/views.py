@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 
 from tutor.content.models import Course
 
-from .engine import SECONDS_PER_DAY
 from plotly.offline import get_plotlyjs
 
 from .knowledge import learner_state_locked, mastery_history, next_item_choose, review_schedule
@@ -45,10 +44,6 @@ def _learner_state(request, slug: str):
     return course, learner, state, engine
 
 
-def _now_days() -> float:
-    return timezone.now().timestamp() / SECONDS_PER_DAY
-
-
 @login_required
 def course_home(request, course: str):
     course, _, state, engine = _learner_state(request, course)
@@ -61,7 +56,7 @@ def practice(request, course: str):
     course, learner, state, engine = _learner_state(request, course)
     item, reason = state.current_item, state.current_reason
     if item is None:
-        item, reason = next_item_choose(learner=learner, course=course, now_days=_now_days())
+        item, reason = next_item_choose(learner=learner, course=course)
     steps = list(item.steps.order_by("position").values("key", "prompt"))
     return render(request, "learning/practice.html", {
         "course": course, "item": item, "steps": steps, "reason": reason_line(engine, reason),
@@ -100,5 +95,5 @@ def plotly_js(request):
 def practice_next(request, course: str):
     course = get_object_or_404(Course, slug=course)
     learner = learner_for_user(user=request.user)
-    next_item_choose(learner=learner, course=course, now_days=_now_days())
+    next_item_choose(learner=learner, course=course)
     return redirect("practice", course=course.slug)

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 learner = learner_for_user(user=User.objects.create_user("bench-turn-learner"))
                 clock = timezone.now()
-                item, _ = next_item_choose(learner=learner, course=found, now_days=clock.timestamp() / 86400)
+                item, _ = next_item_choose(learner=learner, course=found, now=clock)
                 # Warm-up: builds the course engine (tracer, planner) once, as a running server has.
                 tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web", answer="0")
                 for n in range(turns):
@@ -47,7 +47,7 @@ class Command(BaseCommand):
                                     step_key=step.key if n % 2 else "", answer=str(n % 7))
                     timings.append((time.perf_counter() - started) * 1000)
                     if n % 5 == 4:
-                        item, _ = next_item_choose(learner=learner, course=found, now_days=clock.timestamp() / 86400)
+                        item, _ = next_item_choose(learner=learner, course=found, now=clock)
                 raise _Rollback
         except _Rollback:
             pass
