@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("tutor.accounts.urls")),
     path("learn/", include("tutor.learning.urls")),
+    path("teach/", include("tutor.dashboard.urls")),
+    path("privacy/", include("tutor.privacy.urls")),
     path("js/plotly.min.js", plotly_js, name="plotly-js"),
     path("api/v1/", include("tutor.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

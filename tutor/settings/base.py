@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "tutor.content",
     "tutor.learning",
     "tutor.api",
+    "tutor.dashboard",
+    "tutor.privacy",
 ]
 
 MIDDLEWARE = [
