@@ -33,7 +33,7 @@ test: $(VENV)/.dev
 
 # The database-, broker- and channel-layer-dependent tests, run by .ci/run with DATABASE_URL and REDIS_URL set.
 test-services: $(VENV)/.dev
-	$(BIN)/python -m pytest tests/tutor tests/api
+	$(BIN)/python -m pytest tests/tutor tests/api tests/dashboard tests/privacy
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
