@@ -4,6 +4,7 @@ environment (django-environ); the defaults run on a fresh machine with no servic
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -109,6 +110,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# A killed worker's unacknowledged task goes back to the queue after this many seconds (Redis
+# transport); it must exceed the longest task, or a running task is handed out a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# Tasks set their own limits (tutor/learning/tasks.py); this is the ceiling for any other task.
+CELERY_TASK_TIME_LIMIT = 3600
+# The DatabaseScheduler copies these into django-celery-beat's tables, where staff can edit them.
+CELERY_BEAT_SCHEDULE = {
+    "refit-tracers-nightly": {"task": "tutor.learning.tasks.tracers_refit_all", "schedule": crontab(hour=2, minute=30)},
+}
+# A learner's static traits are re-estimated in the background after every this many checked answers.
+TRACER_TRAITS_EVERY = env.int("TRACER_TRAITS_EVERY", default=25)
+# How much of a learner's recent history the trait estimate reads (its cost grows with it).
+TRACER_TRAITS_WINDOW = 200
+# Tracer refits: the seconds one fit may run, and its training schedule.
+TRACER_REFIT_TIME_LIMIT = env.int("TRACER_REFIT_TIME_LIMIT", default=1800)
+TRACER_REFIT_EPOCHS = env.int("TRACER_REFIT_EPOCHS", default=30)
 
 # Throttle counters and other shared caches must be shared by all server processes: Redis when configured.
 if REDIS_URL:
