@@ -21,6 +21,8 @@ class Learner(models.Model):
         "accounts.ApiClient", null=True, blank=True, on_delete=models.CASCADE, related_name="learners"
     )
     label = models.CharField(max_length=100, blank=True, help_text="The API client's own name for a model-student.")
+    # Removing a cohort keeps its learners: their attempt log is protected and may be attached elsewhere.
+    cohort = models.ForeignKey("Cohort", null=True, blank=True, on_delete=models.SET_NULL, related_name="learners")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -39,6 +41,20 @@ class Learner(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_username() if self.user_id else f"{self.api_client}:{self.label or self.pk}"
+
+
+class Cohort(models.Model):
+    """Model-students an API client created together for one course, e.g. a simulated class that a
+    teacher's classroom can take in (cohort_attach)."""
+
+    api_client = models.ForeignKey("accounts.ApiClient", on_delete=models.CASCADE, related_name="cohorts")
+    course = models.ForeignKey("content.Course", on_delete=models.PROTECT, related_name="cohorts")
+    planner = models.CharField(max_length=32, help_text="A name from curriculum.planner_names().")
+    name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.api_client}:{self.name or f'cohort {self.pk}'}"
 
 
 class Classroom(models.Model):
@@ -70,6 +86,13 @@ class AttemptQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError("attempts are append-only")
+
+    def erase_learner(self, learner_id: int) -> int:
+        """The one exception to append-only: a learner's right to erasure (GDPR art. 17). Only
+        tutor.privacy.services.learner_erase calls it, after removing the rows that protect attempts
+        (tutor turns, learner states). Returns how many attempts were removed."""
+        _, per_model = models.QuerySet.delete(self.filter(learner_id=learner_id))
+        return per_model.get(Attempt._meta.label, 0)
 
 
 class Attempt(models.Model):
