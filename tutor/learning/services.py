@@ -8,9 +8,10 @@ from checking import CORRECT, INCORRECT, MISCONCEPTION, CheckResult, check_answe
 from tutor.content.models import Item
 from tutor.content.selectors import item_answer
 
-from .models import Attempt, Learner
+from .models import Attempt, Cohort, Enrollment, Learner, LearnerState
 
 MAX_ANSWER_CHARS = 2000
+MAX_COHORT_SIZE = 500
 
 
 class TimeWentBackwards(ValueError):
@@ -70,6 +71,46 @@ def attempt_record(
                 return existing, False
         raise
     return attempt, True
+
+
+def model_learner_create(*, api_client, course, planner: str, label: str = "") -> LearnerState:
+    """A model-student of the client with its (still empty) state in the course."""
+    with transaction.atomic():
+        learner = Learner.objects.create(kind=Learner.Kind.MODEL, api_client=api_client, label=label)
+        return LearnerState.objects.create(learner=learner, course=course, planner=planner)
+
+
+def cohort_create(*, api_client, course, planner: str, size: int, name: str = "") -> Cohort:
+    """A cohort and its `size` model-students (labelled "cohort<id>-<n>"), all or none of them."""
+    if not 1 <= size <= MAX_COHORT_SIZE:
+        raise ValueError(f"a cohort has 1 to {MAX_COHORT_SIZE} learners, not {size}")
+    with transaction.atomic():
+        cohort = Cohort.objects.create(api_client=api_client, course=course, planner=planner, name=name)
+        learners = Learner.objects.bulk_create(
+            Learner(kind=Learner.Kind.MODEL, api_client=api_client, label=f"cohort{cohort.pk}-{n}", cohort=cohort)
+            for n in range(1, size + 1)
+        )
+        LearnerState.objects.bulk_create(
+            LearnerState(learner=learner, course=course, planner=planner) for learner in learners
+        )
+    return cohort
+
+
+class CohortCourseMismatch(ValueError):
+    """A class studies one course; a cohort of another course cannot join it."""
+
+
+def cohort_attach(*, cohort: Cohort, classroom) -> int:
+    """Enrol the cohort's learners in the class (its teachers then read them); returns how many
+    were not enrolled there yet. Attaching twice changes nothing."""
+    if classroom.course_id != cohort.course_id:
+        raise CohortCourseMismatch(f"{cohort} studies another course than the class {classroom}")
+    learner_ids = set(cohort.learners.values_list("pk", flat=True))
+    learner_ids -= set(Enrollment.objects.filter(classroom=classroom).values_list("learner_id", flat=True))
+    Enrollment.objects.bulk_create(
+        (Enrollment(classroom=classroom, learner_id=pk) for pk in sorted(learner_ids)), ignore_conflicts=True
+    )
+    return len(learner_ids)
 
 
 DEMO_PASSWORD = "demo-password"
