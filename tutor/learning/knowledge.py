@@ -71,8 +71,9 @@ class _Folder:
 
 
 def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
-    """Recompute the derived state from the log alone (no save)."""
-    state.tracer_state = engine.tracer.new_learner()
+    """Recompute the derived state from the log alone (no save). The learner's static traits are
+    kept: they are parameters a background job estimates (refit.learner_traits_estimate), not folds."""
+    state.tracer_state = engine.tracer.new_learner((state.tracer_state or {}).get("traits"))
     state.planner_state = {}
     state.last_attempt = None
     attempts = (
@@ -105,6 +106,9 @@ def learner_state_fold(*, state: LearnerState, engine: CourseEngine, attempt: At
         folder.fold(attempt)
         folder.finish()
     state.save()
+    from .refit import learner_traits_schedule  # refit builds on this module
+
+    learner_traits_schedule(state=state, attempt=attempt)
 
 
 def _item_for_planner_key(course: Course, key: str, state: LearnerState) -> Item:

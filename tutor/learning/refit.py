@@ -1,0 +1,200 @@
+"""Fitted tracer versions: refit a course's tracer from its attempt log, switch serving to a version
+(or back), and the background refreshes of learner state that follow (new globals, learner traits).
+
+A version is a TracerModel row (its pk is the version). A fit writes its row in one INSERT after the
+fit has finished, inactive; serving switches by flipping `is_active` in one transaction, so a fit
+that is killed half-way leaves nothing behind and serving never sees a half-written model. Serving
+(engine.course_engine) notices the new active pk on its next request; each learner's state is
+rebuilt lazily under its row lock, and eagerly by `learner_states_refresh` in the background.
+"""
+
+import logging
+import math
+import tempfile
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from tracing import Log, Sequence, fit
+from tutor.content.models import Course
+
+from .engine import course_engine, step_tracer_key, tracer_item_key, tracer_time
+from .knowledge import learner_state_locked, learner_state_rebuild
+from .models import Attempt, LearnerState, TracerModel
+
+logger = logging.getLogger(__name__)
+
+UNREADABLE = Attempt.Verdict.UNREADABLE_
+
+
+class RefitBusy(RuntimeError):
+    """Another refit of this course holds the lock; the caller retries later."""
+
+
+class NothingToFit(ValueError):
+    """The course has no checked answers to learn from."""
+
+
+def _lock_key(course_id: int) -> str:
+    return f"tracer-refit-lock:{course_id}"
+
+
+def _course_attempts(course: Course):
+    return Attempt.objects.filter(item__course=course).exclude(verdict=UNREADABLE)
+
+
+def course_log(*, course: Course) -> tuple[Log, dict]:
+    """The course's checked answers as a tracing Log (one sequence per learner, in log order) with
+    the tracer vocabulary of every item and step of the course, and a fingerprint of what it holds."""
+    engine = course_engine(course)
+    rows = (
+        _course_attempts(course)
+        .order_by("learner_id", "id")
+        .values_list("learner_id", "item__key", "item__template__key", "step_key", "verdict", "answered_at", "id")
+    )
+    sequences, current, last_id, count = [], None, 0, 0
+    for learner_id, item_key, template_key, step_key, verdict, answered_at, attempt_id in rows.iterator():
+        if learner_id != current:
+            current = learner_id
+            sequences.append((str(learner_id), [], [], []))
+        key = step_tracer_key(f"template:{template_key}" if template_key else item_key, step_key)
+        _, items, correct, times = sequences[-1]
+        items.append(key)
+        correct.append(int(verdict == Attempt.Verdict.CORRECT_))
+        times.append(tracer_time(answered_at))
+        last_id, count = max(last_id, attempt_id), count + 1
+    tracer = engine.tracer
+    log = Log(
+        [Sequence(name, 0, items, [tracer.item_kcs[i] for i in items], np.array(correct, dtype=np.int64),
+                  np.array(times)) for name, items, correct, times in sequences],
+        items=list(tracer.items), kcs=list(tracer.kcs), item_kcs=dict(tracer.item_kcs),
+    )
+    return log, {"attempts": count, "learners": len(sequences), "last_attempt_id": last_id}
+
+
+def tracer_refit(*, course: Course, owner: str, epochs: int | None = None, force: bool = False) -> TracerModel:
+    """Fit the course's tracer on its whole attempt log and serve the result; returns the served version.
+
+    `owner` names the caller (a Celery task id): only one refit per course runs at a time, and a
+    redelivered task (same id) may take over the lock its killed predecessor left. Without `force`,
+    a log unchanged since the active version was fitted is not fitted again; a version that this
+    owner already stored (it was killed before switching) is switched to instead of refitted."""
+    key = _lock_key(course.pk)
+    if not cache.add(key, owner, timeout=settings.TRACER_REFIT_TIME_LIMIT + 60) and cache.get(key) != owner:
+        raise RefitBusy(f"a refit of course {course.slug} is already running")
+    try:
+        log, trained_on = course_log(course=course)
+        active = TracerModel.objects.filter(course=course, is_active=True).first()
+        if active is not None and not force and active.metrics.get("trained_on") == trained_on:
+            return active
+        stored = TracerModel.objects.filter(course=course, metrics__owner=owner).order_by("-pk").first()
+        if stored is None:
+            if not trained_on["attempts"]:
+                raise NothingToFit(f"course {course.slug} has no checked answers yet")
+            tracer = fit(log, prerequisites=course_engine(course).domain.prerequisites,
+                         epochs=epochs or settings.TRACER_REFIT_EPOCHS, progress=False)
+            # Per-learner traits from training stay out of the stored version: a model holds no
+            # personal data, so erasing a learner never has to touch fitted versions.
+            tracer.learner_traits = {}
+            with tempfile.NamedTemporaryFile(suffix=".pt") as file:
+                tracer.save(file.name)
+                checkpoint = file.read()
+            val_loglik = tracer.config["val_loglik"]  # -inf when too few learners for a validation split
+            metrics = {"owner": owner, "trained_on": trained_on, "epochs_run": tracer.config["epochs_run"],
+                       "fit_seconds": tracer.config["fit_seconds"],
+                       "val_loglik": val_loglik if math.isfinite(val_loglik) else None}
+            stored = TracerModel.objects.create(course=course, checkpoint=checkpoint, metrics=metrics)
+            logger.info("fitted tracer version %s for course %s on %s", stored.pk, course.slug, trained_on)
+        tracer_model_activate(model=stored)
+        return stored
+    finally:
+        if cache.get(key) == owner:
+            cache.delete(key)
+
+
+def tracer_model_activate(*, model: TracerModel | None, course: Course | None = None) -> None:
+    """Serve `model` for its course (None: the course's prior tracer), in one transaction, then
+    refresh the course's learner states in the background."""
+    course_id = model.course_id if model is not None else course.pk
+    with transaction.atomic():
+        # Locks the course's versions: two switches for one course happen one after the other.
+        list(TracerModel.objects.select_for_update().filter(course_id=course_id).values_list("pk", flat=True))
+        TracerModel.objects.filter(course_id=course_id, is_active=True).update(is_active=False)
+        if model is not None:
+            TracerModel.objects.filter(pk=model.pk).update(is_active=True)
+        from .tasks import learner_states_refresh
+
+        transaction.on_commit(lambda: learner_states_refresh.delay(course_id), robust=True)
+
+
+def tracer_rollback(*, course: Course, to: TracerModel | None = None) -> TracerModel | None:
+    """Serve `to`, or else the version fitted before the active one (the prior tracer when there is
+    none); returns what is served now (None: the prior)."""
+    if to is None:
+        active = TracerModel.objects.filter(course=course, is_active=True).first()
+        if active is None:
+            raise ValueError(f"course {course.slug} serves its prior tracer: there is nothing to roll back")
+        to = TracerModel.objects.filter(course=course, pk__lt=active.pk).order_by("-pk").first()
+    elif to.course_id != course.pk:
+        raise ValueError(f"tracer version {to.pk} belongs to another course")
+    tracer_model_activate(model=to, course=course)
+    return to
+
+
+def learner_states_refresh(*, course: Course) -> int:
+    """Rebuild every learner state of the course that was computed under another tracer or content
+    version (each under its row lock, one at a time); returns how many were rebuilt."""
+    rebuilt = 0
+    for learner_id in LearnerState.objects.filter(course=course).values_list("learner_id", flat=True).order_by("pk"):
+        with transaction.atomic():
+            state = LearnerState.objects.filter(learner_id=learner_id, course=course).select_related("learner").first()
+            if state is None:  # erased since the list was read
+                continue
+            before = state.tracer_version
+            state, _ = learner_state_locked(learner=state.learner, course=course)
+            rebuilt += state.tracer_version != before
+    return rebuilt
+
+
+def learner_traits_schedule(*, state: LearnerState, attempt: Attempt) -> None:
+    """After every TRACER_TRAITS_EVERY-th checked answer, re-estimate the learner's traits in the
+    background once this transaction commits. A broker that is down does not fail the answer."""
+    if attempt.verdict == UNREADABLE or state.tracer_state["n"] % settings.TRACER_TRAITS_EVERY:
+        return
+    from .tasks import learner_traits_estimate
+
+    state_id, through = state.pk, attempt.pk
+    transaction.on_commit(lambda: learner_traits_estimate.delay(state_id, through), robust=True)
+
+
+def learner_traits_estimate(*, state_id: int, through_attempt_id: int) -> bool:
+    """Re-estimate a learner's static traits from their checked answers up to `through_attempt_id`
+    (the last TRACER_TRAITS_WINDOW of them) and rebuild their state with the new traits.
+
+    The estimate starts from the population traits and reads a fixed slice of the log, so running
+    it twice gives the same traits (a redelivered task is harmless). False when the learner or the
+    state is gone (erased)."""
+    with transaction.atomic():
+        row = LearnerState.objects.filter(pk=state_id).select_related("learner", "course").first()
+        if row is None:
+            return False
+        state, engine = learner_state_locked(learner=row.learner, course=row.course)
+        window = list(
+            _course_attempts(row.course).filter(learner_id=row.learner_id, pk__lte=through_attempt_id)
+            .select_related("item__template").order_by("-id")[: settings.TRACER_TRAITS_WINDOW]
+        )[::-1]
+        if not window:
+            return False
+        tracer = engine.tracer
+        estimated = tracer.estimate_traits(
+            tracer.new_learner(),
+            [step_tracer_key(tracer_item_key(a.item), a.step_key) for a in window],
+            [int(a.correct) for a in window],
+            [tracer_time(a.answered_at) for a in window],
+        )
+        state.tracer_state = tracer.new_learner(estimated["traits"])
+        learner_state_rebuild(state=state, engine=engine)
+        state.save()
+        return True

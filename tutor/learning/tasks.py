@@ -1,0 +1,63 @@
+"""Celery entry points: thin, re-fetch by id, idempotent; the work is in refit.py.
+
+Every task acknowledges its message only when it has finished (acks_late) and is handed back to the
+queue when its worker dies (reject_on_worker_lost; with the Redis broker a SIGKILLed worker's message
+returns after the visibility timeout), so a killed job runs again and completes.
+"""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from tutor.content.models import Course
+
+from . import refit
+from .models import Attempt
+
+RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
+# Transient faults: the database or Redis (refit lock) briefly gone; retried with exponential backoff.
+TRANSIENT = (DatabaseError, RedisConnectionError)
+
+
+@shared_task(
+    bind=True, **RELIABLE,
+    soft_time_limit=settings.TRACER_REFIT_TIME_LIMIT, time_limit=settings.TRACER_REFIT_TIME_LIMIT + 60,
+    autoretry_for=(refit.RefitBusy, *TRANSIENT), retry_backoff=30, retry_backoff_max=900, max_retries=8,
+)
+def tracer_refit(self, course_id: int, epochs: int | None = None, force: bool = False) -> int | None:
+    """Refit one course's tracer and serve it; returns the served version (None: no data yet)."""
+    course = Course.objects.filter(pk=course_id).first()
+    if course is None:
+        return None
+    try:
+        return refit.tracer_refit(course=course, owner=self.request.id or "eager", epochs=epochs, force=force).pk
+    except refit.NothingToFit:
+        return None
+
+
+@shared_task(**RELIABLE, time_limit=300)
+def tracers_refit_all() -> list[int]:
+    """Nightly (django-celery-beat): one refit task per course that has answers."""
+    course_ids = sorted(set(Attempt.objects.values_list("item__course_id", flat=True).distinct()))
+    for course_id in course_ids:
+        tracer_refit.delay(course_id)
+    return course_ids
+
+
+@shared_task(
+    **RELIABLE, soft_time_limit=1800, time_limit=1860,
+    autoretry_for=TRANSIENT, retry_backoff=10, retry_backoff_max=600, max_retries=8,
+)
+def learner_states_refresh(course_id: int) -> int:
+    """After a version switch: rebuild the course's learner states under the served tracer."""
+    course = Course.objects.filter(pk=course_id).first()
+    return refit.learner_states_refresh(course=course) if course is not None else 0
+
+
+@shared_task(
+    **RELIABLE, soft_time_limit=60, time_limit=90,
+    autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, max_retries=8,
+)
+def learner_traits_estimate(state_id: int, through_attempt_id: int) -> bool:
+    return refit.learner_traits_estimate(state_id=state_id, through_attempt_id=through_attempt_id)
