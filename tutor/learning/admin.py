@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from .models import Attempt, Classroom, Enrollment, Learner, LearnerState, TracerModel, TutorTurn
+from .refit import tracer_model_activate
+from .tasks import tracer_refit
 
 
 @admin.register(Learner)
@@ -60,4 +62,21 @@ class TracerModelAdmin(admin.ModelAdmin):
     list_display = ("id", "course", "is_active", "created_at")
     list_filter = ("course", "is_active")
     exclude = ("checkpoint",)  # binary weights: not editable by hand
-    readonly_fields = ("metrics", "created_at")
+    readonly_fields = ("metrics", "created_at", "is_active")  # switched only by the actions below
+    actions = ("refit_courses", "serve_version")
+
+    @admin.action(description="Refit the tracer of these versions' courses (background job)")
+    def refit_courses(self, request, queryset):
+        course_ids = sorted(set(queryset.values_list("course_id", flat=True)))
+        for course_id in course_ids:
+            tracer_refit.delay(course_id, None, True)
+        self.message_user(request, f"queued a refit for {len(course_ids)} course(s)")
+
+    @admin.action(description="Serve the selected version (switch or roll back)")
+    def serve_version(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "select exactly one version to serve", level=messages.ERROR)
+            return
+        model = queryset.get()
+        tracer_model_activate(model=model)
+        self.message_user(request, f"course {model.course} now serves tracer version {model.pk}")
