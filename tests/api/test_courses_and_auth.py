@@ -2,29 +2,16 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from tests.api.helpers import program as make_program
+from tests.api.helpers import token_client
 from tests.tutor.factories import ApiClientFactory, UserFactory
-from tutor.accounts.models import ApiClient
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def course(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
-
-
-def token_client(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
-
-
-@pytest.fixture
 def program():
-    client = ApiClient(name="sim")
-    token = client.issue_token()
-    client.save()
-    return token_client(token)
+    return make_program("sim")
 
 
 def test_create_api_client_prints_a_working_token(course, capsys):

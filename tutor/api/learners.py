@@ -1,65 +1,97 @@
-"""Model-students over REST: a client creates learners, asks for the next item, posts answers and
-reads mastery. A client sees only its own learners; any other id answers 404."""
+"""Model-students over REST: a client creates learners, asks for the next item, posts answers, asks
+the tutor and reads mastery. The owning client may do everything; a teacher of a class the learner
+is enrolled in may only read (tutor.api.access)."""
 
 from django.db import IntegrityError, transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from curriculum import planner_names
 from tutor.content.models import Course, Item
+from tutor.learning.engine import tracer_time
 from tutor.learning.knowledge import learner_state_locked, next_item_choose
-from tutor.learning.models import Attempt, Learner, LearnerState
-from tutor.learning.services import TimeWentBackwards
+from tutor.learning.models import Attempt, LearnerState
+from tutor.learning.services import TimeWentBackwards, model_learner_create
 from tutor.learning.tutoring import mastery_summary, tutor_turn_take
 
+from .access import IsApiClient, IsApiClientOrTeacher, state_own, state_readable
 from .errors import ApiError
-from .serializers import AttemptIn, AttemptOut, AttemptRowOut, LearnerIn, LearnerOut, NextOut
+from .serializers import (
+    AttemptIn,
+    AttemptOut,
+    AttemptRowOut,
+    LearnerIn,
+    LearnerMasteryOut,
+    LearnerOut,
+    MasteryQueryIn,
+    NextOut,
+    TutorIn,
+    TutorOut,
+    errors,
+)
 
 
-class IsApiClient(BasePermission):
-    message = "this endpoint is for API clients (Authorization: Token <key>)"
-
-    def has_permission(self, request, view):
-        return getattr(request.user, "api_client", None) is not None
+def course_and_planner(values: dict) -> tuple[Course, str]:
+    """The course and planner a new learner (or cohort) asks for, else a 404/400 naming the problem."""
+    course = Course.objects.filter(slug=values["course"]).first()
+    if course is None:
+        raise ApiError("unknown_course", f"no course {values['course']!r}", status.HTTP_404_NOT_FOUND)
+    if values["planner"] not in planner_names():
+        raise ApiError("unknown_planner", f"planner must be one of {planner_names()}",
+                       fields={"planner": values["planner"]})
+    return course, values["planner"]
 
 
 def _learner_out(state: LearnerState) -> dict:
     return {"id": state.learner_id, "course": state.course.slug, "planner": state.planner,
-            "external_id": state.learner.label}
+            "external_id": state.learner.label, "cohort": state.learner.cohort_id}
 
 
-def own_state(request, learner_id: int) -> LearnerState:
-    """The client's own learner (with its course state), else 404: never reveal others' ids."""
-    return get_object_or_404(
-        LearnerState.objects.select_related("learner", "course"),
-        learner_id=learner_id, learner__api_client=request.user.api_client,
-    )
+def _course_item(state: LearnerState, item_id: int) -> Item:
+    item = Item.objects.filter(pk=item_id, course=state.course).first()
+    if item is None:
+        raise ApiError("unknown_item", "no such item in this learner's course", status.HTTP_404_NOT_FOUND,
+                       fields={"item": item_id})
+    return item
+
+
+def attempt_take(*, state: LearnerState, values: dict) -> tuple[dict, int]:
+    """One validated attempt (AttemptIn) through the tutor turn: the response body and its status, 201
+    when stored, 200 when its idempotency key replayed an earlier one. A bad attempt raises ApiError."""
+    item = _course_item(state, values["item"])
+    if values["step"] and not item.steps.filter(key=values["step"]).exists():
+        raise ApiError("unknown_step", "no such step in this item", fields={"step": values["step"]})
+    try:
+        result = tutor_turn_take(
+            learner=state.learner, item=item, answered_at=values.get("timestamp") or timezone.now(), source="api",
+            step_key=values["step"], answer=values.get("answer"), graded=values["correct"],
+            idempotency_key=values["idempotency_key"],
+        )
+    except TimeWentBackwards as error:
+        raise ApiError("time_went_backwards", str(error), status.HTTP_409_CONFLICT) from error
+    body = {
+        "id": result.attempt.pk, "correct": result.attempt.correct, "verdict": result.attempt.verdict,
+        "feedback": {"move": result.turn.move_intent, "text": result.turn.text, "hint_level": result.turn.hint_level},
+        "mastery": {kc: m["p"] for kc, m in result.mastery.items()},
+    }
+    return body, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
 
 
 class LearnerListView(APIView):
-    permission_classes = [IsApiClient]
+    permission_classes = (IsApiClient,)
 
-    @extend_schema(request=LearnerIn, responses={201: LearnerOut})
+    @extend_schema(request=LearnerIn, responses={201: LearnerOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request):
         data = LearnerIn(data=request.data)
         data.is_valid(raise_exception=True)
-        course = Course.objects.filter(slug=data.validated_data["course"]).first()
-        if course is None:
-            raise ApiError("unknown_course", f"no course {data.validated_data['course']!r}", status.HTTP_404_NOT_FOUND)
-        planner = data.validated_data["planner"]
-        if planner not in planner_names():
-            raise ApiError("unknown_planner", f"planner must be one of {planner_names()}", fields={"planner": planner})
+        course, planner = course_and_planner(data.validated_data)
         try:
-            with transaction.atomic():
-                learner = Learner.objects.create(kind=Learner.Kind.MODEL, api_client=request.user.api_client,
-                                                 label=data.validated_data["external_id"])
-                state = LearnerState.objects.create(learner=learner, course=course, planner=planner)
+            state = model_learner_create(api_client=request.user.api_client, course=course, planner=planner,
+                                         label=data.validated_data["external_id"])
         except IntegrityError:
             raise ApiError("duplicate_external_id", "this client already has a learner with that external_id",
                            status.HTTP_409_CONFLICT) from None
@@ -67,19 +99,20 @@ class LearnerListView(APIView):
 
 
 class LearnerDetailView(APIView):
-    permission_classes = [IsApiClient]
+    permission_classes = (IsApiClientOrTeacher,)
 
-    @extend_schema(responses=LearnerOut)
+    @extend_schema(responses={200: LearnerOut, **errors(401, 403, 404)})
     def get(self, request, learner: int):
-        return Response(_learner_out(own_state(request, learner)))
+        return Response(_learner_out(state_readable(request, learner)))
 
 
 class NextItemView(APIView):
-    permission_classes = [IsApiClient]
+    # Choosing the next item moves the planner's state: a write, for the owner only.
+    permission_classes = (IsApiClient,)
 
-    @extend_schema(responses=NextOut)
+    @extend_schema(responses={200: NextOut, **errors(401, 403, 404)})
     def get(self, request, learner: int):
-        state = own_state(request, learner)
+        state = state_own(request, learner)
         item, reason = next_item_choose(learner=state.learner, course=state.course)
         return Response({
             "item": {
@@ -92,47 +125,61 @@ class NextItemView(APIView):
 
 
 class AttemptListView(ListAPIView):
-    permission_classes = [IsApiClient]
     serializer_class = AttemptRowOut
 
+    def get_permissions(self):
+        return [IsApiClient() if self.request.method == "POST" else IsApiClientOrTeacher()]
+
     def get_queryset(self):
-        state = own_state(self.request, self.kwargs["learner"])
+        state = state_readable(self.request, self.kwargs["learner"])
         return Attempt.objects.filter(learner_id=state.learner_id).order_by("id")
 
-    @extend_schema(request=AttemptIn, responses={201: AttemptOut, 200: AttemptOut})
+    @extend_schema(responses={200: AttemptRowOut(many=True), **errors(401, 403, 404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=AttemptIn, responses={201: AttemptOut, 200: AttemptOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request, learner: int):
-        state = own_state(request, learner)
+        state = state_own(request, learner)
         data = AttemptIn(data=request.data)
         data.is_valid(raise_exception=True)
-        values = data.validated_data
-        item = Item.objects.filter(pk=values["item"], course=state.course).first()
-        if item is None:
-            raise ApiError("unknown_item", "no such item in this learner's course", status.HTTP_404_NOT_FOUND,
-                           fields={"item": values["item"]})
-        if values["step"] and not item.steps.filter(key=values["step"]).exists():
-            raise ApiError("unknown_step", "no such step in this item", fields={"step": values["step"]})
-        try:
-            result = tutor_turn_take(
-                learner=state.learner, item=item, answered_at=values.get("timestamp") or timezone.now(), source="api",
-                step_key=values["step"], answer=values.get("answer"), graded=values["correct"],
-                idempotency_key=values["idempotency_key"],
-            )
-        except TimeWentBackwards as error:
-            raise ApiError("time_went_backwards", str(error), status.HTTP_409_CONFLICT) from error
-        body = {
-            "id": result.attempt.pk, "correct": result.attempt.correct, "verdict": result.attempt.verdict,
-            "feedback": {"move": result.turn.move_intent, "text": result.turn.text, "hint_level": result.turn.hint_level},
-            "mastery": {kc: m["p"] for kc, m in result.mastery.items()},
-        }
-        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        body, code = attempt_take(state=state, values=data.validated_data)
+        return Response(body, status=code)
+
+
+class TutorView(APIView):
+    permission_classes = (IsApiClient,)
+
+    @extend_schema(request=TutorIn, responses={201: TutorOut, **errors(400, 401, 403, 404, 409)})
+    def post(self, request, learner: int):
+        """One tutor turn on the learner's message about an item (default: their current item)."""
+        state = state_own(request, learner)
+        data = TutorIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "item" in data.validated_data:
+            item = _course_item(state, data.validated_data["item"])
+        elif state.current_item_id is not None:
+            item = state.current_item
+        else:
+            raise ApiError("no_current_item", "this learner has no current item: give item, or call next/ first",
+                           status.HTTP_409_CONFLICT)
+        result = tutor_turn_take(learner=state.learner, item=item, answered_at=timezone.now(), source="api",
+                                 message=data.validated_data["message"])
+        return Response(TutorOut(result.turn).data, status=status.HTTP_201_CREATED)
 
 
 class MasteryView(APIView):
-    permission_classes = [IsApiClient]
+    permission_classes = (IsApiClientOrTeacher,)
 
-    @extend_schema(responses=dict)
+    @extend_schema(parameters=[MasteryQueryIn], responses={200: LearnerMasteryOut, **errors(400, 401, 403, 404)})
     def get(self, request, learner: int):
-        state = own_state(request, learner)
+        """P(mastered) per KC after the last answer, and the recall predicted at `at` (forgetting)."""
+        state = state_readable(request, learner)
+        query = MasteryQueryIn(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        at = query.validated_data.get("at") or timezone.now()
         with transaction.atomic():
             state, engine = learner_state_locked(learner=state.learner, course=state.course)
-        return Response({"mastery": mastery_summary(engine, state), "traits": engine.tracer.traits(state.tracer_state)})
+        later = engine.tracer.mastery(state.tracer_state, tracer_time(at))
+        mastery = {kc: {**m, "recall_at": later[kc].p} for kc, m in mastery_summary(engine, state).items()}
+        return Response({"at": at, "mastery": mastery, "traits": engine.tracer.traits(state.tracer_state)})

@@ -1,5 +1,23 @@
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from tutor.learning.services import MAX_ANSWER_CHARS, MAX_COHORT_SIZE
+
+from .errors import ApiError
+
+MAX_BATCH = 1000
+
+
+class ErrorOut(serializers.Serializer):
+    error = serializers.CharField(help_text="a stable code, e.g. not_found, invalid, unknown_item")
+    detail = serializers.CharField(help_text="what went wrong, for people")
+    fields = serializers.DictField(required=False, help_text="per-field reasons, when input was invalid")
+
+
+def errors(*codes: int) -> dict[int, type[ErrorOut]]:
+    """The error responses an endpoint can give, for the schema."""
+    return {code: ErrorOut for code in codes}
 
 
 class KnowledgeComponentOut(serializers.Serializer):
@@ -36,6 +54,22 @@ class LearnerOut(serializers.Serializer):
     course = serializers.CharField()
     planner = serializers.CharField()
     external_id = serializers.CharField()
+    cohort = serializers.IntegerField(allow_null=True, help_text="the cohort it was created in, if any")
+
+
+class CohortIn(serializers.Serializer):
+    course = serializers.SlugField()
+    size = serializers.IntegerField(min_value=1, max_value=MAX_COHORT_SIZE, help_text="how many model-students")
+    planner = serializers.CharField(max_length=32, required=False, default="adaptive")
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class CohortOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    course = serializers.CharField()
+    planner = serializers.CharField()
+    name = serializers.CharField()
+    learners = serializers.ListField(child=serializers.IntegerField(), help_text="ids of its model-students you may read")
 
 
 class StepOut(serializers.Serializer):
@@ -59,7 +93,7 @@ class NextOut(serializers.Serializer):
 class AttemptIn(serializers.Serializer):
     item = serializers.IntegerField()
     step = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    answer = serializers.CharField(max_length=2000, required=False, allow_blank=True, trim_whitespace=False)
+    answer = serializers.CharField(max_length=MAX_ANSWER_CHARS, required=False, allow_blank=True, trim_whitespace=False)
     correct = serializers.BooleanField(required=False, allow_null=True, default=None)
     timestamp = serializers.DateTimeField(required=False)
     idempotency_key = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
@@ -94,6 +128,94 @@ class AttemptRowOut(serializers.Serializer):
     timestamp = serializers.DateTimeField(source="answered_at")
 
 
+class BatchAttemptIn(AttemptIn):
+    learner = serializers.IntegerField(help_text="one of your learners")
+
+
+@extend_schema_field(BatchAttemptIn(many=True))
+class BatchEntriesField(serializers.ListField):
+    """A list of objects; each entry is validated on its own (BatchAttemptIn) so that one bad entry
+    fails only its learner's group, not the whole batch."""
+
+    child = serializers.DictField()
+
+    def to_internal_value(self, data):
+        entries = super().to_internal_value(data)
+        if len(entries) > MAX_BATCH:
+            raise ApiError("batch_too_large", f"a batch has at most {MAX_BATCH} attempts, not {len(entries)}",
+                           413, fields={"attempts": len(entries)})
+        return entries
+
+
+class BatchIn(serializers.Serializer):
+    attempts = BatchEntriesField(min_length=1, help_text=f"at most {MAX_BATCH}; each learner's in the order given")
+
+
+class BatchResultOut(serializers.Serializer):
+    index = serializers.IntegerField(help_text="position in the request")
+    learner = serializers.IntegerField(allow_null=True)
+    status = serializers.IntegerField(help_text="201 stored, 200 replayed (idempotency key), else an error status")
+    attempt = AttemptOut(required=False, help_text="the stored (or replayed) attempt")
+    error = ErrorOut(required=False, help_text="why this entry was not stored")
+
+
+class BatchOut(serializers.Serializer):
+    results = BatchResultOut(many=True, help_text="one per attempt, in request order")
+    applied = serializers.IntegerField(help_text="entries stored or replayed")
+    failed = serializers.IntegerField(help_text="entries not stored")
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with a timezone: a moment, not a wall-clock reading in some unknown zone."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and (parsed := parse_datetime(value)) is not None and parsed.tzinfo is None:
+            raise serializers.ValidationError("give a timezone, e.g. 2030-01-01T00:00:00Z (URL-encode a '+')")
+        return super().to_internal_value(value)
+
+
+class MasteryQueryIn(serializers.Serializer):
+    at = AwareDateTimeField(required=False, help_text="when to predict recall (ISO 8601 with timezone); default now")
+
+
 class MasteryOut(serializers.Serializer):
-    p = serializers.FloatField()
-    sd = serializers.FloatField()
+    p = serializers.FloatField(help_text="P(mastered) right after the last answer")
+    sd = serializers.FloatField(help_text="standard deviation of the belief (logit scale)")
+    recall_at = serializers.FloatField(help_text="predicted P(mastered) at `at`, after forgetting")
+
+
+class LearnerMasteryOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    mastery = serializers.DictField(child=MasteryOut(), help_text="per KC id")
+    traits = serializers.DictField(child=serializers.FloatField())
+
+
+class TutorIn(serializers.Serializer):
+    message = serializers.CharField(max_length=MAX_ANSWER_CHARS, allow_blank=True, trim_whitespace=False)
+    item = serializers.IntegerField(required=False, help_text="default: the learner's current item (from next/)")
+
+
+class TutorOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    item = serializers.IntegerField(source="item_id")
+    move = serializers.CharField(source="move_intent")
+    category = serializers.CharField(source="move_category")
+    text = serializers.CharField()
+    hint_level = serializers.IntegerField()
+    fell_back = serializers.BooleanField(help_text="the rule text replaced the model's reply (guard or failure)")
+
+
+class EdgeOut(serializers.Serializer):
+    source = serializers.CharField(help_text="the prerequisite KC")
+    target = serializers.CharField(help_text="the KC that needs it")
+
+
+class LearnedEdgeOut(EdgeOut):
+    p = serializers.FloatField(help_text="the tracer's probability that source is a prerequisite of target")
+
+
+class CourseGraphOut(serializers.Serializer):
+    course = serializers.CharField()
+    kcs = serializers.ListField(child=serializers.CharField())
+    declared = EdgeOut(many=True)
+    learned = LearnedEdgeOut(many=True, help_text="every ordered pair of distinct KCs")

@@ -1,13 +1,18 @@
 from django.urls import path
 
-from . import learners, views
+from . import batch, cohorts, learners, views
 
 urlpatterns = [
     path("courses/", views.CourseListView.as_view(), name="course-list"),
     path("courses/<slug:course>/", views.CourseDetailView.as_view(), name="course-detail"),
+    path("courses/<slug:course>/graph/", views.CourseGraphView.as_view(), name="course-graph"),
     path("learners/", learners.LearnerListView.as_view(), name="learner-list"),
     path("learners/<int:learner>/", learners.LearnerDetailView.as_view(), name="learner-detail"),
     path("learners/<int:learner>/next/", learners.NextItemView.as_view(), name="learner-next"),
     path("learners/<int:learner>/attempts/", learners.AttemptListView.as_view(), name="learner-attempts"),
     path("learners/<int:learner>/mastery/", learners.MasteryView.as_view(), name="learner-mastery"),
+    path("learners/<int:learner>/tutor/", learners.TutorView.as_view(), name="learner-tutor"),
+    path("cohorts/", cohorts.CohortListView.as_view(), name="cohort-list"),
+    path("cohorts/<int:cohort>/", cohorts.CohortDetailView.as_view(), name="cohort-detail"),
+    path("attempts/batch/", batch.AttemptBatchView.as_view(), name="attempt-batch"),
 ]

@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
 
-from .models import Attempt, Classroom, Enrollment, Learner, LearnerState, TracerModel, TutorTurn
+from .models import Attempt, Classroom, Cohort, Enrollment, Learner, LearnerState, TracerModel, TutorTurn
 from .refit import tracer_model_activate
+from .services import cohort_attach
 from .tasks import tracer_refit
 
 
@@ -23,6 +25,39 @@ class ClassroomAdmin(admin.ModelAdmin):
     list_display = ("name", "course")
     filter_horizontal = ("teachers",)
     inlines = [EnrollmentInline]
+
+
+class CohortAdminForm(forms.ModelForm):
+    attach_to = forms.ModelChoiceField(
+        Classroom.objects.none(), required=False,
+        help_text="Enrol all of this cohort's learners in this class, so that its teachers can read them.",
+    )
+
+    class Meta:
+        model = Cohort
+        fields = ("name",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only classes of the cohort's course can take it in.
+        self.fields["attach_to"].queryset = Classroom.objects.filter(course_id=self.instance.course_id)
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    form = CohortAdminForm
+    list_display = ("__str__", "course", "planner", "created_at")
+    list_select_related = ("api_client", "course")
+    readonly_fields = ("api_client", "course", "planner", "created_at")
+
+    def has_add_permission(self, request):
+        return False  # cohorts are created with their learners, through the API
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if classroom := form.cleaned_data.get("attach_to"):
+            added = cohort_attach(cohort=obj, classroom=classroom)
+            self.message_user(request, f"{added} learner(s) of {obj} newly enrolled in {classroom}.")
 
 
 @admin.register(Attempt)

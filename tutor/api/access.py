@@ -1,0 +1,66 @@
+"""Who may see which model-student: the API client that owns it (read and write) and the teachers of
+a class it is enrolled in (read only). Everyone else gets 404 for its id, never a hint that it exists."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from rest_framework.permissions import BasePermission
+
+from tutor.learning.models import Cohort, Enrollment, Learner, LearnerState
+
+
+def _client(user):
+    return getattr(user, "api_client", None)
+
+
+def _teaches(user) -> bool:
+    return _client(user) is None and user.is_authenticated and user.teaching.exists()
+
+
+class IsApiClient(BasePermission):
+    """Writes (and next/, which moves the planner) are for the owning program only."""
+
+    message = "this endpoint is for API clients (Authorization: Token <key>)"
+
+    def has_permission(self, request, view):
+        return _client(request.user) is not None
+
+
+class IsApiClientOrTeacher(BasePermission):
+    """Reads are also open to teachers; which learners they see is decided per object."""
+
+    message = "this endpoint is for API clients and for teachers of a class"
+
+    def has_permission(self, request, view):
+        return _client(request.user) is not None or _teaches(request.user)
+
+
+def learner_states_readable(*, user) -> QuerySet[LearnerState]:
+    states = LearnerState.objects.select_related("learner", "course")
+    if (client := _client(user)) is not None:
+        return states.filter(learner__api_client=client)
+    taught = Enrollment.objects.filter(classroom__teachers=user).values("learner_id")
+    return states.filter(learner__kind=Learner.Kind.MODEL, learner_id__in=taught)
+
+
+def state_readable(request, learner_id: int) -> LearnerState:
+    return get_object_or_404(learner_states_readable(user=request.user), learner_id=learner_id)
+
+
+def states_own(request) -> QuerySet[LearnerState]:
+    return LearnerState.objects.select_related("learner", "course").filter(learner__api_client=_client(request.user))
+
+
+def state_own(request, learner_id: int) -> LearnerState:
+    """The client's own learner (with its course state), else 404."""
+    return get_object_or_404(states_own(request), learner_id=learner_id)
+
+
+def cohort_readable(request, cohort_id: int) -> tuple[Cohort, list[int]]:
+    """The cohort and the ids of its learners the caller may read (a teacher: those in their classes)."""
+    readable = learner_states_readable(user=request.user).filter(learner__cohort_id=cohort_id)
+    cohorts = Cohort.objects.select_related("course")
+    if (client := _client(request.user)) is not None:
+        cohort = get_object_or_404(cohorts, pk=cohort_id, api_client=client)
+    else:
+        cohort = get_object_or_404(cohorts.filter(learners__in=readable.values("learner_id")).distinct(), pk=cohort_id)
+    return cohort, list(readable.order_by("learner_id").values_list("learner_id", flat=True))
