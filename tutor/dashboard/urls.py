@@ -1,2 +1,14 @@
+from django.urls import path
+
+from . import views
+
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("class/<int:classroom_id>/", views.overview, name="overview"),
+    path("class/<int:classroom_id>/learner/<int:learner_id>/", views.learner, name="learner"),
+    path("class/<int:classroom_id>/structure/", views.structure, name="structure"),
+    path("class/<int:classroom_id>/curriculum/", views.curriculum, name="curriculum"),
+    path("class/<int:classroom_id>/mastery.csv", views.mastery_csv, name="mastery-csv"),
+    path("class/<int:classroom_id>/attempts.csv", views.attempts_csv, name="attempts-csv"),
+]

@@ -1,0 +1,40 @@
+// Draws every figure embedded as JSON by the dashboard pages, and keeps the class overview live.
+(function () {
+  "use strict";
+  const CONFIG = { responsive: true, displaylogo: false };
+
+  function draw(div, figure, update) {
+    (update ? Plotly.react : Plotly.newPlot)(div, figure.data, figure.layout, CONFIG);
+  }
+
+  document.querySelectorAll("[data-figure]").forEach(function (div) {
+    const source = document.getElementById(div.dataset.figure);
+    const figure = source && JSON.parse(source.textContent);
+    if (figure) draw(div, figure, false);
+  });
+
+  const status = document.querySelector("[data-live-path]");
+  if (!status) return;
+  let retry = 1000;
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + status.dataset.livePath);
+    socket.onopen = function () { status.textContent = "Live updates: on"; retry = 1000; };
+    socket.onmessage = function (event) {
+      const message = JSON.parse(event.data);
+      if (message.type !== "overview") return;
+      draw(document.getElementById("heatmap-plot"), message.heatmap, true);
+      draw(document.getElementById("activity-plot"), message.activity, true);
+      document.getElementById("needs-help").innerHTML = message.needs_help_html;
+      status.textContent = "Live updates: on (updated " + new Date().toLocaleTimeString() + ")";
+      status.dataset.updates = String(Number(status.dataset.updates || 0) + 1);
+    };
+    socket.onclose = function (event) {
+      if (event.code >= 4400 && event.code < 4500) { status.textContent = "Live updates: not allowed"; return; }
+      status.textContent = "Live updates: reconnecting…";
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
+    };
+  }
+  connect();
+})();

@@ -1,0 +1,64 @@
+"""The live class overview: a teacher's socket joins the class's group; every recorded answer in the
+class (services.class_answer_recorded, after commit) tells the group, and each socket sends a fresh
+overview at most once per THROTTLE_SECONDS, always including the last change of a burst.
+
+Server -> client: {"type": "overview", "heatmap": figure, "activity": figure, "needs_help_html": html}
+"""
+
+import asyncio
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from . import figures
+from .selectors import class_overview, classroom_for_teacher
+from .services import class_group
+
+THROTTLE_SECONDS = 1.0
+
+
+class ClassOverviewConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        classroom_id = self.scope["url_route"]["kwargs"]["classroom_id"]
+        self.classroom = await database_sync_to_async(classroom_for_teacher)(user=user, classroom_id=classroom_id)
+        if self.classroom is None:
+            await self.close(code=4403)
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.anonymise = query.get("anon") == ["1"]
+        self.pending: asyncio.Task | None = None
+        self.last_sent = 0.0
+        self.group = class_group(self.classroom.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if getattr(self, "pending", None) is not None:
+            self.pending.cancel()
+
+    async def receive_json(self, content, **kwargs):
+        pass  # the overview only listens
+
+    async def class_changed(self, event):
+        if self.pending is not None and not self.pending.done():
+            return  # an update is already scheduled and will read the newest data
+        self.pending = asyncio.create_task(self._send_overview())
+
+    async def _send_overview(self):
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(max(0.0, self.last_sent + THROTTLE_SECONDS - loop.time()))
+        self.last_sent = loop.time()
+        await self.send_json(await database_sync_to_async(_overview_message)(self.classroom, self.anonymise))
+
+
+def _overview_message(classroom, anonymise: bool) -> dict:
+    shown = figures.overview_figures(class_overview(classroom=classroom), anonymise)
+    return {"type": "overview", "heatmap": shown["heatmap"], "activity": shown["activity"],
+            "needs_help_html": figures.needs_help_html(classroom, shown["needs_help"], anonymise)}

@@ -1,0 +1,408 @@
+"""Reads for the teacher dashboard: who may see which class, and the class's derived aggregates.
+
+Every aggregate is computed from LearnerState (the tracer's posterior per KC) and the attempt log
+with a constant number of queries, whatever the class size. The overview's aggregates and the
+curriculum replay are cached per classroom under one key each; the cached value carries a
+fingerprint of the data it was computed from, so a new answer, enrollment or tracer is never
+served stale, and `class_aggregates_invalidate` (services) deletes the keys outright when a
+learner's data must go.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from tutor.learning.engine import SECONDS_PER_DAY, CourseEngine, course_engine, step_tracer_key, tracer_item_key, tracer_time
+from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TutorTurn
+
+MASTERED = 0.6  # the progress page's threshold for "reached"
+WHEEL_SPIN_ATTEMPTS = 8  # Beck & Gong (2013) use 10 practice opportunities without mastery
+BOTTOM_OUT_HINTS = 2
+AT_RISK_P_CORRECT = 0.4
+CACHE_SECONDS = 600
+
+
+def aggregates_cache_keys(classroom_id: int) -> list[str]:
+    """Every cache key that holds data derived from one classroom's learners."""
+    return [f"dashboard:class:{classroom_id}:overview", f"dashboard:class:{classroom_id}:replay"]
+
+
+def can_teach(user) -> bool:
+    return user.is_authenticated and (user.is_staff or user.role in ("teacher", "staff"))
+
+
+def teacher_classrooms(*, user):
+    """The classes a user may look into: their own, or all of them for staff."""
+    classrooms = Classroom.objects.select_related("course").annotate(size=Count("enrollment")).order_by("name", "id")
+    if user.is_staff or user.role == "staff":
+        return classrooms
+    return classrooms.filter(teachers=user)
+
+
+def classroom_for_teacher(*, user, classroom_id: int) -> Classroom | None:
+    """The class if this user teaches it (or is staff); None otherwise, so callers answer 404 and
+    never reveal that a class they may not see exists."""
+    if not can_teach(user):
+        return None
+    return teacher_classrooms(user=user).filter(pk=classroom_id).first()
+
+
+def learner_in_classroom(*, classroom: Classroom, learner_id: int) -> Learner | None:
+    return (Learner.objects.select_related("user", "api_client")
+            .filter(pk=learner_id, enrollment__classroom=classroom).first())
+
+
+def learner_name(learner: Learner) -> str:
+    return learner.user.get_username() if learner.user_id else f"{learner.api_client.name}:{learner.label or learner.pk}"
+
+
+def kc_order(engine: CourseEngine) -> list[str]:
+    """KCs in the declared prerequisite DAG's order (every KC after its prerequisites), ties broken
+    by definition order so the heatmap's columns never move between loads."""
+    position = {kc: n for n, kc in enumerate(engine.domain.kcs)}
+    waiting = {kc: set(engine.prerequisites_of.get(kc, ())) & position.keys() for kc in engine.domain.kcs}
+    order: list[str] = []
+    while waiting:
+        ready = sorted((kc for kc, pres in waiting.items() if not pres), key=position.__getitem__)
+        if not ready:  # the loader rejects cycles; keep whatever is left in definition order anyway
+            ready = sorted(waiting, key=position.__getitem__)
+        for kc in ready:
+            order.append(kc)
+            del waiting[kc]
+        for pres in waiting.values():
+            pres.difference_update(ready)
+    return order
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    id: int
+    name: str
+    kind: str
+    attempts: int
+    correct: int
+    last_answer: datetime | None
+    mean_mastery: float
+    reasons: tuple[str, ...]  # why they need help now; empty when they do not
+
+
+@dataclass(frozen=True)
+class ClassOverview:
+    classroom_id: int
+    kcs: list[str]
+    kc_names: list[str]
+    learners: list[LearnerRow]
+    p: list[list[float]]  # learners x KCs, the tracer's posterior P(mastered)
+    sd: list[list[float]]  # the posterior's standard deviation of the KC's knowledge (logit scale)
+    activity: list[tuple[date, int, int]]  # (day, answers, learners who answered)
+    fingerprint: tuple = field(default=(), compare=False)
+
+    @property
+    def needs_help(self) -> list[LearnerRow]:
+        return sorted((row for row in self.learners if row.reasons), key=lambda row: (-len(row.reasons), row.name))
+
+
+def _class_learners(classroom: Classroom) -> list[Learner]:
+    enrollments = (Enrollment.objects.filter(classroom=classroom)
+                   .select_related("learner__user", "learner__api_client").order_by("enrolled_at", "id"))
+    return [e.learner for e in enrollments]
+
+
+def _fingerprint(classroom: Classroom, engine: CourseEngine, learners: list[Learner]) -> tuple:
+    in_class = Q(learner__enrollment__classroom=classroom)
+    states = LearnerState.objects.filter(in_class, course_id=classroom.course_id).aggregate(
+        n=Count("id"), updated=Max("updated_at"))
+    turns = TutorTurn.objects.filter(in_class).aggregate(last=Max("id"))
+    return (engine.version, tuple(learner.pk for learner in learners), states["n"], states["updated"], turns["last"])
+
+
+def _cached(key: str, fingerprint: tuple, compute):
+    hit = cache.get(key)
+    if hit is not None and hit[0] == fingerprint:
+        return hit[1]
+    value = compute()
+    cache.set(key, (fingerprint, value), CACHE_SECONDS)
+    return value
+
+
+def class_overview(*, classroom: Classroom) -> ClassOverview:
+    """Mastery heatmap, who needs help now and activity for one class (cached, never stale)."""
+    engine = course_engine(classroom.course)
+    learners = _class_learners(classroom)
+    fingerprint = _fingerprint(classroom, engine, learners)
+    return _cached(aggregates_cache_keys(classroom.pk)[0], fingerprint,
+                   lambda: _class_overview_compute(classroom, engine, learners, fingerprint))
+
+
+def _class_overview_compute(classroom, engine: CourseEngine, learners: list[Learner], fingerprint) -> ClassOverview:
+    kcs = kc_order(engine)
+    tracer = engine.tracer
+    in_class = Q(learner__enrollment__classroom=classroom)
+    states = {s.learner_id: s for s in LearnerState.objects.filter(in_class, course_id=classroom.course_id)
+              .select_related("current_item__template")}
+    attempts = Attempt.objects.filter(in_class, item__course_id=classroom.course_id)
+    totals = {row["learner_id"]: row for row in attempts.values("learner_id").annotate(
+        n=Count("id"), correct=Count("id", filter=Q(verdict=Attempt.Verdict.CORRECT_)), last=Max("answered_at"))}
+    per_kc: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in attempts.values("learner_id", "item__kcs__key").annotate(n=Count("id")):
+        per_kc[row["learner_id"]][row["item__kcs__key"]] = row["n"]
+    bottom_outs = dict(TutorTurn.objects.filter(in_class, item__course_id=classroom.course_id, hint_level=3)
+                       .values("learner_id").annotate(n=Count("id")).values_list("learner_id", "n"))
+    activity = [(row["day"], row["n"], row["learners"]) for row in attempts.annotate(day=TruncDate("answered_at"))
+                .values("day").annotate(n=Count("id"), learners=Count("learner_id", distinct=True)).order_by("day")]
+    prior = tracer.new_learner()
+    rows, p_matrix, sd_matrix = [], [], []
+    for learner in learners:
+        state = states.get(learner.pk)
+        tracer_state = state.tracer_state if state and state.tracer_state else prior
+        mastery = tracer.mastery(tracer_state)
+        p_row = [round(mastery[kc].p, 4) for kc in kcs]
+        reasons = []
+        for kc in kcs:
+            tried = per_kc[learner.pk].get(kc, 0)
+            if tried >= WHEEL_SPIN_ATTEMPTS and mastery[kc].p < MASTERED:
+                reasons.append(f"wheel-spinning on {engine.kc_names[kc]}: {tried} answers, "
+                               f"mastery {mastery[kc].p:.0%}")
+        if bottom_outs.get(learner.pk, 0) >= BOTTOM_OUT_HINTS:
+            reasons.append(f"{bottom_outs[learner.pk]} bottom-out hints")
+        if state and state.current_item_id and state.tracer_state:
+            chance = tracer.predict(state.tracer_state, tracer_item_key(state.current_item))
+            if chance < AT_RISK_P_CORRECT:
+                reasons.append(f"predicted at risk: {chance:.0%} chance on the next item")
+        total = totals.get(learner.pk, {})
+        rows.append(LearnerRow(learner.pk, learner_name(learner), learner.kind, total.get("n", 0),
+                               total.get("correct", 0), total.get("last"), sum(p_row) / len(p_row), tuple(reasons)))
+        p_matrix.append(p_row)
+        sd_matrix.append([round(mastery[kc].sd, 4) for kc in kcs])
+    return ClassOverview(classroom.pk, kcs, [engine.kc_names[kc] for kc in kcs], rows, p_matrix, sd_matrix,
+                         activity, fingerprint)
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    kc: str
+    n: int  # the learner's n-th answer on this KC
+    predicted: float  # the tracer's P(correct) before seeing the answer
+    correct: bool
+    mastery: float  # P(mastered) of the KC after the answer
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A learner's history replayed through the current tracer."""
+
+    curve: list[CurvePoint]
+    items: list[str]  # tracer keys of the checked answers, in order
+    correct: list[int]
+    times: list[float]
+    final_answers: int  # item (not step) answers
+    items_to_mastery: int | None  # final answers until every KC was mastered, None if never
+    wasted: int  # final answers on items whose KCs were all mastered while another KC was not
+    state: dict  # the tracer state after the last answer
+
+
+def _replay(engine: CourseEngine, attempts: list[Attempt], traits: list[float] | None) -> Replay:
+    """With the learner's current traits, as learner_state_rebuild does."""
+    tracer = engine.tracer
+    state = tracer.new_learner(traits)
+    curve, items, correct, times = [], [], [], []
+    counts: dict[str, int] = defaultdict(int)
+    finals = wasted = 0
+    done_at = None
+    for attempt in attempts:
+        if attempt.verdict == Attempt.Verdict.UNREADABLE_:
+            continue
+        key = step_tracer_key(tracer_item_key(attempt.item), attempt.step_key)
+        at = tracer_time(attempt.answered_at)
+        before = tracer.mastery(state)
+        predicted = tracer.predict(state, key, at)
+        if not attempt.step_key:
+            finals += 1
+            mastered = {kc for kc, m in before.items() if m.p >= MASTERED}
+            if set(tracer.item_kcs[key]) <= mastered and len(mastered) < len(before):
+                wasted += 1
+        state = tracer.update(state, key, attempt.correct, at)
+        after = tracer.mastery(state)
+        for kc in tracer.item_kcs[key]:
+            counts[kc] += 1
+            curve.append(CurvePoint(kc, counts[kc], predicted, attempt.correct, after[kc].p))
+        if done_at is None and all(m.p >= MASTERED for m in after.values()):
+            done_at = finals
+        items.append(key)
+        correct.append(int(attempt.correct))
+        times.append(at)
+    return Replay(curve, items, correct, times, finals, done_at, wasted, state)
+
+
+def _course_attempts(learner_filter: Q, course_id: int):
+    return (Attempt.objects.filter(learner_filter, item__course_id=course_id)
+            .select_related("item__template").order_by("learner_id", "id"))
+
+
+@dataclass(frozen=True)
+class LearnerDetail:
+    learner: Learner
+    replay: Replay
+    mastery: dict[str, float]
+    recall: dict[str, list[float]]  # KC -> predicted P(mastered) on each of the coming days
+    traits: list[str]  # in plain words
+    answers: list[tuple[Attempt, TutorTurn | None]]  # the latest first, with the tutor's reply
+    help_turns: list[TutorTurn]  # the latest hint requests (turns without an answer)
+
+
+RECALL_DAYS = 42
+ATTEMPTS_SHOWN = 100
+
+
+def learner_detail(*, classroom: Classroom, learner: Learner, now: float | None = None) -> LearnerDetail:
+    """Everything the drill-down shows for one learner of the class, in a fixed number of queries."""
+    engine = course_engine(classroom.course)
+    tracer = engine.tracer
+    attempts = list(_course_attempts(Q(learner=learner), classroom.course_id))
+    state = LearnerState.objects.filter(learner=learner, course_id=classroom.course_id).first()
+    tracer_state = state.tracer_state if state and state.tracer_state else tracer.new_learner()
+    replay = _replay(engine, attempts, tracer_state["traits"])
+    now = timezone.now().timestamp() if now is None else now
+    start = max(now, tracer_state["t"] or now)
+    days = [tracer.mastery(tracer_state, start + day * SECONDS_PER_DAY) for day in range(RECALL_DAYS + 1)]
+    practised = {point.kc for point in replay.curve}
+    recall = {kc: [round(day[kc].p, 4) for day in days] for kc in kc_order(engine) if kc in practised}
+    shown = attempts[-ATTEMPTS_SHOWN:][::-1]
+    replies = {turn.attempt_id: turn for turn in TutorTurn.objects.filter(attempt__in=[a.pk for a in shown])}
+    help_turns = list(TutorTurn.objects.filter(learner=learner, item__course_id=classroom.course_id,
+                                               attempt__isnull=True).select_related("item").order_by("-id")[:ATTEMPTS_SHOWN])
+    return LearnerDetail(
+        learner, replay, {kc: m.p for kc, m in tracer.mastery(tracer_state).items()}, recall,
+        traits_in_words(engine, tracer_state), [(a, replies.get(a.pk)) for a in shown], help_turns,
+    )
+
+
+TRAIT_WORDS = {
+    # trait: (higher than the population's, lower, about the same); alpha is a rate of forgetting.
+    "eta": ("learns fast", "learns slowly", "learns at a typical pace"),
+    "alpha": ("forgets quickly", "forgets slowly", "forgets at a typical rate"),
+    "gamma": ("carries learning over to related skills", "learns each skill on its own",
+              "carries learning over to related skills as much as most"),
+    "sigma": ("performs unevenly from day to day", "performs steadily", "varies from day to day as much as most"),
+}
+
+
+def traits_in_words(engine: CourseEngine, tracer_state: dict) -> list[str]:
+    """The learner's traits in the tracer's state, compared with the population's, in words a teacher
+    can use. The static traits are re-estimated in the background every TRACER_TRAITS_EVERY answers;
+    until the first estimate they are the population's, and this says so instead of guessing."""
+    tracer = engine.tracer
+    population = tracer.traits(tracer.new_learner())
+    estimated = tracer.traits(tracer_state)
+    words = []
+    if tracer_state["traits"] == tracer.new_learner()["traits"]:
+        words.append(f"Not estimated yet: the tracer estimates how a learner learns every "
+                     f"{settings.TRACER_TRAITS_EVERY} answers ({tracer_state['n']} so far).")
+    else:
+        for trait, (more, less, typical) in TRAIT_WORDS.items():
+            ratio = estimated[trait] / population[trait] if population[trait] else 1.0
+            words.append(more if ratio > 1.1 else less if ratio < 0.9 else typical)
+    # The level is filtered with every answer, so it speaks from the first one.
+    level = estimated["mu"] - population["mu"]
+    words.append("overall ahead of a typical learner" if level > 0.5 else
+                 "overall behind a typical learner" if level < -0.5 else "overall at a typical level")
+    return words
+
+
+@dataclass(frozen=True)
+class PlannerOutcome:
+    planner: str
+    learners: int
+    posttest: float  # mean P(mastered) now over KCs and learners
+    items_to_mastery: float | None  # mean over learners who got there
+    reached_mastery: int
+    waste: float  # share of final answers spent on already-mastered KCs
+
+
+def class_planner_outcomes(*, classroom: Classroom) -> list[PlannerOutcome]:
+    """The planners used in a real class compared on the benchmark's measures, from the log replayed
+    through the current tracer (cached like the overview)."""
+    engine = course_engine(classroom.course)
+    learners = _class_learners(classroom)
+    fingerprint = _fingerprint(classroom, engine, learners)
+    return _cached(aggregates_cache_keys(classroom.pk)[1], fingerprint,
+                   lambda: _class_planner_outcomes_compute(classroom, engine))
+
+
+def _class_planner_outcomes_compute(classroom: Classroom, engine: CourseEngine) -> list[PlannerOutcome]:
+    in_class = Q(learner__enrollment__classroom=classroom)
+    states = LearnerState.objects.filter(in_class, course_id=classroom.course_id).only(
+        "learner_id", "planner", "tracer_state")
+    by_learner: dict[int, list[Attempt]] = defaultdict(list)
+    for attempt in _course_attempts(in_class, classroom.course_id):
+        by_learner[attempt.learner_id].append(attempt)
+    grouped: dict[str, list[tuple[Replay, float]]] = defaultdict(list)
+    for state in states:
+        replay = _replay(engine, by_learner.get(state.learner_id, []), (state.tracer_state or {}).get("traits"))
+        mastery = engine.tracer.mastery(state.tracer_state or replay.state)
+        grouped[state.planner].append((replay, sum(m.p for m in mastery.values()) / len(mastery)))
+    outcomes = []
+    for planner, runs in sorted(grouped.items()):
+        reached = [r.items_to_mastery for r, _ in runs if r.items_to_mastery is not None]
+        finals = sum(r.final_answers for r, _ in runs)
+        outcomes.append(PlannerOutcome(
+            planner, len(runs), sum(p for _, p in runs) / len(runs),
+            sum(reached) / len(reached) if reached else None, len(reached),
+            sum(r.wasted for r, _ in runs) / finals if finals else 0.0,
+        ))
+    return outcomes
+
+
+
+LEARNED_EDGE = 0.5  # a learned edge at least this probable counts as a prerequisite
+
+
+@dataclass(frozen=True)
+class CourseStructure:
+    kcs: list[str]  # in DAG order
+    kc_names: dict[str, str]
+    depth: dict[str, int]  # longest declared prerequisite chain below each KC
+    declared: set[tuple[str, str]]  # (prerequisite, kc)
+    learned: dict[tuple[str, str], float]  # P(prerequisite -> kc) for every ordered pair
+    kc_difficulty: dict[str, float]  # the tracer's: minus its KC offset, so higher is harder
+    kc_correct: dict[str, tuple[int, float]]  # this class's answers on the KC and their share correct
+    item_difficulty: list[float]  # the tracer's difficulty of every item (template instances counted once)
+
+    def differences(self) -> list[dict]:
+        """Declared edges the data does not support and learned edges nobody declared."""
+        rows = []
+        for (pre, kc), p in self.learned.items():
+            if ((pre, kc) in self.declared) != (p >= LEARNED_EDGE):
+                rows.append({"pre": pre, "kc": kc, "pre_name": self.kc_names[pre], "kc_name": self.kc_names[kc],
+                             "p": p, "declared": (pre, kc) in self.declared})
+        return sorted(rows, key=lambda row: (row["declared"], -row["p"]))
+
+
+def course_structure(*, classroom: Classroom) -> CourseStructure:
+    engine = course_engine(classroom.course)
+    tracer = engine.tracer
+    kcs = kc_order(engine)
+    depth: dict[str, int] = {}
+    for kc in kcs:  # prerequisites come first in DAG order
+        depth[kc] = 1 + max((depth[p] for p in engine.prerequisites_of.get(kc, ()) if p in depth), default=-1)
+    graph = tracer.prerequisites()
+    index = {kc: n for n, kc in enumerate(graph.kcs)}
+    learned = {(pre, kc): float(graph.matrix[index[pre], index[kc]]) for pre in kcs for kc in kcs if pre != kc}
+    offsets = tracer.params["kc_offset"].tolist()
+    difficulty = tracer.params["item_b"].tolist()
+    answers = (Attempt.objects.filter(learner__enrollment__classroom=classroom, item__course_id=classroom.course_id)
+               .exclude(verdict=Attempt.Verdict.UNREADABLE_).values("item__kcs__key")
+               .annotate(n=Count("id"), correct=Count("id", filter=Q(verdict=Attempt.Verdict.CORRECT_))))
+    kc_correct = {row["item__kcs__key"]: (row["n"], row["correct"] / row["n"]) for row in answers}
+    return CourseStructure(
+        kcs, engine.kc_names, depth,
+        {(pre, kc) for kc, pres in engine.prerequisites_of.items() for pre in pres},
+        learned, {kc: -offsets[tracer.kc_index[kc]] for kc in kcs}, kc_correct,
+        [difficulty[n] for n, key in enumerate(tracer.items) if "#" not in key],
+    )

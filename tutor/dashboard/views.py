@@ -1,0 +1,148 @@
+"""Teacher dashboard pages and CSV exports. Every class page answers 404 unless the user teaches the
+class (or is staff), so a class one may not see is indistinguishable from one that does not exist."""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from tutor.learning.engine import course_engine
+from tutor.learning.models import Attempt, Enrollment
+
+from . import figures
+from .models import BenchmarkRun
+from .selectors import (
+    can_teach,
+    class_overview,
+    class_planner_outcomes,
+    classroom_for_teacher,
+    course_structure,
+    kc_order,
+    learner_detail,
+    learner_in_classroom,
+    learner_name,
+    teacher_classrooms,
+)
+
+
+def _classroom(request, classroom_id: int):
+    classroom = classroom_for_teacher(user=request.user, classroom_id=classroom_id)
+    if classroom is None:
+        raise Http404("no such class among the classes you teach")
+    return classroom
+
+
+def _anonymise(request) -> bool:
+    return request.GET.get("anon") == "1"
+
+
+@login_required
+def index(request):
+    if not can_teach(request.user):
+        raise PermissionDenied("the dashboard is for teachers")
+    return render(request, "dashboard/index.html", {"classrooms": teacher_classrooms(user=request.user)})
+
+
+@login_required
+def overview(request, classroom_id: int):
+    classroom = _classroom(request, classroom_id)
+    anonymise = _anonymise(request)
+    data = class_overview(classroom=classroom)
+    shown = figures.overview_figures(data, anonymise)
+    names = figures.display_names(data, anonymise)
+    return render(request, "dashboard/overview.html", {
+        "classroom": classroom, "anon": anonymise, "overview": data, "figures": shown,
+        "rows": list(zip(data.learners, names)),
+        "needs_help_html": figures.needs_help_html(classroom, shown["needs_help"], anonymise),
+        "live_path": reverse("dashboard:overview", args=[classroom.pk]).replace("/teach/", "/ws/teach/", 1),
+    })
+
+
+@login_required
+def learner(request, classroom_id: int, learner_id: int):
+    classroom = _classroom(request, classroom_id)
+    found = learner_in_classroom(classroom=classroom, learner_id=learner_id)
+    if found is None:
+        raise Http404("no such learner in this class")
+    anonymise = _anonymise(request)
+    if anonymise:
+        order = list(Enrollment.objects.filter(classroom=classroom).order_by("enrolled_at", "id")
+                     .values_list("learner_id", flat=True))
+        name = f"Learner {order.index(found.pk) + 1}"
+    else:
+        name = learner_name(found)
+    detail = learner_detail(classroom=classroom, learner=found)
+    engine = course_engine(classroom.course)
+    kcs = kc_order(engine)
+    return render(request, "dashboard/learner.html", {
+        "classroom": classroom, "anon": anonymise, "name": name, "detail": detail,
+        "mastery": [(engine.kc_names[kc], detail.mastery[kc]) for kc in kcs],
+        "figures": {
+            "curves": figures.figure_json(figures.learning_curves(detail, kcs, engine.kc_names)),
+            "recall": figures.figure_json(figures.recall_figure(detail, engine.kc_names)),
+        },
+    })
+
+
+@login_required
+def structure(request, classroom_id: int):
+    classroom = _classroom(request, classroom_id)
+    data = course_structure(classroom=classroom)
+    return render(request, "dashboard/structure.html", {
+        "classroom": classroom, "structure": data, "differences": data.differences(),
+        "figures": {"graph": figures.figure_json(figures.graph_figure(data)),
+                    "difficulty": figures.figure_json(figures.difficulty_figure(data))},
+    })
+
+
+@login_required
+def curriculum(request, classroom_id: int):
+    classroom = _classroom(request, classroom_id)
+    runs = list(BenchmarkRun.objects.only("id", "name", "imported_at")[:20])
+    chosen = request.GET.get("run")
+    run = BenchmarkRun.objects.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
+    run = run or (BenchmarkRun.objects.first() if runs else None)
+    outcomes = class_planner_outcomes(classroom=classroom)
+    shown = {"class": figures.figure_json(figures.class_planner_figure(outcomes))}
+    if run:
+        shown["benchmark"] = figures.figure_json(figures.benchmark_figure(run.cells))
+    return render(request, "dashboard/curriculum.html", {
+        "classroom": classroom, "runs": runs, "run": run, "outcomes": outcomes, "figures": shown,
+    })
+
+
+def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv",
+                            headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+@login_required
+def mastery_csv(request, classroom_id: int):
+    classroom = _classroom(request, classroom_id)
+    anonymise = _anonymise(request)
+    data = class_overview(classroom=classroom)
+    names = figures.display_names(data, anonymise)
+    header = ["learner_id", "learner", "kind", "answers", "correct"] + \
+        [f"{kc} p" for kc in data.kcs] + [f"{kc} sd" for kc in data.kcs]
+    rows = ([row.id, name, row.kind, row.attempts, row.correct] + p + sd
+            for row, name, p, sd in zip(data.learners, names, data.p, data.sd))
+    return _csv_response(f"class-{classroom.pk}-mastery.csv", header, rows)
+
+
+@login_required
+def attempts_csv(request, classroom_id: int):
+    classroom = _classroom(request, classroom_id)
+    attempts = (Attempt.objects.filter(learner__enrollment__classroom=classroom, item__course_id=classroom.course_id)
+                .select_related("learner__user", "learner__api_client", "item").order_by("id"))
+    header = ["attempt_id", "learner_id", "learner", "item", "step", "answer", "verdict", "misconception",
+              "answered_at", "source"]
+    rows = ([a.pk, a.learner_id, learner_name(a.learner), a.item.key, a.step_key, a.raw_answer, a.verdict,
+             a.misconception_label, a.answered_at.isoformat(), a.source] for a in attempts.iterator(chunk_size=2000))
+    return _csv_response(f"class-{classroom.pk}-attempts.csv", header, rows)
