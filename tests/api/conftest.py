@@ -1,3 +1,4 @@
+import shutil
 from io import StringIO
 
 import pytest
@@ -6,6 +7,8 @@ from django.core.management import call_command
 from tests.api.helpers import program
 from tests.tutor.factories import ClassroomFactory, UserFactory
 from tutor.content.models import Course
+from tutor.learning.models import Cohort
+from tutor.learning.services import cohort_attach
 
 
 @pytest.fixture
@@ -32,3 +35,23 @@ def classroom(course):
     room = ClassroomFactory(course=course)
     room.teachers.add(UserFactory(role="teacher"))
     return room
+
+
+@pytest.fixture
+def other_course(valid_pack_path, tmp_path, course):
+    """The same pack under another slug: items that exist, but not in the `tiny` course."""
+    pack = tmp_path / "other"
+    shutil.copytree(valid_pack_path, pack)
+    (pack / "course.yaml").write_text((pack / "course.yaml").read_text().replace("slug: tiny", "slug: other"))
+    call_command("load_course", str(pack), stdout=StringIO())
+    return Course.objects.get(slug="other")
+
+
+@pytest.fixture
+def cohort(owner, classroom):
+    """A cohort of three of the owner's model-students, attached to `classroom`."""
+    response = owner.post("/api/v1/cohorts/", {"course": "tiny", "size": 3, "planner": "mastery"}, format="json")
+    assert response.status_code == 201
+    cohort = Cohort.objects.get(pk=response.json()["id"])
+    assert cohort_attach(cohort=cohort, classroom=classroom) == 3
+    return cohort
