@@ -1,0 +1,159 @@
+import pytest
+
+from tests.api.helpers import program
+from tutor.api.serializers import MAX_BATCH
+from tutor.content.models import Item
+from tutor.learning.models import Attempt, LearnerState, TutorTurn
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/attempts/batch/"
+
+
+@pytest.fixture
+def pair(owner):
+    """Two learners of the owner."""
+    return [owner.post("/api/v1/learners/", {"course": "tiny", "external_id": name}, format="json").json()["id"]
+            for name in ("a", "b")]
+
+
+@pytest.fixture
+def item(course):
+    return Item.objects.get(course=course, key="add-1").pk
+
+
+def at(day: int) -> str:
+    return f"2031-01-{day:02d}T00:00:00Z"
+
+
+def statuses(response) -> list[int]:
+    return [entry["status"] for entry in response.json()["results"]]
+
+
+def test_results_come_in_request_order_and_each_learner_in_its_order(owner, pair, item):
+    a, b = pair
+    entries = [
+        {"learner": a, "item": item, "step": "sum", "answer": "34", "timestamp": at(1)},
+        {"learner": b, "item": item, "correct": True, "timestamp": at(5)},
+        {"learner": a, "item": item, "step": "sum", "answer": "7", "timestamp": at(2)},
+        {"learner": b, "item": item, "correct": False, "timestamp": at(6)},
+        {"learner": a, "item": item, "answer": "7", "timestamp": at(3)},
+    ]
+    response = owner.post(URL, {"attempts": entries}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["applied"], body["failed"]) == (5, 0)
+    assert [(r["index"], r["learner"], r["status"]) for r in body["results"]] == [
+        (0, a, 201), (1, b, 201), (2, a, 201), (3, b, 201), (4, a, 201)]
+    assert [r["attempt"]["verdict"] for r in body["results"]] == [
+        "misconception", "correct", "correct", "incorrect", "correct"]
+    # Stored in each learner's order, with the same ids the results name.
+    for learner, indexes in ((a, [0, 2, 4]), (b, [1, 3])):
+        stored = list(Attempt.objects.filter(learner_id=learner).order_by("id").values_list("id", flat=True))
+        assert stored == [body["results"][i]["attempt"]["id"] for i in indexes]
+        assert LearnerState.objects.get(learner_id=learner).last_attempt_id == stored[-1]
+    # Each attempt took a full tutor turn, as a single attempt does.
+    assert TutorTurn.objects.filter(attempt__isnull=False).count() == 5
+    single = owner.post(f"/api/v1/learners/{a}/attempts/", {"item": item, "correct": True, "timestamp": at(4)},
+                        format="json").json()
+    assert set(single) == set(body["results"][0]["attempt"])
+
+
+def test_a_bad_attempt_rolls_back_its_learner_only(owner, pair, item):
+    a, b = pair
+    entries = [
+        {"learner": a, "item": item, "correct": True, "timestamp": at(1)},
+        {"learner": b, "item": item, "correct": True, "timestamp": at(1)},
+        {"learner": a, "item": 999999, "correct": True, "timestamp": at(2)},
+        {"learner": b, "item": item, "correct": True, "timestamp": at(2)},
+        {"learner": a, "item": item, "correct": True, "timestamp": at(3)},
+    ]
+    body = owner.post(URL, {"attempts": entries}, format="json").json()
+    assert [r["status"] for r in body["results"]] == [424, 201, 404, 201, 424]
+    assert body["results"][2]["error"] == {"error": "unknown_item", "detail": "no such item in this learner's course",
+                                           "fields": {"item": 999999}}
+    assert body["results"][0]["error"]["error"] == "learner_rolled_back"
+    assert "attempt 2" in body["results"][4]["error"]["detail"]
+    assert (body["applied"], body["failed"]) == (2, 3)
+    assert not Attempt.objects.filter(learner_id=a).exists()
+    assert not TutorTurn.objects.filter(learner_id=a).exists()
+    state = LearnerState.objects.get(learner_id=a)
+    assert (state.last_attempt_id, state.planner_state) == (None, {})
+    assert Attempt.objects.filter(learner_id=b).count() == 2
+
+
+def test_time_going_backwards_inside_a_batch_fails_that_learner(owner, pair, item):
+    a, b = pair
+    entries = [
+        {"learner": a, "item": item, "correct": True, "timestamp": at(5)},
+        {"learner": a, "item": item, "correct": True, "timestamp": at(4)},
+        {"learner": b, "item": item, "correct": True, "timestamp": at(4)},
+    ]
+    response = owner.post(URL, {"attempts": entries}, format="json")
+    assert statuses(response) == [424, 409, 201]
+    assert response.json()["results"][1]["error"]["error"] == "time_went_backwards"
+    assert list(Attempt.objects.values_list("learner_id", flat=True)) == [b]
+
+
+def test_malformed_entries_are_reported_and_fail_their_learner(owner, pair, item):
+    a, b = pair
+    entries = [
+        {"learner": a, "item": item, "correct": True},
+        {"learner": a, "item": "ADD", "correct": True},
+        {"item": item, "correct": True},
+        {"learner": "somebody", "item": item, "correct": True},
+        {"learner": b, "item": item, "answer": "7", "correct": True},
+        "not an object",
+    ]
+    response = owner.post(URL, {"attempts": entries}, format="json")
+    assert response.status_code == 400 and "attempts" in response.json()["fields"]
+    response = owner.post(URL, {"attempts": entries[:5]}, format="json")
+    assert statuses(response) == [424, 400, 400, 400, 400]
+    results = response.json()["results"]
+    assert "item" in results[1]["error"]["fields"]
+    assert "learner" in results[2]["error"]["fields"] and results[2]["learner"] is None
+    assert "non_field_errors" in results[4]["error"]["fields"]
+    assert not Attempt.objects.exists()
+
+
+def test_other_clients_and_unknown_learners_are_not_found_per_entry(owner, pair, item):
+    a, _ = pair
+    stranger = program("stranger").post("/api/v1/learners/", {"course": "tiny"}, format="json").json()["id"]
+    entries = [{"learner": stranger, "item": item, "correct": True}, {"learner": 424242, "item": item, "correct": True},
+               {"learner": a, "item": item, "correct": True}]
+    response = owner.post(URL, {"attempts": entries}, format="json")
+    assert statuses(response) == [404, 404, 201]
+    assert response.json()["results"][0]["error"] == {"error": "not_found", "detail": "no such learner"}
+    assert list(Attempt.objects.values_list("learner_id", flat=True)) == [a]
+
+
+def test_an_oversize_batch_is_refused_whole(owner, pair, item):
+    entries = [{"learner": pair[0], "item": item, "correct": True}] * (MAX_BATCH + 1)
+    response = owner.post(URL, {"attempts": entries}, format="json")
+    assert response.status_code == 413
+    assert response.json() == {"error": "batch_too_large", "detail": f"a batch has at most {MAX_BATCH} attempts, "
+                               f"not {MAX_BATCH + 1}", "fields": {"attempts": MAX_BATCH + 1}}
+    assert not Attempt.objects.exists()
+
+
+@pytest.mark.parametrize("body", [{}, {"attempts": []}, {"attempts": {"learner": 1}}, []])
+def test_a_batch_without_a_list_of_attempts_is_invalid(owner, body):
+    response = owner.post(URL, body, format="json")
+    assert (response.status_code, response.json()["error"]) == (400, "invalid")
+
+
+def test_idempotency_keys_replay_inside_a_batch_and_across_batches(owner, pair, item):
+    a, b = pair
+    entries = [
+        {"learner": a, "item": item, "step": "sum", "answer": "34", "idempotency_key": "k1", "timestamp": at(1)},
+        {"learner": a, "item": item, "step": "sum", "answer": "7", "idempotency_key": "k1", "timestamp": at(2)},
+        {"learner": b, "item": item, "correct": True, "idempotency_key": "k1", "timestamp": at(1)},
+    ]
+    first = owner.post(URL, {"attempts": entries}, format="json").json()["results"]
+    assert [r["status"] for r in first] == [201, 200, 201]
+    assert first[1]["attempt"]["id"] == first[0]["attempt"]["id"]
+    assert first[1]["attempt"]["verdict"] == "misconception"  # the original answer, not the re-sent one
+    assert Attempt.objects.count() == 2
+    again = owner.post(URL, {"attempts": entries}, format="json").json()["results"]
+    assert [r["status"] for r in again] == [200, 200, 200]
+    assert [r["attempt"]["id"] for r in again] == [r["attempt"]["id"] for r in first]
+    assert Attempt.objects.count() == 2 and TutorTurn.objects.count() == 2
