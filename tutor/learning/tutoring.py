@@ -17,6 +17,7 @@ from llm.policy import HINT_REQUEST, Decision, Policy, TurnState, WeakPrerequisi
 from llm.prompt import PromptInput, TurnContent, build_prompt
 from tutor.content.models import Hint, Item, Step
 from tutor.content.selectors import answer_spec
+from tutor.dashboard.services import class_answer_recorded
 
 from .engine import CourseEngine
 from .generation import generate_complete
@@ -149,6 +150,7 @@ def turn_begin(
                 return TurnStart(None, attempt, replayed, learner.pk, item, step_key, answer or "",
                                  mastery_summary(engine, state))
             learner_state_fold(state=state, engine=engine, attempt=attempt)
+            class_answer_recorded(learner=learner)
             outcome = attempt.verdict
             if attempt.misconception_label:
                 feedback = _misconception_feedback(item, step_key, attempt.misconception_label)
