@@ -30,7 +30,7 @@ def test_next_item_has_no_answers_or_hints(owner, learner_id):
 
 
 def test_attempts_checked_self_graded_idempotent_and_listed(owner, learner_id):
-    item = Item.objects.get(key="add-1").pk
+    item = Item.objects.get(course__slug="tiny", key="add-1").pk
     url = f"/api/v1/learners/{learner_id}/attempts/"
     wrong = owner.post(url, {"item": item, "step": "sum", "answer": "34", "idempotency_key": "k1"}, format="json")
     assert wrong.status_code == 201
@@ -57,11 +57,16 @@ def test_attempts_checked_self_graded_idempotent_and_listed(owner, learner_id):
         ({"item": "{item}", "step": "nope", "answer": "1"}, 400, "unknown_step"),
         ({"item": "{item}", "answer": "x" * 2001}, 400, "invalid"),
         ({"item": "{item}", "answer": "1", "timestamp": "yesterday"}, 400, "invalid"),
+        ({"item": "{item}", "answer": ["3/4"]}, 400, "invalid"),
+        ({"item": "{item}", "answer": True}, 400, "invalid"),
+        ({"item": "{item}", "correct": "perhaps"}, 400, "invalid"),
+        ({"item": "{other}", "answer": "7"}, 404, "unknown_item"),
     ],
 )
-def test_attempt_errors(owner, learner_id, body, status, error):
-    item = Item.objects.get(key="add-1").pk
-    body = {k: (item if v == "{item}" else v) for k, v in body.items()}
+def test_attempt_errors(owner, learner_id, other_course, body, status, error):
+    item = Item.objects.get(course__slug="tiny", key="add-1").pk
+    other = Item.objects.get(course=other_course, key="add-1").pk
+    body = {k: {"{item}": item, "{other}": other}.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
     response = owner.post(f"/api/v1/learners/{learner_id}/attempts/", body, format="json")
     assert (response.status_code, response.json()["error"]) == (status, error)
     assert response.json()["detail"]
@@ -69,7 +74,7 @@ def test_attempt_errors(owner, learner_id, body, status, error):
 
 
 def test_simulated_time_may_run_ahead_but_not_back(owner, learner_id):
-    item = Item.objects.get(key="add-1").pk
+    item = Item.objects.get(course__slug="tiny", key="add-1").pk
     url = f"/api/v1/learners/{learner_id}/attempts/"
     ahead = owner.post(url, {"item": item, "correct": True, "timestamp": "2031-01-01T00:00:00Z"}, format="json")
     assert ahead.status_code == 201
@@ -82,3 +87,15 @@ def test_mastery_has_probabilities_uncertainty_and_traits(owner, learner_id):
     body = owner.get(f"/api/v1/learners/{learner_id}/mastery/").json()
     assert set(body["mastery"]) == {"add", "frac", "lin"} and 0 < body["mastery"]["add"]["p"] < 1
     assert {"alpha", "mu", "sigma", "gamma", "eta"} <= set(body["traits"])
+
+
+def test_protocol_errors_are_json_too(owner, learner_id):
+    url = f"/api/v1/learners/{learner_id}/attempts/"
+    broken = owner.post(url, "{not json", content_type="application/json")
+    assert (broken.status_code, broken.json()["error"]) == (400, "parse_error")
+    text = owner.post(url, "item=1", content_type="text/plain")
+    assert (text.status_code, text.json()["error"]) == (415, "unsupported_media_type")
+    wrong_method = owner.delete(f"/api/v1/learners/{learner_id}/mastery/")
+    assert (wrong_method.status_code, wrong_method.json()["error"]) == (405, "method_not_allowed")
+    missing = owner.get("/api/v1/learners/999999/")
+    assert missing.json() == {"error": "not_found", "detail": missing.json()["detail"]} and missing.status_code == 404

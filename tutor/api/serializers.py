@@ -169,9 +169,10 @@ class AwareDateTimeField(serializers.DateTimeField):
     """ISO 8601 with a timezone: a moment, not a wall-clock reading in some unknown zone."""
 
     def to_internal_value(self, value):
-        if isinstance(value, str) and (parsed := parse_datetime(value)) is not None and parsed.tzinfo is None:
+        moment = super().to_internal_value(value)  # rejects what is not a valid ISO 8601 date and time
+        if isinstance(value, str) and parse_datetime(value).tzinfo is None:
             raise serializers.ValidationError("give a timezone, e.g. 2030-01-01T00:00:00Z (URL-encode a '+')")
-        return super().to_internal_value(value)
+        return moment
 
 
 class MasteryQueryIn(serializers.Serializer):
