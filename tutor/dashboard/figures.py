@@ -136,7 +136,7 @@ def difficulty_figure(structure: CourseStructure) -> go.Figure:
 
 def benchmark_figure(cells: list[dict]) -> go.Figure:
     """Post-test per planner in every simulated cell, with the benchmark's 95% intervals."""
-    label = lambda cell: f"{cell['family']} {cell['scenario']} N={cell['horizon']}"  # noqa: E731
+    label = lambda cell: f"{cell['family']} {cell['scenario']} N={cell['horizon']}"
     figure = go.Figure()
     for planner in dict.fromkeys(cell["planner"] for cell in cells):
         mine = [cell for cell in cells if cell["planner"] == planner]

@@ -12,7 +12,7 @@ class BenchmarkRun(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-imported_at", "-id"]
+        ordering = ("-imported_at", "-id")
 
     def __str__(self) -> str:
         return self.name

@@ -18,7 +18,14 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from tutor.learning.engine import SECONDS_PER_DAY, CourseEngine, course_engine, step_tracer_key, tracer_item_key, tracer_time
+from tutor.learning.engine import (
+    SECONDS_PER_DAY,
+    CourseEngine,
+    course_engine,
+    step_tracer_key,
+    tracer_item_key,
+    tracer_time,
+)
 from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TutorTurn
 
 MASTERED = 0.6  # the progress page's threshold for "reached"

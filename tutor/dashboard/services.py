@@ -3,6 +3,7 @@ the demo and synthetic classes."""
 
 import math
 import random
+import uuid
 from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
@@ -127,7 +128,7 @@ def synthetic_class_create(*, learners: int, kcs: int, answers: int, seed: int =
 
     luck = random.Random(seed)
     now = now or timezone.now()
-    tag = f"synthetic-{seed}-{luck.getrandbits(32):08x}"
+    tag = f"synthetic-{seed}-{uuid.uuid4().hex[:8]}"
     course = Course.objects.create(slug=tag, title=f"Synthetic course {tag}", content_hash=tag)
     chain = []
     for n in range(kcs):

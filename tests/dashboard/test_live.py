@@ -1,0 +1,110 @@
+"""The class overview updates over its socket when a learner of the class answers."""
+
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from tutor.asgi import application
+from tutor.dashboard import consumers
+from tutor.learning.engine import course_engine
+from tutor.learning.models import Learner, LearnerState
+
+from .helpers import answer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+
+
+def _socket(classroom_id: int, user, query: str = "", headers=HEADERS) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, f"/ws/teach/class/{classroom_id}/{query}", headers=headers)
+    communicator.scope["user"] = user
+    return communicator
+
+
+def _ada_row(classroom):
+    ada = Learner.objects.get(enrollment__classroom=classroom, kind="human")
+    state = LearnerState.objects.get(learner=ada, course=classroom.course).tracer_state
+    mastery = course_engine(classroom.course).tracer.mastery(state)
+    return ada, [mastery[kc].p for kc in ("add", "frac", "lin")]
+
+
+async def test_an_answer_in_the_class_pushes_a_fresh_overview(classroom):
+    teacher = await database_sync_to_async(classroom.teachers.get)()
+    socket = _socket(classroom.pk, teacher)
+    connected, _ = await socket.connect()
+    assert connected
+    ada = await database_sync_to_async(Learner.objects.get)(enrollment__classroom=classroom, kind="human")
+    await database_sync_to_async(answer)(ada, "add-1", "7", timezone.now())
+    message = await socket.receive_json_from(timeout=10)
+    _, expected = await database_sync_to_async(_ada_row)(classroom)
+    assert message["type"] == "overview"
+    heatmap = message["heatmap"]["data"][0]
+    assert heatmap["y"][0] == "ada"
+    assert heatmap["z"][0] == pytest.approx(expected, abs=1e-4)
+    assert sum(message["activity"]["data"][0]["y"]) == 1
+    assert "Nobody is stuck right now." in message["needs_help_html"]
+    await socket.disconnect()
+
+
+async def test_answers_outside_the_class_push_nothing(classroom, other_classroom):
+    teacher = await database_sync_to_async(classroom.teachers.get)()
+    socket = _socket(classroom.pk, teacher)
+    assert (await socket.connect())[0]
+    outsider = await database_sync_to_async(Learner.objects.get)(enrollment__classroom=other_classroom)
+    await database_sync_to_async(answer)(outsider, "add-1", "7", timezone.now())
+    assert await socket.receive_nothing(timeout=1.5)
+    await socket.disconnect()
+
+
+async def test_a_burst_of_answers_is_throttled_and_ends_on_the_last_state(classroom, monkeypatch):
+    monkeypatch.setattr(consumers, "THROTTLE_SECONDS", 3.0)
+    teacher = await database_sync_to_async(classroom.teachers.get)()
+    socket = _socket(classroom.pk, teacher, "?anon=1")
+    assert (await socket.connect())[0]
+    ada = await database_sync_to_async(Learner.objects.get)(enrollment__classroom=classroom, kind="human")
+    start = timezone.now()
+    for n in range(4):
+        await database_sync_to_async(answer)(ada, "add-1", "5", start + timedelta(seconds=n))
+    messages = [await socket.receive_json_from(timeout=10)]
+    while not await socket.receive_nothing(timeout=4):
+        messages.append(await socket.receive_json_from())
+    assert len(messages) == 2  # the first answer at once, the other three in one trailing update
+    _, expected = await database_sync_to_async(_ada_row)(classroom)
+    last = messages[-1]["heatmap"]["data"][0]
+    assert last["y"][0] == "Learner 1"
+    assert last["z"][0] == pytest.approx(expected, abs=1e-4)
+    assert sum(messages[-1]["activity"]["data"][0]["y"]) == 4
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("who,code", [("anonymous", 4401), ("learner", 4403), ("other_teacher", 4403)])
+async def test_only_teachers_of_the_class_may_listen(classroom, other_classroom, who, code):
+    if who == "anonymous":
+        user = AnonymousUser()
+    elif who == "learner":
+        user = await database_sync_to_async(
+            lambda: Learner.objects.get(enrollment__classroom=classroom, kind="human").user)()
+    else:
+        user = await database_sync_to_async(other_classroom.teachers.get)()
+    connected, close_code = await _socket(classroom.pk, user).connect()
+    assert not connected and close_code == code
+
+
+async def test_a_foreign_origin_is_refused(classroom):
+    teacher = await database_sync_to_async(classroom.teachers.get)()
+    socket = _socket(classroom.pk, teacher, headers=[(b"origin", b"http://evil.example"), (b"host", b"127.0.0.1")])
+    connected, _ = await socket.connect()
+    assert not connected
+
+
+async def test_staff_may_listen(classroom):
+    from tests.tutor.factories import UserFactory
+
+    staff = await database_sync_to_async(UserFactory)(role="staff", is_staff=True)
+    socket = _socket(classroom.pk, staff)
+    assert (await socket.connect())[0]
+    await socket.disconnect()
