@@ -2,10 +2,13 @@
 a class it is enrolled in (read only). Everyone else gets 404 for its id, never a hint that it exists."""
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework.permissions import BasePermission
 
 from tutor.learning.models import Cohort, Enrollment, Learner, LearnerState
+
+from .serializers import MAX_ID
 
 
 def _client(user):
@@ -42,7 +45,15 @@ def learner_states_readable(*, user) -> QuerySet[LearnerState]:
     return states.filter(learner__kind=Learner.Kind.MODEL, learner_id__in=taught)
 
 
+def _stored_id(pk: int) -> int:
+    """A path id the database can look up (the URL accepts any digits); others are simply not found."""
+    if not 0 < pk <= MAX_ID:
+        raise Http404
+    return pk
+
+
 def state_readable(request, learner_id: int) -> LearnerState:
+    learner_id = _stored_id(learner_id)
     return get_object_or_404(learner_states_readable(user=request.user), learner_id=learner_id)
 
 
@@ -52,11 +63,13 @@ def states_own(request) -> QuerySet[LearnerState]:
 
 def state_own(request, learner_id: int) -> LearnerState:
     """The client's own learner (with its course state), else 404."""
+    learner_id = _stored_id(learner_id)
     return get_object_or_404(states_own(request), learner_id=learner_id)
 
 
 def cohort_readable(request, cohort_id: int) -> tuple[Cohort, list[int]]:
     """The cohort and the ids of its learners the caller may read (a teacher: those in their classes)."""
+    cohort_id = _stored_id(cohort_id)
     readable = learner_states_readable(user=request.user).filter(learner__cohort_id=cohort_id)
     cohorts = Cohort.objects.select_related("course")
     if (client := _client(request.user)) is not None:

@@ -7,6 +7,14 @@ from tutor.learning.services import MAX_ANSWER_CHARS, MAX_COHORT_SIZE
 from .errors import ApiError
 
 MAX_BATCH = 1000
+MAX_ID = 2**63 - 1  # the largest primary key the databases store; larger ids would fail in the query
+
+
+class IdField(serializers.IntegerField):
+    """The id of a stored object: a positive integer the database can compare."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class ErrorOut(serializers.Serializer):
@@ -91,7 +99,7 @@ class NextOut(serializers.Serializer):
 
 
 class AttemptIn(serializers.Serializer):
-    item = serializers.IntegerField()
+    item = IdField()
     step = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     answer = serializers.CharField(max_length=MAX_ANSWER_CHARS, required=False, allow_blank=True, trim_whitespace=False)
     correct = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -129,7 +137,7 @@ class AttemptRowOut(serializers.Serializer):
 
 
 class BatchAttemptIn(AttemptIn):
-    learner = serializers.IntegerField(help_text="one of your learners")
+    learner = IdField(help_text="one of your learners")
 
 
 @extend_schema_field(BatchAttemptIn(many=True))
@@ -193,7 +201,7 @@ class LearnerMasteryOut(serializers.Serializer):
 
 class TutorIn(serializers.Serializer):
     message = serializers.CharField(max_length=MAX_ANSWER_CHARS, allow_blank=True, trim_whitespace=False)
-    item = serializers.IntegerField(required=False, help_text="default: the learner's current item (from next/)")
+    item = IdField(required=False, help_text="default: the learner's current item (from next/)")
 
 
 class TutorOut(serializers.Serializer):
