@@ -24,9 +24,9 @@ def answer(learner: Learner, key: str, text: str | None, at, step: str = ""):
 
 
 def struggling_history(learner: Learner) -> None:
-    """Eight wrong answers on addition (the tutor climbs to bottom-out hints) and four hint requests."""
+    """Ten wrong answers on addition (the tutor climbs to bottom-out hints) and four hint requests."""
     at = timezone.now() - timedelta(days=2)
-    for n in range(8):
+    for n in range(10):
         answer(learner, "add-1", "5", at + timedelta(minutes=n))
     for n in range(4):
-        answer(learner, "add-1", None, at + timedelta(minutes=10 + n), step="sum")
+        answer(learner, "add-1", None, at + timedelta(minutes=20 + n), step="sum")

@@ -10,7 +10,7 @@ learner's data must go.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,8 +29,9 @@ from tutor.learning.engine import (
 from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TutorTurn
 
 MASTERED = 0.6  # the progress page's threshold for "reached"
-WHEEL_SPIN_ATTEMPTS = 8  # Beck & Gong (2013) use 10 practice opportunities without mastery
-BOTTOM_OUT_HINTS = 2
+WHEEL_SPIN_ATTEMPTS = 10  # Beck & Gong (2013): 10 practice opportunities without mastery
+BOTTOM_OUT_HINTS = 3  # within RECENT_DAYS: one bottom-out hint is help, repeated ones are a pattern
+RECENT_DAYS = 7
 AT_RISK_P_CORRECT = 0.4
 CACHE_SECONDS = 600
 
@@ -159,8 +160,9 @@ def _class_overview_compute(classroom, engine: CourseEngine, learners: list[Lear
     per_kc: dict[int, dict[str, int]] = defaultdict(dict)
     for row in attempts.values("learner_id", "item__kcs__key").annotate(n=Count("id")):
         per_kc[row["learner_id"]][row["item__kcs__key"]] = row["n"]
-    bottom_outs = dict(TutorTurn.objects.filter(in_class, item__course_id=classroom.course_id, hint_level=3)
-                       .values("learner_id").annotate(n=Count("id")).values_list("learner_id", "n"))
+    recent = timezone.now() - timedelta(days=RECENT_DAYS)
+    bottom_outs = dict(TutorTurn.objects.filter(in_class, item__course_id=classroom.course_id, hint_level=3,
+                                                created_at__gte=recent).values("learner_id").annotate(n=Count("id")).values_list("learner_id", "n"))
     activity = [(row["day"], row["n"], row["learners"]) for row in attempts.annotate(day=TruncDate("answered_at"))
                 .values("day").annotate(n=Count("id"), learners=Count("learner_id", distinct=True)).order_by("day")]
     prior = tracer.new_learner()
@@ -177,7 +179,7 @@ def _class_overview_compute(classroom, engine: CourseEngine, learners: list[Lear
                 reasons.append(f"wheel-spinning on {engine.kc_names[kc]}: {tried} answers, "
                                f"mastery {mastery[kc].p:.0%}")
         if bottom_outs.get(learner.pk, 0) >= BOTTOM_OUT_HINTS:
-            reasons.append(f"{bottom_outs[learner.pk]} bottom-out hints")
+            reasons.append(f"{bottom_outs[learner.pk]} bottom-out hints this week")
         if state and state.current_item_id and state.tracer_state:
             chance = tracer.predict(state.tracer_state, tracer_item_key(state.current_item))
             if chance < AT_RISK_P_CORRECT:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tutor.content.models import Course
+from tutor.dashboard.services import demo_class_replay
 from tutor.learning.services import demo_class_seed
 
 
@@ -21,3 +22,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo class for {found.title}. Log in at /admin/login/ with:"))
         for username, password in accounts.items():
             self.stdout.write(f"  {username} / {password}")
+        # The class the dashboard shows: learners who answered through the real tutor over two weeks.
+        classroom = found.classrooms.get(name="Demo class")
+        answers = demo_class_replay(classroom=classroom)
+        self.stdout.write(f"Teacher dashboard: log in as teacher / {accounts['teacher']} and open "
+                          f"/teach/class/{classroom.pk}/ ({answers} answers replayed now, "
+                          f"{classroom.learners.count()} learners).")
