@@ -83,7 +83,7 @@ class Guard:
         allowed = " ".join(normalize(self.allowed_text).split())
         for spec in self.protected:
             plain_answer = " ".join(normalize(spec.value).split()).lower()
-            if len(plain_answer) > 1 and plain_answer in " ".join(normalize(sentence).split()).lower():
+            if len(plain_answer) > 1 and _contains_whole(" ".join(normalize(sentence).split()).lower(), plain_answer):
                 return True
             for span in _math_spans(sentence):
                 if span in allowed:
@@ -91,3 +91,8 @@ class Guard:
                 if check_answer(spec, span).verdict == CORRECT:
                     return True
         return False
+
+
+def _contains_whole(text: str, answer: str) -> bool:
+    """`answer` in `text` as a whole word or number: 10 is not in 100 or 2.10, "here" not in "here's"."""
+    return re.search(r"(?<![\w.,'])" + re.escape(answer) + r"(?!\w|'\w|[.,]\d)", text) is not None

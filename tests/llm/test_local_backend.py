@@ -8,12 +8,13 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from llm.backends import GenerationRequest  # noqa: E402
-from llm.backends.base import BackendError  # noqa: E402
-from llm.backends.local import LocalBackend  # noqa: E402
-from llm.policy import Policy, TurnState  # noqa: E402
-from llm.prompt import PromptInput, TurnContent, build_prompt  # noqa: E402
+from llm.backends import GenerationRequest
+from llm.backends.base import BackendError
+from llm.backends.local import LocalBackend
+from llm.policy import Policy, TurnState
+from llm.prompt import PromptInput, TurnContent, build_prompt
 
+CORPUS = ["try to multiply each term by three then add the numbers", "what is the next step here"]
 CHAT_TEMPLATE = (
     "{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}"
     "{% if add_generation_prompt %}<assistant>{% endif %}"
@@ -29,8 +30,7 @@ def tiny_model(tmp_path_factory):
     tokenizer = Tokenizer(models.WordLevel(unk_token="[UNK]"))
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
     tokenizer.decoder = decoders.WordPiece()  # joins words with spaces, so the streamer can release them
-    corpus = ["try to multiply each term by three then add the numbers", "what is the next step here"] * 5
-    tokenizer.train_from_iterator(corpus, trainers.WordLevelTrainer(special_tokens=["[UNK]", "[PAD]", "[EOS]"]))
+    tokenizer.train_from_iterator(CORPUS * 5, trainers.WordLevelTrainer(special_tokens=["[UNK]", "[PAD]", "[EOS]"]))
     fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]")
     fast.chat_template = CHAT_TEMPLATE
     fast.save_pretrained(path)
@@ -106,3 +106,21 @@ def test_missing_model_is_a_backend_error(tmp_path):
     with pytest.raises(BackendError):
         asyncio.run(collect(LocalBackend(str(tmp_path / "none")), request()))
     assert asyncio.run(LocalBackend(str(tmp_path / "none")).health()) is False
+
+
+def test_guarded_local_model_that_leaks_twice_gets_the_rule_text(tiny_model):
+    from checking import AnswerSpec
+    from llm.guard import Guard
+    from llm.guarded import GuardedReply
+
+    # Every word this model knows, bar the rule hint's, counts as "the answer": whatever it writes is stopped.
+    words = set(" ".join(CORPUS).split()) - {"multiply", "each", "term"}
+    reply = GuardedReply(LocalBackend(tiny_model), request(), Guard([AnswerSpec("exact", word) for word in words]))
+
+    async def collect():
+        return [delta async for delta in reply.deltas()]
+
+    deltas = asyncio.run(collect())
+    assert "".join(deltas).strip() == "Here's a hint: Multiply each term."
+    assert [(v["attempt"], v["reason"]) for v in reply.verdicts] == [("first", "leak"), ("regenerated", "leak"), ("rule", "")]
+    assert reply.regenerated and reply.fell_back and reply.tokens > 0

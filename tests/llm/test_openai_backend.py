@@ -4,13 +4,17 @@ import asyncio
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
+from checking import AnswerSpec
 from llm.backends import GenerationRequest
 from llm.backends.openai import FirstTokenTimeout, MalformedStream, OpenAIBackend, ServerError
+from llm.guard import Guard
+from llm.guarded import GuardedReply
 from llm.policy import Policy, TurnState
-from llm.prompt import PromptInput, TurnContent, build_prompt
+from llm.prompt import REGENERATE, PromptInput, TurnContent, build_prompt
 
 
 def event(content: str) -> bytes:
@@ -18,11 +22,13 @@ def event(content: str) -> bytes:
 
 
 class Script:
-    """What the fake server sends: (bytes, delay before sending) pairs, or an HTTP status."""
+    """What the fake server sends: (bytes, delay before sending) pairs, or an HTTP status; `queue`
+    holds one such list per request, in order, before `chunks` serves the rest."""
 
     status = 200
-    chunks: list[tuple[bytes, float]] = []
-    requests: list[dict] = []
+    chunks: ClassVar[list[tuple[bytes, float]]] = []
+    queue: ClassVar[list[list[tuple[bytes, float]]]] = []
+    requests: ClassVar[list[dict]] = []
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -34,7 +40,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         import time
 
-        for chunk, delay in Script.chunks:
+        for chunk, delay in Script.queue.pop(0) if Script.queue else Script.chunks:
             time.sleep(delay)
             try:
                 self.wfile.write(chunk)
@@ -62,7 +68,7 @@ def server():
 
 @pytest.fixture(autouse=True)
 def reset():
-    Script.status, Script.chunks, Script.requests = 200, [], []
+    Script.status, Script.chunks, Script.queue, Script.requests = 200, [], [], []
 
 
 def request() -> GenerationRequest:
@@ -132,3 +138,35 @@ def test_unreachable_server_is_typed():
 def test_health(server):
     assert asyncio.run(OpenAIBackend(server, "m").health()) is True
     assert asyncio.run(OpenAIBackend("http://127.0.0.1:9/v1", "m", total_timeout=1.0).health()) is False
+
+
+def guarded(backend) -> tuple[list[str], GuardedReply]:
+    """A guarded reply whose protected answer is 2x + 6 (the expanded, simplified 3(x+2) - x)."""
+    reply = GuardedReply(backend, request(), Guard([AnswerSpec("expression", "2*x + 6")], allowed_text="Simplify 3(x+2) - x."))
+
+    async def collect():
+        return [delta async for delta in reply.deltas()]
+
+    return asyncio.run(collect()), reply
+
+
+def sse(*pieces: str) -> list[tuple[bytes, float]]:
+    return [(event(piece), 0) for piece in pieces] + [(b"data: [DONE]\n\n", 0)]
+
+
+def test_guarded_leak_is_regenerated_over_http(server):
+    Script.queue = [sse("Well, ", "it is 6 + 2x. ", "Done."), sse("Multiply ", "each term by 3 first.")]
+    deltas, reply = guarded(OpenAIBackend(server, "m"))
+    assert "".join(deltas).strip() == "Multiply each term by 3 first."
+    assert reply.regenerated and not reply.fell_back
+    assert [(v["attempt"], v["reason"]) for v in reply.verdicts] == [("first", "leak"), ("regenerated", "")]
+    assert len(Script.requests) == 2
+    assert Script.requests[1]["messages"][-1]["content"].endswith(REGENERATE["leak"])
+
+
+def test_guarded_second_leak_falls_back_to_rule_text_over_http(server):
+    Script.queue = [sse("The answer is 2x+6."), sse("So you get ", "x*2 + 6.")]
+    deltas, reply = guarded(OpenAIBackend(server, "m"))
+    assert "".join(deltas).strip() == "Here's a hint: Multiply each term."
+    assert reply.regenerated and reply.fell_back
+    assert not any("6" in delta for delta in deltas)

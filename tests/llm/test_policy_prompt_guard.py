@@ -93,6 +93,7 @@ def test_prompt_hash_is_stable_and_content_sensitive():
 
 EXPRESSION_GUARD = Guard([AnswerSpec("expression", "2*x + 6")], allowed_text="Simplify 3(x + 2) - x.")
 NUMBER_GUARD = Guard([AnswerSpec("numeric", "7")], allowed_text="What is 3 + 4?")
+TENS_GUARD = Guard([AnswerSpec("numeric", "10")], allowed_text="Julia had 100 spoons and 2.10 dollars.")
 
 
 @pytest.mark.parametrize(
@@ -103,6 +104,8 @@ NUMBER_GUARD = Guard([AnswerSpec("numeric", "7")], allowed_text="What is 3 + 4?"
         (EXPRESSION_GUARD, "Write x = 2(x+3) down.", "leak"),
         (NUMBER_GUARD, "So x = 7 here.", "leak"),
         (NUMBER_GUARD, "Indeed 3 + 4 = 14/2.", "leak"),
+        (TENS_GUARD, "She bought 10 spoons.", "leak"),
+        (TENS_GUARD, "That makes 10.", "leak"),
         (NUMBER_GUARD, "Use **bold** thinking.", "format"),
         (NUMBER_GUARD, "See https://example.org for help.", "format"),
     ],
@@ -118,6 +121,7 @@ def test_guard_stops(guard, sentence, reason):
         (EXPRESSION_GUARD, "Multiply each term in the bracket by 3."),
         (NUMBER_GUARD, "Count on from 3."),
         (NUMBER_GUARD, "What is 3 + 4?"),
+        (TENS_GUARD, "Julia had 100 spoons, so 10,000 is too many."),  # 10 only as a whole number
     ],
 )
 def test_guard_passes(guard, sentence):
