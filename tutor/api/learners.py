@@ -29,6 +29,7 @@ from .serializers import (
     LearnerOut,
     MasteryQueryIn,
     NextOut,
+    NextQueryIn,
     TutorIn,
     TutorOut,
     errors,
@@ -110,10 +111,12 @@ class NextItemView(APIView):
     # Choosing the next item moves the planner's state: a write, for the owner only.
     permission_classes = (IsApiClient,)
 
-    @extend_schema(responses={200: NextOut, **errors(401, 403, 404)})
+    @extend_schema(parameters=[NextQueryIn], responses={200: NextOut, **errors(400, 401, 403, 404)})
     def get(self, request, learner: int):
         state = state_own(request, learner)
-        item, reason = next_item_choose(learner=state.learner, course=state.course)
+        query = NextQueryIn(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        item, reason = next_item_choose(learner=state.learner, course=state.course, now=query.validated_data.get("at"))
         return Response({
             "item": {
                 "id": item.pk, "kcs": list(item.kcs.values_list("key", flat=True)), "prompt": item.statement,

@@ -183,6 +183,11 @@ class AwareDateTimeField(serializers.DateTimeField):
         return moment
 
 
+class NextQueryIn(serializers.Serializer):
+    at = AwareDateTimeField(required=False, help_text="the learner's clock (ISO 8601 with timezone), for simulators "
+                            "whose time runs ahead; default now; the last answer's time when that is later")
+
+
 class MasteryQueryIn(serializers.Serializer):
     at = AwareDateTimeField(required=False, help_text="when to predict recall (ISO 8601 with timezone); default now")
 
