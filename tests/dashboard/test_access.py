@@ -93,3 +93,11 @@ def test_attempts_export_holds_only_this_class(client, classroom, other_classroo
     lines = client.get(reverse("dashboard:attempts-csv", args=[classroom.pk])).content.decode().splitlines()
     assert lines[0].startswith("attempt_id,learner_id,learner,item,step,answer,verdict")
     assert len(lines) == 2 and ",ada,add-1,,7,correct," in lines[1]
+
+
+@pytest.mark.parametrize("raw,written", [("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("-3", "-3"),
+                                         ("+1+cmd", "'+1+cmd"), ("@SUM(A1)", "'@SUM(A1)"), ("3/4", "3/4")])
+def test_exported_answers_never_run_as_spreadsheet_formulas(raw, written):
+    from tutor.dashboard.views import csv_safe
+
+    assert csv_safe(raw) == written

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 
 from tutor.learning.engine import course_engine
 from tutor.learning.models import Attempt, Enrollment
@@ -57,7 +56,7 @@ def overview(request, classroom_id: int):
         "classroom": classroom, "anon": anonymise, "overview": data, "figures": shown,
         "rows": list(zip(data.learners, names)),
         "needs_help_html": figures.needs_help_html(classroom, shown["needs_help"], anonymise),
-        "live_path": reverse("dashboard:overview", args=[classroom.pk]).replace("/teach/", "/ws/teach/", 1),
+        "live_path": f"/ws/teach/class/{classroom.pk}/",  # tutor/routing.py
     })
 
 
@@ -114,6 +113,25 @@ def curriculum(request, classroom_id: int):
     })
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """Learners' own text, defused so a spreadsheet never runs it as a formula (OWASP CSV injection);
+    plain negative numbers stay numbers."""
+    if text.startswith(FORMULA_STARTS) and not _number(text):
+        return "'" + text
+    return text
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -131,7 +149,7 @@ def mastery_csv(request, classroom_id: int):
     names = figures.display_names(data, anonymise)
     header = ["learner_id", "learner", "kind", "answers", "correct"] + \
         [f"{kc} p" for kc in data.kcs] + [f"{kc} sd" for kc in data.kcs]
-    rows = ([row.id, name, row.kind, row.attempts, row.correct] + p + sd
+    rows = ([row.id, csv_safe(name), row.kind, row.attempts, row.correct] + p + sd
             for row, name, p, sd in zip(data.learners, names, data.p, data.sd))
     return _csv_response(f"class-{classroom.pk}-mastery.csv", header, rows)
 
@@ -143,6 +161,6 @@ def attempts_csv(request, classroom_id: int):
                 .select_related("learner__user", "learner__api_client", "item").order_by("id"))
     header = ["attempt_id", "learner_id", "learner", "item", "step", "answer", "verdict", "misconception",
               "answered_at", "source"]
-    rows = ([a.pk, a.learner_id, learner_name(a.learner), a.item.key, a.step_key, a.raw_answer, a.verdict,
+    rows = ([a.pk, a.learner_id, csv_safe(learner_name(a.learner)), a.item.key, a.step_key, csv_safe(a.raw_answer), a.verdict,
              a.misconception_label, a.answered_at.isoformat(), a.source] for a in attempts.iterator(chunk_size=2000))
     return _csv_response(f"class-{classroom.pk}-attempts.csv", header, rows)
