@@ -23,3 +23,9 @@ def session(user) -> APIClient:
     client = APIClient()
     client.force_login(user)
     return client
+
+
+def filled(body: dict, **ids) -> dict:
+    """A parametrized request body with its "{name}" placeholders replaced by ids known only at run time."""
+    names = {f"{{{name}}}": value for name, value in ids.items()}
+    return {key: names.get(value, value) if isinstance(value, str) else value for key, value in body.items()}

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.api.helpers import filled
 from tutor.content.models import Item
 from tutor.learning.models import Attempt
 
@@ -66,8 +67,7 @@ def test_attempts_checked_self_graded_idempotent_and_listed(owner, learner_id):
 def test_attempt_errors(owner, learner_id, other_course, body, status, error):
     item = Item.objects.get(course__slug="tiny", key="add-1").pk
     other = Item.objects.get(course=other_course, key="add-1").pk
-    body = {k: {"{item}": item, "{other}": other}.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
-    response = owner.post(f"/api/v1/learners/{learner_id}/attempts/", body, format="json")
+    response = owner.post(f"/api/v1/learners/{learner_id}/attempts/", filled(body, item=item, other=other), format="json")
     assert (response.status_code, response.json()["error"]) == (status, error)
     assert response.json()["detail"]
     assert not Attempt.objects.exists()

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.api.helpers import filled
 from tutor.content.models import Item
 from tutor.learning.engine import course_engine
 from tutor.learning.models import Attempt, TutorTurn
@@ -52,8 +53,7 @@ def test_the_tutor_defaults_to_the_current_item(owner, learner_id):
 )
 def test_tutor_errors(owner, learner_id, item, other_course, body, status, error):
     other = Item.objects.get(course=other_course, key="add-1").pk
-    body = {k: {"{item}": item, "{other}": other}.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
-    response = owner.post(f"/api/v1/learners/{learner_id}/tutor/", body, format="json")
+    response = owner.post(f"/api/v1/learners/{learner_id}/tutor/", filled(body, item=item, other=other), format="json")
     assert (response.status_code, response.json()["error"]) == (status, error)
     assert response.json()["detail"]
     assert not TutorTurn.objects.exists()

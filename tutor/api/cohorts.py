@@ -1,7 +1,6 @@
 """Cohorts: many model-students created at once, which a class can take in (cohort_attach) so that
 its teachers read them."""
 
-from django.db import IntegrityError
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -10,8 +9,7 @@ from rest_framework.views import APIView
 from tutor.learning.services import cohort_create
 
 from .access import IsApiClient, IsApiClientOrTeacher, cohort_readable
-from .errors import ApiError
-from .learners import course_and_planner
+from .learners import course_and_planner, labels_unique
 from .serializers import CohortIn, CohortOut, errors
 
 
@@ -29,13 +27,10 @@ class CohortListView(APIView):
         data = CohortIn(data=request.data)
         data.is_valid(raise_exception=True)
         course, planner = course_and_planner(data.validated_data)
-        try:
+        # Generated labels ("cohort<id>-<n>") can only clash with a learner the client named that way.
+        with labels_unique():
             cohort = cohort_create(api_client=request.user.api_client, course=course, planner=planner,
                                    size=data.validated_data["size"], name=data.validated_data["name"])
-        except IntegrityError:
-            # Only the generated labels can collide: with learners this client named the same way.
-            raise ApiError("duplicate_external_id", "a generated learner label clashes with one of your learners'",
-                           status.HTTP_409_CONFLICT) from None
         learner_ids = list(cohort.learners.order_by("pk").values_list("pk", flat=True))
         return Response(_cohort_out(cohort, learner_ids), status=status.HTTP_201_CREATED)
 

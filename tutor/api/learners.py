@@ -2,6 +2,8 @@
 the tutor and reads mastery. The owning client may do everything; a teacher of a class the learner
 is enrolled in may only read (tutor.api.access)."""
 
+from contextlib import contextmanager
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -47,6 +49,16 @@ def course_and_planner(values: dict) -> tuple[Course, str]:
     return course, values["planner"]
 
 
+@contextmanager
+def labels_unique():
+    """A model-student label the client already uses is a 409 (the database enforces uniqueness)."""
+    try:
+        yield
+    except IntegrityError:
+        raise ApiError("duplicate_external_id", "this client already has a learner with that external_id",
+                       status.HTTP_409_CONFLICT) from None
+
+
 def _learner_out(state: LearnerState) -> dict:
     return {"id": state.learner_id, "course": state.course.slug, "planner": state.planner,
             "external_id": state.learner.label, "cohort": state.learner.cohort_id}
@@ -90,12 +102,9 @@ class LearnerListView(APIView):
         data = LearnerIn(data=request.data)
         data.is_valid(raise_exception=True)
         course, planner = course_and_planner(data.validated_data)
-        try:
+        with labels_unique():
             state = model_learner_create(api_client=request.user.api_client, course=course, planner=planner,
                                          label=data.validated_data["external_id"])
-        except IntegrityError:
-            raise ApiError("duplicate_external_id", "this client already has a learner with that external_id",
-                           status.HTTP_409_CONFLICT) from None
         return Response(_learner_out(state), status=status.HTTP_201_CREATED)
 
 
