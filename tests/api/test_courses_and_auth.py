@@ -58,3 +58,45 @@ def test_schema_validates_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     schema = (tmp_path / "schema.yaml").read_text()
     assert "/api/v1/learners/{learner}/attempts/" in schema and "tokenAuth" in schema
+
+
+ENDPOINTS = {
+    "/api/v1/courses/": {"get"},
+    "/api/v1/courses/{course}/": {"get"},
+    "/api/v1/courses/{course}/graph/": {"get"},
+    "/api/v1/learners/": {"post"},
+    "/api/v1/learners/{learner}/": {"get"},
+    "/api/v1/learners/{learner}/next/": {"get"},
+    "/api/v1/learners/{learner}/attempts/": {"get", "post"},
+    "/api/v1/learners/{learner}/mastery/": {"get"},
+    "/api/v1/learners/{learner}/tutor/": {"post"},
+    "/api/v1/cohorts/": {"post"},
+    "/api/v1/cohorts/{cohort}/": {"get"},
+    "/api/v1/attempts/batch/": {"post"},
+}
+
+
+def _ref(content: dict) -> str:
+    schema = content["application/json"]["schema"]
+    return schema.get("items", schema)["$ref"].rsplit("/", 1)[-1]  # one object, or a list of them
+
+
+def test_every_endpoint_is_documented_with_its_own_input_and_output(program):
+    paths = program.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    assert {path: set(ops) & {"get", "post", "put", "patch", "delete"} for path, ops in paths.items()
+            if path.startswith("/api/v1/")} == ENDPOINTS
+    inputs = []
+    for path, methods in ENDPOINTS.items():
+        for method in methods:
+            operation = paths[path][method]
+            if method == "post":
+                inputs.append(_ref(operation["requestBody"]["content"]))
+                assert inputs[-1].endswith("In"), (path, inputs[-1])
+            for code, response in operation["responses"].items():
+                name = _ref(response["content"])
+                assert name == "ErrorOut" if code[0] == "4" else name.removesuffix("List").endswith("Out"), (
+                    path, method, code, name)
+            assert "401" in operation["responses"], (path, method)
+    assert len(inputs) == len(set(inputs))  # one input serializer per endpoint
+    mastery = paths["/api/v1/learners/{learner}/mastery/"]["get"]
+    assert [p["name"] for p in mastery["parameters"] if p["in"] == "query"] == ["at"]
