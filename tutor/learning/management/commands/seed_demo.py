@@ -22,7 +22,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo class for {found.title}. Log in at /admin/login/ with:"))
         for username, password in accounts.items():
             self.stdout.write(f"  {username} / {password}")
-        # The class the dashboard shows: learners who answered through the real tutor over two weeks.
+        # The class the dashboard shows: learners who answered through the real tutor over the last week.
         classroom = found.classrooms.get(name="Demo class")
         answers = demo_class_replay(classroom=classroom)
         self.stdout.write(f"Teacher dashboard: log in as teacher / {accounts['teacher']} and open "
