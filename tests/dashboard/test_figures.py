@@ -170,7 +170,9 @@ def test_structure_shows_declared_and_learned_graphs(client, seeded):
     histogram = next(t for t in difficulty if t["type"] == "histogram")
     assert -1.0 in histogram["x"]  # add-1's declared difficulty, the prior tracer's item difficulty
     wrong = next(t for t in difficulty if t["type"] == "scatter")
-    assert wrong["y"][0] == pytest.approx(10 / 11)  # 10 of the class's 11 addition answers were wrong
+    assert wrong["y"] == ["Addition", "Fractions", "Linear equations"]
+    assert wrong["x"][0] == pytest.approx(10 / 11)  # 10 of the class's 11 addition answers were wrong
+    assert wrong["x"][2] is None  # nobody answered a linear equation
 
 
 def test_kc_order_puts_prerequisites_first(course):

@@ -29,8 +29,9 @@ def mastery_heatmap(overview: ClassOverview, names: list[str]) -> go.Figure:
         hovertemplate="%{y}<br>%{x}<br>P(mastered) %{z:.2f}<br>uncertainty (sd) %{customdata:.2f}<extra></extra>",
     ))
     figure.update_layout(
-        title="Mastery by learner and skill (skills in prerequisite order)", height=160 + 24 * len(names),
-        margin={"t": 50, "l": 10, "r": 10, "b": 10}, yaxis={"autorange": "reversed", "automargin": True},
+        title={"text": "Skills in prerequisite order", "font": {"size": 14}}, height=200 + 26 * len(names),
+        margin={"t": 50, "l": 10, "r": 10, "b": 10},
+        yaxis={"autorange": "reversed", "automargin": True, "dtick": 1},
         xaxis={"automargin": True, "tickangle": -40},
     )
     return figure
@@ -44,8 +45,9 @@ def activity_figure(overview: ClassOverview) -> go.Figure:
                    yaxis="y2"),
     ])
     figure.update_layout(title="Activity per day", height=300, margin={"t": 50, "l": 10, "r": 10, "b": 10},
-                         yaxis={"title": "answers", "automargin": True},
-                         yaxis2={"title": "learners", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+                         xaxis={"type": "date", "tickformat": "%d %b"}, yaxis={"title": "answers", "automargin": True},
+                         yaxis2={"title": "learners", "overlaying": "y", "side": "right", "rangemode": "tozero",
+                                 "tickformat": "d"},
                          legend={"orientation": "h"})
     return figure
 
@@ -107,30 +109,36 @@ def graph_figure(structure: CourseStructure) -> go.Figure:
                 x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False, hoverinfo="text",
                 text=f"{structure.kc_names[pre]} → {structure.kc_names[kc]}: {label}",
                 line={"color": colour, "dash": dash, "width": 1 + 3 * structure.learned[(pre, kc)]}), row=1, col=col)
+        # Numbers, not names, on the nodes: names overlap; the page lists them by number, hover names them.
         figure.add_trace(go.Scatter(
             x=[at[kc][0] for kc in structure.kcs], y=[at[kc][1] for kc in structure.kcs], mode="markers+text",
-            text=[structure.kc_names[kc] for kc in structure.kcs], textposition="top center", showlegend=False,
-            marker={"size": 12, "color": "#0b3d91"}, hoverinfo="text"), row=1, col=col)
+            text=[str(n) for n in range(1, len(structure.kcs) + 1)], textfont={"color": "#fff", "size": 10},
+            hovertext=[structure.kc_names[kc] for kc in structure.kcs], hoverinfo="text", showlegend=False,
+            marker={"size": 20, "color": "#0b3d91"}), row=1, col=col)
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
-    figure.update_layout(height=200 + 60 * max(-y for _, y in at.values()) if at else 300,
+    figure.update_layout(height=(200 + 50 * max(-y for _, y in at.values())) if at else 300,
                          margin={"t": 50, "l": 10, "r": 10, "b": 10})
     return figure
 
 
 def difficulty_figure(structure: CourseStructure) -> go.Figure:
     names = [structure.kc_names[kc] for kc in structure.kcs]
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Skill difficulty", "Item difficulty (tracer)"))
-    figure.add_trace(go.Bar(x=names, y=[structure.kc_difficulty[kc] for kc in structure.kcs],
+    answered = [structure.kc_correct.get(kc, (0, None)) for kc in structure.kcs]
+    figure = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.12,
+                           subplot_titles=("Skill difficulty", "Item difficulty (tracer)"))
+    figure.add_trace(go.Bar(y=names, x=[structure.kc_difficulty[kc] for kc in structure.kcs], orientation="h",
                             name="tracer difficulty (higher is harder)"), row=1, col=1)
-    figure.add_trace(go.Scatter(x=names, y=[1 - structure.kc_correct.get(kc, (0, 1.0))[1] for kc in structure.kcs],
-                                mode="markers", name="share of this class's answers wrong",
-                                customdata=[structure.kc_correct.get(kc, (0, 0))[0] for kc in structure.kcs],
-                                hovertemplate="%{x}: %{y:.0%} wrong of %{customdata} answers<extra></extra>"),
+    # Skills nobody answered have no share: no marker rather than a misleading 0%.
+    figure.add_trace(go.Scatter(y=names, x=[None if share is None else 1 - share for _, share in answered],
+                                mode="markers",
+                                name="share of this class's answers wrong", customdata=[n for n, _ in answered],
+                                hovertemplate="%{y}: %{x:.0%} wrong of %{customdata} answers<extra></extra>"),
                      row=1, col=1)
     figure.add_trace(go.Histogram(x=structure.item_difficulty, name="items", nbinsx=20), row=1, col=2)
-    figure.update_layout(height=420, margin={"t": 50, "l": 10, "r": 10, "b": 10}, legend={"orientation": "h"})
-    figure.update_xaxes(automargin=True, tickangle=-40, row=1, col=1)
+    figure.update_layout(height=200 + 22 * len(names), margin={"t": 50, "l": 10, "r": 10, "b": 10},
+                         legend={"orientation": "h"})
+    figure.update_yaxes(automargin=True, autorange="reversed", dtick=1, row=1, col=1)
     return figure
 
 

@@ -267,6 +267,7 @@ class LearnerDetail:
 
 RECALL_DAYS = 42
 ATTEMPTS_SHOWN = 100
+HELP_REQUESTS_SHOWN = 20
 
 
 def learner_detail(*, classroom: Classroom, learner: Learner, now: float | None = None) -> LearnerDetail:
@@ -285,7 +286,7 @@ def learner_detail(*, classroom: Classroom, learner: Learner, now: float | None 
     shown = attempts[-ATTEMPTS_SHOWN:][::-1]
     replies = {turn.attempt_id: turn for turn in TutorTurn.objects.filter(attempt__in=[a.pk for a in shown])}
     help_turns = list(TutorTurn.objects.filter(learner=learner, item__course_id=classroom.course_id,
-                                               attempt__isnull=True).select_related("item").order_by("-id")[:ATTEMPTS_SHOWN])
+                                               attempt__isnull=True).select_related("item").order_by("-id")[:HELP_REQUESTS_SHOWN])
     return LearnerDetail(
         learner, replay, {kc: m.p for kc, m in tracer.mastery(tracer_state).items()}, recall,
         traits_in_words(engine, tracer_state), [(a, replies.get(a.pk)) for a in shown], help_turns,

@@ -75,11 +75,12 @@ def benchmark_run_import(*, name: str, data, source: str = "") -> BenchmarkRun:
 DEMO_EXTRA_LEARNERS = {"dev": 0.75, "esme": 0.6, "farid": 0.5, "grace": 0.85, "hugo": 0.3, "iris": 0.65, "jon": 0.2}
 DEMO_SKILL = {"ada": 0.9, "ben": 0.55, "chloe": 0.35}
 DEMO_ANSWERS = 24
+DEMO_PLANNERS = ("adaptive", "mastery")
 
 
 def demo_class_replay(*, classroom: Classroom, answers: int = DEMO_ANSWERS, seed: int = 0) -> int:
     """Fill the demo class with history: each learner answers the planner's items through the real
-    tutoring service over the last two weeks, right with a learner-specific chance; weak learners
+    tutoring service over the last week, right with a learner-specific chance; weak learners
     also climb the hint ladder to its bottom-out rung. Learners who already have answers are left
     alone, so running it twice adds nothing. Returns the number of answers recorded."""
     from tutor.accounts.models import User
@@ -100,7 +101,12 @@ def demo_class_replay(*, classroom: Classroom, answers: int = DEMO_ANSWERS, seed
             continue
         luck = random.Random(f"{seed}:{learner.user.username}")
         skill = skills.get(learner.user.username, 0.6)
-        clock = timezone.now() - timedelta(days=14)
+        # Half the class on the mastery planner, so the planner view has two to compare.
+        LearnerState.objects.get_or_create(learner=learner, course=classroom.course,
+                                           defaults={"planner": DEMO_PLANNERS[learner.pk % 2]})
+        # Ends at least a day ago (at most 4 long breaks of 40 h), so a demo learner who practises now
+        # answers after their replayed history, never before it.
+        clock = timezone.now() - timedelta(days=8)
         for n in range(answers):
             clock += timedelta(minutes=luck.randint(2, 40) if n % 6 else luck.randint(12, 40) * 60)
             item, _ = next_item_choose(learner=learner, course=classroom.course, now=clock)

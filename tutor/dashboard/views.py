@@ -92,6 +92,7 @@ def structure(request, classroom_id: int):
     data = course_structure(classroom=classroom)
     return render(request, "dashboard/structure.html", {
         "classroom": classroom, "structure": data, "differences": data.differences(),
+        "kc_names": [data.kc_names[kc] for kc in data.kcs],
         "figures": {"graph": figures.figure_json(figures.graph_figure(data)),
                     "difficulty": figures.figure_json(figures.difficulty_figure(data))},
     })
