@@ -71,8 +71,11 @@ class _Folder:
 
 
 def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
-    """Recompute the derived state from the log alone (no save). The learner's static traits are
-    kept: they are parameters a background job estimates (refit.learner_traits_estimate), not folds."""
+    """Recompute the derived state from the log (no save). The learner's static traits are kept:
+    they are parameters a background job estimates (refit.learner_traits_estimate), not folds."""
+    # The log holds answers, not choices: how many items the planner has chosen (its random draws
+    # are seeded by that count) and why it chose the last one cannot be replayed, so they are kept.
+    choices = {key: value for key, value in (state.planner_state or {}).items() if key in ("selections", "why")}
     state.tracer_state = engine.tracer.new_learner((state.tracer_state or {}).get("traits"))
     state.planner_state = {}
     state.last_attempt = None
@@ -86,6 +89,7 @@ def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
         for attempt in attempts.iterator():
             folder.fold(attempt)
         folder.finish()
+    state.planner_state.update(choices)
 
 
 def learner_state_locked(*, learner: Learner, course: Course) -> tuple[LearnerState, CourseEngine]:
