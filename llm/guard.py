@@ -83,8 +83,12 @@ class Guard:
         allowed = " ".join(normalize(self.allowed_text).split())
         for spec in self.protected:
             plain_answer = " ".join(normalize(spec.value).split()).lower()
-            if len(plain_answer) > 1 and _contains_whole(" ".join(normalize(sentence).split()).lower(), plain_answer):
+            # An answer that the problem itself shows ("the LCD of 5 and 10" is 10) is judged by spans only.
+            if (len(plain_answer) > 1 and not _contains_whole(allowed.lower(), plain_answer)
+                    and _contains_whole(" ".join(normalize(sentence).split()).lower(), plain_answer)):
                 return True
+            if spec.mode == "choice":
+                continue  # a choice key ("a") is an ordinary word in prose; only the whole-word check applies
             for span in _math_spans(sentence):
                 if span in allowed:
                     continue

@@ -17,6 +17,7 @@ from .guard import Guard, split_complete_sentences
 from .prompt import build_prompt
 
 FIRST, REGENERATED, RULE = "first", "regenerated", "rule"  # the attempt each guard verdict belongs to
+LAST_RESORT = "Let's look at this step again: what is it asking you to find?"
 
 
 class _Stopped(Exception):
@@ -103,6 +104,10 @@ class GuardedReply:
                 yield delta
         if not self.sent and attempt != RULE:
             raise BackendError("the model wrote nothing")  # the learner must get a reply: the rule text
+        if not self.sent:
+            # Every authored sentence was stopped: still answer, with a move that gives nothing away.
+            async for delta in self._release(LAST_RESORT):
+                yield delta
 
     async def _sentence(self, attempt: str, sentence: str) -> AsyncIterator[str]:
         verdict = self._verdict(attempt, sentence)

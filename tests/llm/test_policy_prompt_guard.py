@@ -7,7 +7,7 @@ from llm.backends import GenerationRequest, RuleBackend
 from llm.guard import Guard
 from llm.moves import Category, Evaluation, Intent
 from llm.policy import Policy, TurnState, WeakPrerequisite
-from llm.prompt import AnswerNotAllowed, PromptInput, TurnContent, build_prompt
+from llm.prompt import REGENERATE, AnswerNotAllowed, PromptInput, TurnContent, build_prompt
 
 WEAK = (WeakPrerequisite("frac-add", "Adding fractions", 0.3),)
 STRONG = (WeakPrerequisite("frac-add", "Adding fractions", 0.9),)
@@ -94,6 +94,8 @@ def test_prompt_hash_is_stable_and_content_sensitive():
 EXPRESSION_GUARD = Guard([AnswerSpec("expression", "2*x + 6")], allowed_text="Simplify 3(x + 2) - x.")
 NUMBER_GUARD = Guard([AnswerSpec("numeric", "7")], allowed_text="What is 3 + 4?")
 TENS_GUARD = Guard([AnswerSpec("numeric", "10")], allowed_text="Julia had 100 spoons and 2.10 dollars.")
+LCD_GUARD = Guard([AnswerSpec("numeric", "10")], allowed_text="What is the least common denominator of 5 and 10?")
+CHOICE_GUARD = Guard([AnswerSpec("choice", "a", choices=("a", "b"))], allowed_text="Which is larger: 3/4 or 2/3?")
 
 
 @pytest.mark.parametrize(
@@ -122,6 +124,8 @@ def test_guard_stops(guard, sentence, reason):
         (NUMBER_GUARD, "Count on from 3."),
         (NUMBER_GUARD, "What is 3 + 4?"),
         (TENS_GUARD, "Julia had 100 spoons, so 10,000 is too many."),  # 10 only as a whole number
+        (LCD_GUARD, "Find the smallest number that both 5 and 10 divide into."),  # 10 is in the problem
+        (CHOICE_GUARD, "Here's a hint: compare them as twelfths."),  # the key "a" is an English word
     ],
 )
 def test_guard_passes(guard, sentence):
@@ -163,3 +167,16 @@ def test_growing_text_releases_only_finished_sentences():
     assert split_complete_sentences("Here's ") == ([], "Here's ")
     assert split_complete_sentences("One. Two! Thr") == (["One.", "Two!"], "Thr")
     assert split_complete_sentences("Done. ") == (["Done."], "")
+
+
+def test_regeneration_prompt_is_deterministic_firm_and_hashed():
+    state = TurnState("incorrect", attempts_on_step=1)
+    data = PromptInput(Policy().decide(state), CONTENT, "3x + 2", 1)
+    first = build_prompt(data)
+    retry = build_prompt(data, regenerate_after="leak", already_said="Good try.")
+    assert retry == build_prompt(data, regenerate_after="leak", already_said="Good try.")
+    assert retry.sha256 not in (first.sha256, build_prompt(data, regenerate_after="leak").sha256)
+    assert retry.messages[:-1] == first.messages[:-1]
+    assert retry.messages[-1]["content"].startswith(first.messages[-1]["content"] + "\n" + REGENERATE["leak"])
+    assert 'already read: "Good try."' in retry.messages[-1]["content"]
+    assert build_prompt(data, regenerate_after="format").messages[-1]["content"].endswith(REGENERATE["format"])

@@ -1,5 +1,6 @@
 import asyncio
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -14,6 +15,7 @@ from .factories import HumanLearnerFactory, now
 
 pytestmark = pytest.mark.django_db
 RULE_HINT = "Here's a hint: Count on from 3."
+DEMO = Path(__file__).resolve().parents[2] / "courses" / "demo"
 
 
 class ScriptedModel:
@@ -139,3 +141,75 @@ def test_backend_is_chosen_by_settings(settings, tmp_path):
     assert generation.backend().name == "local"
     settings.LLM_BACKEND = "rule"
     assert generation.backend().name == "rule"
+
+
+WRONG = {"numeric": "987654", "fraction": "987654", "expression": "x + 987654", "equation": "x = 987654",
+         "exact": "zzz"}
+
+
+def wrong_turns(spec, mistakes) -> list[str | None]:
+    """Six wrong answers that are no known misconception (those get self-correction, not the ladder).
+    Where every wrong choice is a known misconception, two of those and then hint requests (None)."""
+    if spec.mode != "choice":
+        return [WRONG[spec.mode]] * 6
+    plain = [key for key in spec.choices if key != spec.value and key not in {m.answer for m in mistakes}]
+    return plain[:1] * 6 or [mistakes[0].answer] * 2 + [None] * 4
+
+
+def test_rule_tutor_over_the_whole_demo_course_never_leaks_and_tells_only_at_the_bottom(settings):
+    """Spec "Evaluation of tutor output": the deterministic leak check and move statistics in CI.
+    Every step and final answer of every demo item (and one draw of every template) gets wrong
+    answers until the tutor tells; no reply before that may contain an answer the learner still owes."""
+    from collections import Counter
+
+    from checking import AnswerSpec
+    from llm.guard import Guard
+    from llm.moves import Category
+    from tutor.content.models import ItemTemplate
+    from tutor.content.selectors import item_answer
+    from tutor.content.services import item_from_template
+
+    settings.LLM_BACKEND = "rule"
+    call_command("load_course", str(DEMO), stdout=io.StringIO())
+    items = list(Item.objects.filter(course__slug="demo-algebra", template__isnull=True))
+    items += [item_from_template(template=t, seed="leak-check") for t in ItemTemplate.objects.all()]
+    assert len(items) >= 150
+    moves, leaks = Counter(), []
+    for item in items:
+        learner = HumanLearnerFactory()
+        final, _ = item_answer(item=item)
+        for step in [*item.steps.order_by("position"), None]:
+            key = step.key if step else ""
+            spec, mistakes = item_answer(item=item, step_key=key)
+            # The independent oracle: the answer still owed on this step and the item's final answer.
+            owed: list[AnswerSpec] = [spec, final]
+            guard = Guard(owed, allowed_text=f"{item.statement} {step.prompt if step else ''}")
+            levels = []
+            for answer in wrong_turns(spec, mistakes):
+                turn = tutor_turn_take(learner=learner, item=item, answered_at=now(), source="web",
+                                       step_key=key, answer=answer).turn
+                moves[turn.move_intent] += 1
+                if turn.move_category == Category.TELLING:
+                    # Telling only at the bottom of the ladder, after the pointing and teaching hints.
+                    assert turn.hint_level == 3 and {1, 2} <= set(levels), (item.key, key, levels)
+                    break
+                if not guard.reply(turn.text).ok or not all(v["ok"] for v in turn.guard_verdicts):
+                    leaks.append((item.key, key, turn.move_intent, turn.text))
+                levels.append(turn.hint_level)
+            else:
+                pytest.fail(f"no bottom-out on {item.key}/{key}: {levels}")
+    assert leaks == [], "\n".join(map(repr, leaks))
+    telling = moves["revealing_answer"] / sum(moves.values())
+    assert set(moves) <= {"seek_strategy", "guiding_student_focus", "recall_relevant_information",
+                          "asking_for_explanation", "seeking_self_correction", "revealing_answer"}
+    assert 0 < telling < 0.5, moves
+
+
+def test_when_every_rule_sentence_is_stopped_the_learner_still_gets_a_safe_reply(loaded, monkeypatch):
+    from llm.guarded import LAST_RESORT
+    from tutor.content.models import Hint
+
+    Hint.objects.filter(step__item__key="add-1", step__key="sum", level=1).update(text="It is 7.")
+    turn = turn_with(monkeypatch, ScriptedModel(["The sum is 7. "], ["7."]))
+    assert turn.text == LAST_RESORT and turn.fell_back is True
+    assert attempts(turn)[-1] == ("rule", False, "leak")
