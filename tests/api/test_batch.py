@@ -1,6 +1,10 @@
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from tests.api.helpers import program
+from tutor.accounts.models import ApiClient
 from tutor.api.serializers import MAX_BATCH
 from tutor.content.models import Item
 from tutor.learning.models import Attempt, LearnerState, TutorTurn
@@ -157,3 +161,10 @@ def test_idempotency_keys_replay_inside_a_batch_and_across_batches(owner, pair, 
     assert [r["status"] for r in again] == [200, 200, 200]
     assert [r["attempt"]["id"] for r in again] == [r["attempt"]["id"] for r in first]
     assert Attempt.objects.count() == 2 and TutorTurn.objects.count() == 2
+
+
+def test_bench_batch_measures_both_ways_and_leaves_nothing(course):
+    out = StringIO()
+    call_command("bench_batch", "--course", "tiny", "--learners", "2", "--attempts", "6", stdout=out)
+    assert "6 attempts, 2 learners" in out.getvalue() and "attempts/s" in out.getvalue()
+    assert not Attempt.objects.exists() and not ApiClient.objects.filter(name="bench-batch").exists()
