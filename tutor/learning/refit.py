@@ -160,31 +160,35 @@ def learner_states_refresh(*, course: Course) -> int:
 
 def learner_traits_schedule(*, state: LearnerState, attempt: Attempt) -> None:
     """After every TRACER_TRAITS_EVERY-th checked answer, re-estimate the learner's traits in the
-    background once this transaction commits. A broker that is down does not fail the answer."""
+    background once this transaction commits. A broker that is down does not fail the answer: the
+    next N-th answer schedules the estimate again, and it reads the latest answers whenever it runs."""
     if attempt.verdict == UNREADABLE or state.tracer_state["n"] % settings.TRACER_TRAITS_EVERY:
         return
     from .tasks import learner_traits_estimate
 
-    state_id, through = state.pk, attempt.pk
-    transaction.on_commit(lambda: learner_traits_estimate.delay(state_id, through), robust=True)
+    state_id = state.pk
+    transaction.on_commit(lambda: learner_traits_estimate.delay(state_id), robust=True)
 
 
-def learner_traits_estimate(*, state_id: int, through_attempt_id: int) -> bool:
-    """Re-estimate a learner's static traits from their checked answers up to `through_attempt_id`
-    (the last TRACER_TRAITS_WINDOW of them) and rebuild their state with the new traits.
+def learner_traits_window(*, state: LearnerState) -> list[Attempt]:
+    """The checked answers a trait estimate reads: the learner's latest TRACER_TRAITS_WINDOW in the course."""
+    latest = (_course_attempts(state.course).filter(learner_id=state.learner_id)
+              .select_related("item__template").order_by("-id")[: settings.TRACER_TRAITS_WINDOW])
+    return list(latest)[::-1]
 
-    The estimate starts from the population traits and reads a fixed slice of the log, so running
-    it twice gives the same traits (a redelivered task is harmless). False when the learner or the
-    state is gone (erased)."""
+
+def learner_traits_estimate(*, state_id: int) -> bool:
+    """Re-estimate a learner's static traits from their latest answers and rebuild their state with them.
+
+    The estimate starts from the population traits and reads the latest window of the log, so it
+    depends on the log alone: a redelivered or late task gives the same traits as the newest one.
+    False when the learner or the state is gone (erased) or has no checked answers."""
     with transaction.atomic():
         row = LearnerState.objects.filter(pk=state_id).select_related("learner", "course").first()
         if row is None:
             return False
         state, engine = learner_state_locked(learner=row.learner, course=row.course)
-        window = list(
-            _course_attempts(row.course).filter(learner_id=row.learner_id, pk__lte=through_attempt_id)
-            .select_related("item__template").order_by("-id")[: settings.TRACER_TRAITS_WINDOW]
-        )[::-1]
+        window = learner_traits_window(state=state)
         if not window:
             return False
         tracer = engine.tracer

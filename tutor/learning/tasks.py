@@ -59,5 +59,5 @@ def learner_states_refresh(course_id: int) -> int:
     **RELIABLE, soft_time_limit=60, time_limit=90,
     autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, max_retries=8,
 )
-def learner_traits_estimate(state_id: int, through_attempt_id: int) -> bool:
-    return refit.learner_traits_estimate(state_id=state_id, through_attempt_id=through_attempt_id)
+def learner_traits_estimate(state_id: int) -> bool:
+    return refit.learner_traits_estimate(state_id=state_id)
