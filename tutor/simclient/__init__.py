@@ -1,0 +1,7 @@
+"""Simulation client: drives `curriculum` simulated students through the REST API.
+
+    python -m tutor.simclient load --token KEY [--learners 64 --concurrency 32 --steps 40 --duration 60]
+    python -m tutor.simclient compare --token KEY --planner-seed ID [--planners random,mastery,...]
+
+The served course is a benchmark world loaded with `manage.py load_sim_course` (see docs/serving.md).
+"""

@@ -1,0 +1,132 @@
+"""The two runs of the simulation client: `load` (many learners, concurrent workers, throughput and
+latency) and `compare` (the benchmark's planners through the API against the direct benchmark)."""
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+import uuid
+
+import numpy as np
+
+from curriculum.simulate import World
+
+from .client import Api, ClientError, Learner, Stats, check_server, learner_create, percentiles, reconcile
+from .domain import direct_posttests
+
+PROGRESS_EVERY = 2.0  # seconds
+
+
+def _progress(stats: Stats, start: float, done: threading.Event, out) -> None:
+    last_n, last_t = 0, start
+    while not done.wait(PROGRESS_EVERY):
+        now = time.perf_counter()
+        with stats.lock:
+            n, errors = len(stats.acknowledged_at), sum(stats.errors.values())
+        print(f"[{now - start:6.1f}s] attempts {n}  ({(n - last_n) / (now - last_t):6.1f}/s)  errors {errors}",
+              file=out, flush=True)
+        last_n, last_t = n, now
+
+
+def run_load(*, url: str, token: str, world: World, course: str, planner: str, learners: int, concurrency: int,
+             steps: int, duration: float, warmup: float, progress=sys.stderr) -> dict:
+    """`learners` simulated students, `steps` answers each at most, driven by `concurrency` workers
+    for at most `duration` seconds. Figures count what finished after `warmup` seconds (the servers'
+    first requests build their course engines)."""
+    if min(learners, concurrency, steps) < 1 or duration <= warmup:
+        raise ClientError("--learners, --concurrency and --steps must be at least 1, and --duration above --warmup")
+    check_server(url, token, course)
+    stats, run = Stats(), uuid.uuid4().hex[:8]
+    setup = Api(url, token, stats)
+    todo: queue.SimpleQueue[Learner] = queue.SimpleQueue()
+    try:
+        for n in range(learners):
+            learner_id = learner_create(setup, course=course, planner=planner, external_id=f"load-{run}-{n}")
+            todo.put(Learner(world, n, learner_id, run))
+        stats.latencies.clear()  # creation is set-up, not the measured loop
+        start = time.perf_counter()
+        deadline = start + duration
+
+        def work():
+            api = Api(url, token, stats)
+            try:
+                # One learner per worker at a time, round-robin over learners: each learner's answers
+                # stay in order (its simulated clock only runs forward).
+                while time.perf_counter() < deadline:
+                    try:
+                        learner = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    learner.step(api)
+                    if learner.steps < steps:
+                        todo.put(learner)
+            finally:
+                api.close()
+
+        done = threading.Event()
+        reporter = threading.Thread(target=_progress, args=(stats, start, done, progress), daemon=True)
+        reporter.start()
+        workers = [threading.Thread(target=work) for _ in range(concurrency)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        end = time.perf_counter()
+        done.set()
+        window_start = start + warmup
+        measured = [t for t in stats.acknowledged_at if t >= window_start]
+        report = {
+            "mode": "load", "course": course, "planner": planner, "learners": learners, "concurrency": concurrency,
+            "steps": steps, "warmup_s": warmup, "window_s": round(end - window_start, 2),
+            "attempts_acknowledged": len(stats.acknowledged_at), "attempts_in_window": len(measured),
+            "attempts_per_s": round(len(measured) / max(end - window_start, 1e-9), 1),
+            "latency": {name: percentiles([ms for t, ms in rows if t >= window_start])
+                        for name, rows in sorted(stats.latencies.items())},
+            "errors": dict(stats.errors),
+        }
+        report["stored"] = reconcile(setup, stats)
+        return report
+    finally:
+        setup.close()
+
+
+def _ranking(means: dict[str, float]) -> list[str]:
+    return sorted(means, key=lambda name: -means[name])
+
+
+def run_compare(*, url: str, token: str, world: World, course: str, planners: list[str], learners: int, steps: int,
+                planner_seed: int, pilot: int, progress=sys.stderr) -> dict:
+    """Each planner teaches students 0..learners-1 through the API, one after the other as the
+    benchmark does, then the same students are taught directly (`curriculum.episode.run_episode`)."""
+    check_server(url, token, course)
+    stats, run = Stats(), uuid.uuid4().hex[:8]
+    api = Api(url, token, stats)
+    rows = []
+    try:
+        for planner in planners:
+            served = []
+            for n in range(learners):
+                learner = Learner(world, n, learner_create(api, course=course, planner=planner,
+                                                           external_id=f"compare-{run}-{planner}-{n}"), run)
+                while learner.steps < steps:
+                    if not learner.step(api):
+                        raise ClientError(f"{planner} learner {learner.id} failed at step {learner.steps}: "
+                                          f"{dict(stats.errors)}")
+                served.append(learner)
+            api_post = [learner.student.posttest() for learner in served]
+            direct = direct_posttests(world, planner, [(n, str(learner.id)) for n, learner in enumerate(served)],
+                                      steps, planner_seed, pilot)
+            rows.append({"planner": planner, "api_posttest": float(np.mean(api_post)),
+                         "direct_posttest": float(np.mean(direct)), "api_per_learner": api_post,
+                         "direct_per_learner": direct, "identical": api_post == direct,
+                         "max_abs_diff": float(np.max(np.abs(np.subtract(api_post, direct))))})
+            print(f"{planner}: api {rows[-1]['api_posttest']:.4f}  direct {rows[-1]['direct_posttest']:.4f}",
+                  file=progress, flush=True)
+    finally:
+        api.close()
+    api_rank = _ranking({r["planner"]: r["api_posttest"] for r in rows})
+    direct_rank = _ranking({r["planner"]: r["direct_posttest"] for r in rows})
+    return {"mode": "compare", "course": course, "learners": learners, "steps": steps, "planner_seed": planner_seed,
+            "pilot": pilot, "planners": rows, "api_ranking": api_rank, "direct_ranking": direct_rank,
+            "same_ranking": api_rank == direct_rank}
