@@ -71,7 +71,7 @@ class AdaptivePlanner(Planner):
     def __init__(self, domain, seed=0, *, tracer: Tracer | None = None, pilot: list[dict] | None = None,
                  horizon: int = 150, target_days: float | None = None, retention: float = 0.9,
                  info_weight: float = 0.05, declared_ready: float = 0.6, success_target: float = 0.5,
-                 retire_after: int = 8, cooldown: int = 30, streak: int = 6, review_drop: float = 0.15,
+                 retire_after: int = 8, cooldown: int = 30, streak: int | None = None, review_drop: float = 0.15, review_growth: float = 2.0,
                  fit_epochs: int = 30):
         super().__init__(domain, seed)
         self.tracer = tracer if tracer is not None else fit_on_pilot(domain, pilot or [], fit_epochs, seed)
@@ -81,7 +81,13 @@ class AdaptivePlanner(Planner):
         self.target_days = target_days if target_days is not None else horizon / 20
         self.retention, self.info_weight, self.success_target = retention, info_weight, success_target
         self.retire_after, self.cooldown = retire_after, cooldown
-        self.streak, self.review_drop = streak, review_drop
+        # Evidence a KC is reached costs answers the horizon may not have: by default at most half of
+        # a KC's share of it, between 3 and 6 right answers in a row.
+        share = horizon / max(1, len(domain.practicable))
+        self.streak = streak if streak is not None else int(min(6, max(3, round(share / 2))))
+        self.review_drop, self.review_growth = review_drop, review_growth
+        # The ladder of each KC: its items' declared difficulties, easiest first.
+        self.ladder = {k: sorted({domain.item(i).difficulty for i in domain.items_of[k]}) for k in domain.kcs}
         fp = self.tracer.filter_params
         kc_idx = [self.tracer.kc_index[k] for k in domain.kcs]
         self.Pn = fp.Pn.numpy()[np.ix_(kc_idx, kc_idx)]
@@ -105,7 +111,7 @@ class AdaptivePlanner(Planner):
 
     def _initial(self):
         m, r = self.pool["mastered"], self.pool["retired"]
-        return {"tracer": self.tracer.new_learner(), "start": None, "recent": {k: [] for k in self.domain.kcs}, "retired": {}, "reached": {},
+        return {"tracer": self.tracer.new_learner(), "start": None, "recent": {k: [] for k in self.domain.kcs}, "retired": {}, "reached": {}, "reviews": {}, "rung": {},
                 "prior": {k: (1 + m[k]) / (2 + m[k] + r[k]) for k in self.domain.kcs}}
 
     # ---- choice -----------------------------------------------------------------------------------
@@ -122,7 +128,8 @@ class AdaptivePlanner(Planner):
         p_t, mean_t, sd_t = self._beliefs(st, target)
         traits = self.tracer.traits(st["tracer"])
         eta, alpha = traits["eta"], traits["alpha"]
-        rho = self._readiness(p)
+        reached = np.array([k in st["reached"] for k in self.domain.kcs])
+        rho = self._readiness(p, reached)
         step_now = eta * rho
         gain = expected_sigmoid(mean_t + step_now * math.exp(-alpha * (target - now)), sd_t) - p_t
         dp = expected_sigmoid(mean + step_now, sd) - p
@@ -134,19 +141,22 @@ class AdaptivePlanner(Planner):
         open_ = self.practicable & np.array([answers >= st["retired"].get(k, -1) for k in self.domain.kcs])
         # A reached KC rests until the tracer's recall for it has dropped by review_drop since it was
         # reached: the review schedule, relative to the level this learner showed.
-        due = np.array([k not in st["reached"] or p[i] < st["reached"][k] - self.review_drop
+        due = np.array([k not in st["reached"] or p[i] < st["reached"][k] - self._drop(st, k)
                         for i, k in enumerate(self.domain.kcs)])
         score = np.where(open_ & due, score, -np.inf)
         detail = {"p": p, "p_target": p_t, "gain": gain, "unlock": unlock, "info": info, "rho": rho,
                   "mean": mean, "sd": sd}
         return score, detail
 
-    def _readiness(self, p: np.ndarray) -> np.ndarray:
+    def _drop(self, st, kc):
+        return self.review_drop * self.review_growth ** st["reviews"].get(kc, 0)
+
+    def _readiness(self, p: np.ndarray, reached: np.ndarray) -> np.ndarray:
         """The tracer's readiness times a gate on the declared parents: a tracer fitted on little
         data (a small pilot taught at random) learns a weak graph, and the author's graph, even when
         partly wrong, still says what is unlikely to be learnable yet."""
         learned = 1 / (1 + np.exp(-self.kappa * (p @ self.Pn + self.ready_bias - self.theta)))
-        gate = 1 / (1 + np.exp(-self.declared_slope * (p - self.declared_ready)))
+        gate = np.where(reached, 1.0, 1 / (1 + np.exp(-self.declared_slope * (p - self.declared_ready))))
         return learned * np.prod(np.where(self.declared, gate[:, None], 1.0), axis=0)
 
     def _choose(self, st, rng, now):
@@ -156,28 +166,58 @@ class AdaptivePlanner(Planner):
         best = np.flatnonzero(score >= score.max() - 1e-12)
         k = int(best[rng.integers(len(best))])
         kc = self.domain.kcs[k]
-        item = self._item(st, kc, d["mean"][k], d["sd"][k])
+        item = self._item(st, kc)
         review = kc in st["reached"]
         why = {"kc": kc, "rule": "review: predicted recall dropped since reached" if review else "largest expected gain",
                **{name: round(float(v[k]), 4) for name, v in d.items() if name not in ("mean", "sd")},
                "target_days": self.target_days}
         return item, why
 
-    def _item(self, st, kc, mean, sd):
-        """The KC's item with predicted success closest to the target (fewest repeats breaks ties)."""
+    def _item(self, st, kc):
+        """The zone of proximal development: the KC's easiest item above the rung the learner has
+        shown (the hardest one at the top of the ladder); fewest repeats breaks ties."""
+        rung = st["rung"].get(kc)
+        rung = -math.inf if rung is None else rung
+        above = [d for d in self.ladder[kc] if d > rung]
+        level = above[0] if above else self.ladder[kc][-1]
         counts = st["counts"]
-        return min(self.domain.items_of[kc], key=lambda i: (
-            round(abs(float(expected_sigmoid(mean - self.item_b[i], sd)) - self.success_target), 2), counts.get(i, 0)))
+        return min((i for i in self.domain.items_of[kc] if self.domain.item(i).difficulty == level),
+                   key=lambda i: counts.get(i, 0))
 
     # ---- update -----------------------------------------------------------------------------------
+    def _climb(self, st, kc, difficulty, outcomes):
+        """The staircase on the KC's ladder: a right answer shows the item's rung; two wrong answers
+        in a row on an item at or below the rung step one rung down."""
+        rung = st["rung"].get(kc)
+        rung = -math.inf if rung is None else rung
+        for y in outcomes:
+            if y:
+                rung = max(rung, difficulty)
+            elif st["recent"][kc][-1:] == [0] and difficulty <= rung:
+                below = [d for d in self.ladder[kc] if d < difficulty]
+                rung = below[-1] if below else -math.inf
+        st["rung"][kc] = None if rung == -math.inf else rung   # JSON has no infinity
+
     def _update(self, st, item, outcomes, now):
         if st["start"] is None:
             st["start"] = now
+        before, _, _ = self._beliefs(st, now)
         for y in outcomes:
             st["tracer"] = self.tracer.update(st["tracer"], item, y, now * SECONDS_PER_DAY)
         p, _, _ = self._beliefs(st, now)
         for kc in self.domain.item(item).kcs:
             k = self.domain.kc_index[kc]
+            self._climb(st, kc, self.domain.item(item).difficulty, outcomes)
+            if kc in st["reached"] and before[k] < st["reached"][kc] - self._drop(st, kc):
+                # A review: one answer decides. Right: reached again, resting longer next time (the
+                # spacing effect); wrong: back to practice.
+                if all(outcomes):
+                    st["reviews"][kc] = st["reviews"].get(kc, 0) + 1
+                    st["reached"][kc] = float(p[k])
+                    continue
+                del st["reached"][kc]
+                st["reviews"].pop(kc, None)
+                st["recent"][kc] = []
             st["recent"][kc] = (st["recent"][kc] + outcomes)[-self.retire_after:]
             recent = st["recent"][kc]
             if p[k] >= self.retention or (len(recent) >= self.streak and all(recent[-self.streak:])):
