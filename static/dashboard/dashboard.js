@@ -16,9 +16,13 @@
   const status = document.querySelector("[data-live-path]");
   if (!status) return;
   let retry = 1000;
+  let reconnecting = false;
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const socket = new WebSocket(scheme + location.host + status.dataset.livePath);
+    let path = status.dataset.livePath;
+    // After a drop, ask for the current overview: answers may have come in while the socket was down.
+    if (reconnecting) path += (path.includes("?") ? "&" : "?") + "fresh=1";
+    const socket = new WebSocket(scheme + location.host + path);
     socket.onopen = function () { status.textContent = "Live updates: on"; retry = 1000; };
     socket.onmessage = function (event) {
       const message = JSON.parse(event.data);
@@ -32,6 +36,7 @@
     socket.onclose = function (event) {
       if (event.code >= 4400 && event.code < 4500) { status.textContent = "Live updates: not allowed"; return; }
       status.textContent = "Live updates: reconnecting…";
+      reconnecting = true;
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 30000);
     };

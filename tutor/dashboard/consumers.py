@@ -1,6 +1,7 @@
 """The live class overview: a teacher's socket joins the class's group; every recorded answer in the
 class (services.class_answer_recorded, after commit) tells the group, and each socket sends a fresh
-overview at most once per THROTTLE_SECONDS, always including the last change of a burst.
+overview at most once per THROTTLE_SECONDS, always including the last change of a burst. A page
+that reconnects asks for `?fresh=1` and gets the current overview at once.
 
 Server -> client: {"type": "overview", "heatmap": figure, "activity": figure, "needs_help_html": html}
 """
@@ -36,6 +37,8 @@ class ClassOverviewConsumer(AsyncJsonWebsocketConsumer):
         self.group = class_group(self.classroom.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        if query.get("fresh") == ["1"]:  # a reconnecting page may have missed updates while away
+            self.pending = asyncio.create_task(self._send_overview())
 
     async def disconnect(self, code):
         if getattr(self, "group", None):
