@@ -8,15 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .access import IsApiClient, states_own
-from .errors import ApiError
+from .errors import INVALID, ApiError, error_body
 from .learners import attempt_take
 from .serializers import BatchAttemptIn, BatchIn, BatchOut, errors
 
 NOT_APPLIED = status.HTTP_424_FAILED_DEPENDENCY
-
-
-def _error(code: str, detail: str, fields=None) -> dict:
-    return {"error": code, "detail": detail} | ({"fields": fields} if fields else {})
 
 
 def _learner_of(entry) -> int | None:
@@ -45,7 +41,7 @@ class AttemptBatchView(APIView):
                 continue
             learner = _learner_of(entry)
             results[index] = {"index": index, "learner": learner, "status": status.HTTP_400_BAD_REQUEST,
-                              "error": _error("invalid", "some fields are invalid", row.errors)}
+                              "error": error_body("invalid", INVALID, row.errors)}
             if learner is not None:
                 groups.setdefault(learner, []).append((index, None))
         states = {state.learner_id: state for state in states_own(request).filter(learner_id__in=groups)}
@@ -63,7 +59,7 @@ class AttemptBatchView(APIView):
         if state is None:
             for index, values in group:
                 if values is not None:
-                    fail(index, status.HTTP_404_NOT_FOUND, _error("not_found", "no such learner"))
+                    fail(index, status.HTTP_404_NOT_FOUND, error_body("not_found", "no such learner"))
             return
         failing = next((index for index, values in group if values is None), None)
         done: dict[int, dict] = {}
@@ -76,12 +72,12 @@ class AttemptBatchView(APIView):
                         done[index] = {"index": index, "learner": learner, "status": code, "attempt": body}
                     failing = None
             except ApiError as error:
-                fail(failing, error.status_code, _error(error.error_code, str(error.detail), error.fields))
+                fail(failing, error.status_code, error_body(error.error_code, str(error.detail), error.fields))
         if failing is None:
             for index, result in done.items():
                 results[index] = result
             return
         for index, values in group:
             if index != failing and values is not None:
-                fail(index, NOT_APPLIED, _error("learner_rolled_back", f"attempt {failing} of this learner failed: "
+                fail(index, NOT_APPLIED, error_body("learner_rolled_back", f"attempt {failing} of this learner failed: "
                                                 "none of this learner's attempts in the batch were stored"))

@@ -26,17 +26,21 @@ def _code(exc) -> str:
     return getattr(exc, "default_code", "error")
 
 
+INVALID = "some fields are invalid"
+
+
+def error_body(code: str, detail: str, fields=None) -> dict:
+    return {"error": code, "detail": detail} | ({"fields": fields} if fields else {})
+
+
 def api_exception_handler(exc, context):
     response = exception_handler(exc, context)
     if response is None:
         return None  # not an API error: let Django report it (500 is a bug to fix, not to hide)
-    body = {"error": _code(exc)}
     if isinstance(exc, exceptions.ValidationError):
-        body["detail"] = "some fields are invalid"
-        body["fields"] = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        fields = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        body = error_body(_code(exc), INVALID, fields)
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
-        body["detail"] = str(detail)
-        if getattr(exc, "fields", None):
-            body["fields"] = exc.fields
+        body = error_body(_code(exc), str(detail), getattr(exc, "fields", None))
     return Response(body, status=response.status_code, headers=response.headers)
