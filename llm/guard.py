@@ -66,7 +66,7 @@ class Guard:
     def sentence(self, sentence: str) -> Verdict:
         if _FORMAT.search(sentence):
             return Verdict(False, "format")
-        if not self.reveal and self._leaks(sentence):
+        if not self.reveal and self.leaks(sentence):
             return Verdict(False, "leak")
         return Verdict(True)
 
@@ -79,7 +79,8 @@ class Guard:
                 return verdict
         return Verdict(True)
 
-    def _leaks(self, sentence: str) -> bool:
+    def leaks(self, sentence: str) -> bool:
+        """Whether the sentence states a protected answer (by value or equivalence), whatever the move."""
         allowed = " ".join(normalize(self.allowed_text).split())
         for spec in self.protected:
             plain_answer = " ".join(normalize(spec.value).split()).lower()

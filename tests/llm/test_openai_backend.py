@@ -1,10 +1,6 @@
 """The OpenAI-compatible backend against a local fake server speaking scripted SSE over real HTTP."""
 
 import asyncio
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
 
@@ -16,53 +12,13 @@ from llm.guarded import GuardedReply
 from llm.policy import Policy, TurnState
 from llm.prompt import REGENERATE, PromptInput, TurnContent, build_prompt
 
-
-def event(content: str) -> bytes:
-    return b"data: " + json.dumps({"choices": [{"delta": {"content": content}}]}, ensure_ascii=False).encode() + b"\n\n"
-
-
-class Script:
-    """What the fake server sends: (bytes, delay before sending) pairs, or an HTTP status; `queue`
-    holds one such list per request, in order, before `chunks` serves the rest."""
-
-    status = 200
-    chunks: ClassVar[list[tuple[bytes, float]]] = []
-    queue: ClassVar[list[list[tuple[bytes, float]]]] = []
-    requests: ClassVar[list[dict]] = []
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        Script.requests.append(json.loads(body))
-        self.send_response(Script.status)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        import time
-
-        for chunk, delay in Script.queue.pop(0) if Script.queue else Script.chunks:
-            time.sleep(delay)
-            try:
-                self.wfile.write(chunk)
-                self.wfile.flush()
-            except BrokenPipeError:
-                return
-
-    def do_GET(self):
-        self.send_response(200 if self.path.endswith("/models") else 404)
-        self.end_headers()
-        self.wfile.write(b'{"data": []}')
-
-    def log_message(self, *args):
-        pass
+from .fake_sse import DONE, Script, event, start
 
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd, url = start()
+    yield url
     httpd.shutdown()
 
 
@@ -85,7 +41,7 @@ def run(backend, **kwargs):
 
 
 def test_streams_content_and_sends_the_prompt(server):
-    Script.chunks = [(event("Try "), 0), (event("multiplying."), 0), (b"data: [DONE]\n\n", 0)]
+    Script.chunks = [(event("Try "), 0), (event("multiplying."), 0), (DONE, 0)]
     backend = OpenAIBackend(server, "test-model", api_key="k")
     assert run(backend) == ["Try ", "multiplying."]
     sent = Script.requests[0]
@@ -96,7 +52,7 @@ def test_streams_content_and_sends_the_prompt(server):
 def test_utf8_split_across_chunks(server):
     whole = event("½ is 0.5 — yes")
     cut = whole.index("½".encode()) + 1  # inside the two-byte character
-    Script.chunks = [(whole[:cut], 0), (whole[cut:], 0.01), (b"data: [DONE]\n\n", 0)]
+    Script.chunks = [(whole[:cut], 0), (whole[cut:], 0.01), (DONE, 0)]
     assert "".join(run(OpenAIBackend(server, "m"))) == "½ is 0.5 — yes"
 
 
@@ -151,7 +107,7 @@ def guarded(backend) -> tuple[list[str], GuardedReply]:
 
 
 def sse(*pieces: str) -> list[tuple[bytes, float]]:
-    return [(event(piece), 0) for piece in pieces] + [(b"data: [DONE]\n\n", 0)]
+    return [(event(piece), 0) for piece in pieces] + [(DONE, 0)]
 
 
 def test_guarded_leak_is_regenerated_over_http(server):
