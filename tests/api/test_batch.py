@@ -168,3 +168,12 @@ def test_bench_batch_measures_both_ways_and_leaves_nothing(course):
     call_command("bench_batch", "--course", "tiny", "--learners", "2", "--attempts", "6", stdout=out)
     assert "6 attempts, 2 learners" in out.getvalue() and "attempts/s" in out.getvalue()
     assert not Attempt.objects.exists() and not ApiClient.objects.filter(name="bench-batch").exists()
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413(owner, pair, item, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    entries = [{"learner": pair[0], "item": item, "answer": "7" * 2000}] * 6
+    response = owner.post(URL, {"attempts": entries}, format="json")
+    assert response.status_code == 413
+    assert response.json() == {"error": "request_too_large", "detail": "the request body is over 10000 bytes"}
+    assert not Attempt.objects.exists()

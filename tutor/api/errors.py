@@ -1,5 +1,7 @@
 """Every API error is JSON: {"error": code, "detail": human text, "fields": {...}?}."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -34,6 +36,11 @@ def error_body(code: str, detail: str, fields=None) -> dict:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own answer would be an HTML 400; the body is too large, which is a 413.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(error_body("request_too_large", f"the request body is over {limit} bytes"),
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     response = exception_handler(exc, context)
     if response is None:
         return None  # not an API error: let Django report it (500 is a bug to fix, not to hide)
