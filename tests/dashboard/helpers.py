@@ -12,7 +12,7 @@ from tutor.learning.tutoring import tutor_turn_take
 def embedded_figure(response, name: str) -> dict:
     """The Plotly figure a page embeds for dashboard.js, as the browser receives it."""
     html = response.content.decode()
-    found = re.search(rf'<script id="{name}-data" type="application/json">(.*?)</script>', html, re.DOTALL)
+    found = re.search(rf'<script id="{name}" type="application/json">(.*?)</script>', html, re.DOTALL)
     assert found, f"no {name} figure in the page"
     return json.loads(found.group(1))
 

@@ -55,7 +55,7 @@ def test_needs_help_names_wheel_spinning_and_bottom_out_hints(client, seeded):
     classroom, ada, _ = seeded
     client.force_login(classroom.teachers.get())
     response = client.get(reverse("dashboard:overview", args=[classroom.pk]))
-    helped = response.context["figures"]["needs_help"]
+    helped = response.context["needs_help"]
     assert [row["name"] for row in helped] == ["ada"]
     reasons = " | ".join(helped[0]["reasons"])
     assert "wheel-spinning on Addition: 10 answers" in reasons

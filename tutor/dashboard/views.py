@@ -53,7 +53,8 @@ def overview(request, classroom_id: int):
     shown = figures.overview_figures(data, anonymise)
     names = figures.display_names(data, anonymise)
     return render(request, "dashboard/overview.html", {
-        "classroom": classroom, "anon": anonymise, "overview": data, "figures": shown,
+        "classroom": classroom, "anon": anonymise, "overview": data, "needs_help": shown["needs_help"],
+        "figures": {"heatmap": shown["heatmap"], "activity": shown["activity"]},
         "rows": list(zip(data.learners, names)),
         "needs_help_html": figures.needs_help_html(classroom, shown["needs_help"], anonymise),
         "live_path": f"/ws/teach/class/{classroom.pk}/",  # tutor/routing.py
