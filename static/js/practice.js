@@ -51,9 +51,11 @@
   root.querySelectorAll(".answer-form").forEach((form) => {
     const input = form.querySelector("input");
     const preview = form.querySelector(".preview");
+    let pending = null;
     input.addEventListener("input", () => {
-      // A light preview of how the answer reads as maths; the server does the real checking.
-      preview.textContent = input.value.replace(/\*/g, "×").replace(/\^(\w+)/g, "^($1)");
+      // Redrawn once typing pauses, so a screen reader hears the answer, not every half-typed state.
+      clearTimeout(pending);
+      pending = setTimeout(() => window.mathPreview.show(preview, input.value), 250);
     });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
