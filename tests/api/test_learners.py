@@ -99,3 +99,8 @@ def test_protocol_errors_are_json_too(owner, learner_id):
     assert (wrong_method.status_code, wrong_method.json()["error"]) == (405, "method_not_allowed")
     missing = owner.get("/api/v1/learners/999999/")
     assert missing.json() == {"error": "not_found", "detail": missing.json()["detail"]} and missing.status_code == 404
+    for path in ("/api/v1/learners/abc/", "/api/v1/nothing/", f"/api/v1/learners/{learner_id}/grades/"):
+        unknown = owner.get(path)
+        assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found"), path
+    assert owner.get(f"/api/v1/learners/{learner_id}").url == f"/api/v1/learners/{learner_id}/"
+    assert owner.get("/api/v1/nothing").url == "/api/v1/nothing/"

@@ -1,6 +1,15 @@
-from django.urls import path
+from django.http import JsonResponse
+from django.urls import path, re_path
 
 from . import batch, cohorts, learners, views
+from .errors import error_body
+
+
+def unknown_endpoint(request):
+    """Any other path under the API is a JSON 404 too (Django's own page would be HTML)."""
+    return JsonResponse(error_body("not_found", "no such endpoint (see /api/docs/; paths end with a slash)"),
+                        status=404)
+
 
 urlpatterns = [
     path("courses/", views.CourseListView.as_view(), name="course-list"),
@@ -15,4 +24,6 @@ urlpatterns = [
     path("cohorts/", cohorts.CohortListView.as_view(), name="cohort-list"),
     path("cohorts/<int:cohort>/", cohorts.CohortDetailView.as_view(), name="cohort-detail"),
     path("attempts/batch/", batch.AttemptBatchView.as_view(), name="attempt-batch"),
+    # Only paths with their slash: one without is first redirected to it (APPEND_SLASH), then lands here.
+    re_path(r".*/$", unknown_endpoint),
 ]
