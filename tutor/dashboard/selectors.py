@@ -216,21 +216,24 @@ class Replay:
     state: dict  # the tracer state after the last answer
 
 
-def _replay(engine: CourseEngine, attempts: list[Attempt], traits: list[float] | None) -> Replay:
-    """With the learner's current traits, as learner_state_rebuild does."""
+def _replay(engine: CourseEngine, attempts: list[Attempt], traits: list[float] | None,
+            predictions: bool = True) -> Replay:
+    """With the learner's current traits, as learner_state_rebuild does. Without `predictions` the
+    curve's predicted chances are not computed (they cost a third of the replay)."""
     tracer = engine.tracer
     state = tracer.new_learner(traits)
     curve, items, correct, times = [], [], [], []
     counts: dict[str, int] = defaultdict(int)
     finals = wasted = 0
     done_at = None
+    after = tracer.mastery(state)
     for attempt in attempts:
         if attempt.verdict == Attempt.Verdict.UNREADABLE_:
             continue
         key = step_tracer_key(tracer_item_key(attempt.item), attempt.step_key)
         at = tracer_time(attempt.answered_at)
-        before = tracer.mastery(state)
-        predicted = tracer.predict(state, key, at)
+        before = after  # mastery as of the last answer, as the tutor saw it when choosing this item
+        predicted = tracer.predict(state, key, at) if predictions else float("nan")
         if not attempt.step_key:
             finals += 1
             mastered = {kc for kc, m in before.items() if m.p >= MASTERED}
@@ -335,14 +338,21 @@ class PlannerOutcome:
     waste: float  # share of final answers spent on already-mastered KCs
 
 
-def class_planner_outcomes(*, classroom: Classroom) -> list[PlannerOutcome]:
+@dataclass(frozen=True)
+class PlannerComparison:
+    computed_at: datetime
+    outcomes: list[PlannerOutcome]
+
+
+def class_planner_outcomes(*, classroom: Classroom) -> PlannerComparison:
     """The planners used in a real class compared on the benchmark's measures, from the log replayed
-    through the current tracer (cached like the overview)."""
+    through the current tracer. Replaying a whole class takes seconds, so the result is reused for
+    up to CACHE_SECONDS while answers come in (the page says when it was computed); a new tracer or a
+    change of enrolment recomputes it at once."""
     engine = course_engine(classroom.course)
-    learners = _class_learners(classroom)
-    fingerprint = _fingerprint(classroom, engine, learners)
+    fingerprint = (engine.version, tuple(learner.pk for learner in _class_learners(classroom)))
     return _cached(aggregates_cache_keys(classroom.pk)[1], fingerprint,
-                   lambda: _class_planner_outcomes_compute(classroom, engine))
+                   lambda: PlannerComparison(timezone.now(), _class_planner_outcomes_compute(classroom, engine)))
 
 
 def _class_planner_outcomes_compute(classroom: Classroom, engine: CourseEngine) -> list[PlannerOutcome]:
@@ -354,7 +364,8 @@ def _class_planner_outcomes_compute(classroom: Classroom, engine: CourseEngine) 
         by_learner[attempt.learner_id].append(attempt)
     grouped: dict[str, list[tuple[Replay, float]]] = defaultdict(list)
     for state in states:
-        replay = _replay(engine, by_learner.get(state.learner_id, []), (state.tracer_state or {}).get("traits"))
+        replay = _replay(engine, by_learner.get(state.learner_id, []), (state.tracer_state or {}).get("traits"),
+                         predictions=False)
         mastery = engine.tracer.mastery(state.tracer_state or replay.state)
         grouped[state.planner].append((replay, sum(m.p for m in mastery.values()) / len(mastery)))
     outcomes = []

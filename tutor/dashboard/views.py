@@ -106,12 +106,13 @@ def curriculum(request, classroom_id: int):
     chosen = request.GET.get("run")
     run = BenchmarkRun.objects.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
     run = run or (BenchmarkRun.objects.first() if runs else None)
-    outcomes = class_planner_outcomes(classroom=classroom)
-    shown = {"class": figures.figure_json(figures.class_planner_figure(outcomes))}
+    comparison = class_planner_outcomes(classroom=classroom)
+    shown = {"class": figures.figure_json(figures.class_planner_figure(comparison.outcomes))}
     if run:
         shown["benchmark"] = figures.figure_json(figures.benchmark_figure(run.cells))
     return render(request, "dashboard/curriculum.html", {
-        "classroom": classroom, "runs": runs, "run": run, "outcomes": outcomes, "figures": shown,
+        "classroom": classroom, "runs": runs, "run": run, "outcomes": comparison.outcomes,
+        "computed_at": comparison.computed_at, "figures": shown,
     })
 
 
