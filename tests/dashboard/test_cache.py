@@ -28,7 +28,7 @@ def test_invalidate_deletes_every_cached_aggregate_of_the_classes(classroom, oth
 def test_a_removed_learner_disappears_from_the_overview_at_once(classroom):
     ada = Learner.objects.get(enrollment__classroom=classroom, kind="human")
     answer(ada, "add-1", "7", timezone.now())
-    assert [row.name for row in class_overview(classroom=classroom).learners][0] == "ada"
+    assert "ada" in [row.name for row in class_overview(classroom=classroom).learners]
     Enrollment.objects.filter(learner=ada).delete()
     assert "ada" not in [row.name for row in class_overview(classroom=classroom).learners]
 
