@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Count, Max, Q
 
 from checking import AnswerSpec
 from llm.backends import GenerationRequest
@@ -80,9 +81,11 @@ def _prepare(
 ) -> PreparedTurn:
     steps = _steps(item)
     step = _focus_step(steps, step_key)
-    earlier = TutorTurn.objects.filter(learner_id=state.learner_id, item=item, step_key=step_key)
-    hint_level = max(earlier.values_list("hint_level", flat=True), default=0)
-    recalled = earlier.filter(move_intent=Intent.RECALL_RELEVANT_INFORMATION.value).exists()
+    earlier = TutorTurn.objects.filter(learner_id=state.learner_id, item=item, step_key=step_key).aggregate(
+        hint_level=Max("hint_level", default=0),
+        recalled=Count("pk", filter=Q(move_intent=Intent.RECALL_RELEVANT_INFORMATION.value)),
+    )
+    hint_level, recalled = earlier["hint_level"], earlier["recalled"] > 0
     attempts = Attempt.objects.filter(learner_id=state.learner_id, item=item, step_key=step_key).count()
     weak = _weak_prerequisites(engine, state, step)
     decision = POLICY.decide(
@@ -135,7 +138,10 @@ def turn_begin(
 ) -> TurnStart:
     """Check and log the answer, update the learner's state and decide the move, in one transaction.
     With `answer` None the learner asked for help (`message` is their text, possibly empty)."""
-    with transaction.atomic():
+    # NUL cannot be stored in PostgreSQL text and means nothing in an answer: drop it, never fail on it.
+    answer, message = (answer.replace("\x00", "") if answer is not None else None), message.replace("\x00", "")
+    # Inside tutor_turn_take an error aborts the whole turn anyway: no savepoint round trips.
+    with transaction.atomic(savepoint=False):
         state, engine = learner_state_locked(learner=learner, course=item.course)
         attempt, feedback = None, ""
         if answer is None and graded is None:
