@@ -25,6 +25,15 @@ from .conftest import ANSWERS, practise
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def in_process_tasks():
+    """Tasks scheduled by the code under test run right here, also when a broker is configured (the
+    services pass); the broker and real workers are tested in tests/faults."""
+    app.conf.task_always_eager, before = True, app.conf.task_always_eager
+    yield
+    app.conf.task_always_eager = before
+
+
 def served(course) -> list[tuple[int, bool]]:
     return list(TracerModel.objects.filter(course=course).order_by("pk").values_list("pk", "is_active"))
 
@@ -84,7 +93,8 @@ def test_rollback_serves_the_previous_version_then_the_prior(people):
         refit.tracer_rollback(course=course)
 
 
-def test_refresh_after_a_switch_rebuilds_every_state_under_the_new_version(people, django_capture_on_commit_callbacks):
+def test_refresh_after_a_switch_rebuilds_every_state_under_the_new_version(people, django_capture_on_commit_callbacks,
+                                                                          in_process_tasks):
     course = people["classroom"].course
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         model = refit.tracer_refit(course=course, owner="job-1", epochs=1)
@@ -94,7 +104,7 @@ def test_refresh_after_a_switch_rebuilds_every_state_under_the_new_version(peopl
     assert refit.learner_states_refresh(course=course) == 0  # idempotent: nothing left to rebuild
 
 
-def test_traits_are_re_estimated_every_n_answers_and_survive_a_rebuild(course, settings,
+def test_traits_are_re_estimated_every_n_answers_and_survive_a_rebuild(course, settings, in_process_tasks,
                                                                        django_capture_on_commit_callbacks):
     settings.TRACER_TRAITS_EVERY = 2
     learner = HumanLearnerFactory()
@@ -117,7 +127,7 @@ def test_trait_job_for_an_erased_learner_does_nothing(people):
     assert tasks.learner_traits_estimate.apply(args=[state_id]).get() is False
 
 
-def test_refit_task_and_nightly_fan_out(people, course):
+def test_refit_task_and_nightly_fan_out(people, course, in_process_tasks):
     assert tasks.tracers_refit_all.apply().get() == [course.pk]
     assert served(course) == [(TracerModel.objects.get().pk, True)]
     assert tasks.tracer_refit.apply(args=[course.pk + 1]).get() is None  # a course that is gone
@@ -159,7 +169,7 @@ def test_fit_tracer_without_answers_says_so(course):
         call_command("fit_tracer", course.slug)
 
 
-def test_admin_serves_a_chosen_version_and_queues_a_refit(client, people):
+def test_admin_serves_a_chosen_version_and_queues_a_refit(client, people, in_process_tasks):
     course = people["classroom"].course
     first = refit.tracer_refit(course=course, owner="job-1", epochs=1)
     second = refit.tracer_refit(course=course, owner="job-2", epochs=1, force=True)
