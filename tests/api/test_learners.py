@@ -104,3 +104,10 @@ def test_protocol_errors_are_json_too(owner, learner_id):
         assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found"), path
     assert owner.get(f"/api/v1/learners/{learner_id}").url == f"/api/v1/learners/{learner_id}/"
     assert owner.get("/api/v1/nothing").url == "/api/v1/nothing/"
+
+
+def test_next_takes_the_learners_clock_with_a_timezone(owner, learner_id):
+    url = f"/api/v1/learners/{learner_id}/next/"
+    assert owner.get(url, {"at": "2031-01-01T00:00:00Z"}).status_code == 200
+    naive = owner.get(url, {"at": "2031-01-01T00:00:00"})
+    assert (naive.status_code, naive.json()["error"]) == (400, "invalid") and "at" in naive.json()["fields"]
