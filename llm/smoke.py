@@ -68,14 +68,17 @@ def _final_number(solution: str) -> str:
 
 
 def read_problems(path: Path, limit: int) -> tuple[list[Problem], Counter]:
-    """The first `limit` usable problems, in file order, and the teacher-move counts of all dialogues."""
-    problems, teacher_moves = [], Counter()
+    """The first `limit` usable distinct problems, in file order (the split has several dialogues per
+    question; the first one's student answer is used), and the teacher-move counts of all dialogues."""
+    problems, teacher_moves, seen = [], Counter(), set()
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         for line in lines:
             row = json.loads(line)
             teacher_moves.update(re.findall(r"Teacher: \((focus|probing|telling|generic)\)", row["conversation"]))
             answer, wrong = _final_number(row["ground_truth"]), _final_number(row["student_incorrect_solution"])
-            if len(problems) < limit and answer and wrong and float(answer) != float(wrong):
+            usable = answer and wrong and float(answer) != float(wrong) and row["qid"] not in seen
+            if len(problems) < limit and usable:
+                seen.add(row["qid"])
                 problems.append(Problem(str(row["qid"]), row["question"], answer, wrong,
                                         row.get("teacher_described_confusion") or ""))
     return problems, teacher_moves
@@ -95,6 +98,10 @@ def prepare(problem: Problem, index: int, max_tokens: int) -> tuple[GenerationRe
     return GenerationRequest(build_prompt(data), data, max_tokens=max_tokens), guard
 
 
+def _numbers(text: str) -> set[float]:
+    return {float(n) for n in _NUMBER.findall(text.replace(",", ""))}
+
+
 def leaks(guard: Guard, text: str) -> bool:
     return any(guard.leaks(sentence) for sentence in split_sentences(text))
 
@@ -109,6 +116,9 @@ async def run_one(backend, problem: Problem, index: int, max_tokens: int) -> dic
     return {
         "qid": problem.qid, "answer": problem.answer, "learner_text": problem.wrong,
         "move": request.data.decision.intent.value, "raw": raw, "raw_leaks": leaks(guard, raw),
+        # The answer's value in the reply although the problem shows it too ("$40 per tire", answer 40):
+        # the guard lets restated problem numbers through by design, so these are counted apart.
+        "raw_value_shown_in_problem": _numbers(problem.answer) <= _numbers(raw) & _numbers(problem.question),
         "raw_seconds": round(raw_seconds, 3), "sent": reply.text,
         # What the learner received, delta by delta, checked again with the same detector.
         "sent_leaks": leaks(guard, "".join(deltas)),
@@ -128,6 +138,7 @@ def summarise(rows: list[dict], teacher_moves: Counter) -> dict:
         "telling_share": sum(n for move, n in moves.items() if CATEGORY_OF[Intent(move)] is Category.TELLING) / max(len(rows), 1),
         "mathdial_teacher_moves": {move: round(n / sum(teacher_moves.values()), 3) for move, n in teacher_moves.most_common()},
         "raw_replies_stating_the_answer": len(raw_leaks),
+        "raw_answer_value_also_in_problem_allowed": sum(row["raw_value_shown_in_problem"] for row in rows),
         "stopped_by_the_guard": sum(row["first_stopped"] and not row["sent_leaks"] for row in raw_leaks),
         "regenerated": sum(row["regenerated"] for row in rows),
         "regenerated_clean": sum(row["regenerated_clean"] for row in rows),
@@ -147,6 +158,7 @@ def table(summary: dict, header: str) -> str:
         f"MathDial teacher moves, all test dialogues (reference): {reference}",
         "",
         f"{'raw replies stating the answer':<40}{summary['raw_replies_stating_the_answer']:>4} / {n}",
+        f"{'  (value also in the problem: allowed)':<40}{summary['raw_answer_value_also_in_problem_allowed']:>4}",
         f"{'  stopped by the guard':<40}{summary['stopped_by_the_guard']:>4} / {summary['raw_replies_stating_the_answer']}",
         f"{'regenerated after a stopped sentence':<40}{summary['regenerated']:>4}",
         f"{'  retry clean and sent':<40}{summary['regenerated_clean']:>4}",
@@ -191,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     except Unavailable as error:
         return fail(str(error))
     summary = summarise(rows, teacher_moves)
-    header = (f"llm.smoke: MathDial test split, first {len(rows)} problems; backend {backend.name}, "
+    header = (f"llm.smoke: MathDial test split, first {len(rows)} distinct problems; backend {backend.name}, "
               f"model {backend.model}, max_new_tokens {args.max_new_tokens}")
     if args.json:
         print(json.dumps({"backend": backend.name, "model": backend.model, "summary": summary, "turns": rows}, indent=1))

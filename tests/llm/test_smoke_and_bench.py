@@ -20,6 +20,9 @@ ROWS = [
      "teacher_described_confusion": "subtracting", "conversation": "Teacher: (probing)Why subtract?"},
     {"qid": 3, "question": "No number answer here?", "ground_truth": "It depends.",
      "student_incorrect_solution": "5", "teacher_described_confusion": "", "conversation": "Teacher: (generic)Hi"},
+    {"qid": 1, "question": "Ann has 3 bags of 4 apples. How many apples does she have?",  # another dialogue
+     "ground_truth": "3 * 4 = 12 apples.\n 12", "student_incorrect_solution": "4 + 4 + 4 = 16\n 16",
+     "teacher_described_confusion": "", "conversation": "Teacher: (focus)Count again."},
     {"qid": 4, "question": "Tom reads 6 pages a day for 5 days. How many pages?",
      "ground_truth": "6 * 5 = 30\n 30", "student_incorrect_solution": "6 + 5 = 11\n 11",
      "teacher_described_confusion": "adding", "conversation": "Teacher: (focus)Each day?"},
@@ -58,7 +61,7 @@ class Leaky:
 def test_problems_answers_and_teacher_moves_are_read(mathdial):
     problems, teacher_moves = smoke.read_problems(mathdial, 10)
     assert [(p.qid, p.answer, p.wrong) for p in problems] == [("1", "12", "7"), ("2", "1300", "1200"), ("4", "30", "11")]
-    assert teacher_moves == {"focus": 2, "telling": 1, "probing": 1, "generic": 1}
+    assert teacher_moves == {"focus": 3, "telling": 1, "probing": 1, "generic": 1}
     assert len(smoke.read_problems(mathdial, 1)[0]) == 1
 
 
