@@ -36,7 +36,7 @@ def class_aggregates_invalidate(*, classroom_ids) -> None:
 def class_answer_recorded(*, learner: Learner) -> None:
     """Called by the tutoring service after an attempt is recorded: once the transaction commits,
     tell the live overviews of the learner's classes. The consumers coalesce bursts (throttle)."""
-    transaction.on_commit(lambda: _classes_notify(learner.pk))
+    transaction.on_commit(lambda: _classes_notify(learner.pk), robust=True)  # a push never fails an answer
 
 
 def _classes_notify(learner_id: int) -> None:
