@@ -95,8 +95,12 @@ def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
 def learner_state_locked(*, learner: Learner, course: Course) -> tuple[LearnerState, CourseEngine]:
     """The learner's state row, locked until the end of the caller's transaction, and up to date."""
     engine = course_engine(course)
-    LearnerState.objects.get_or_create(learner=learner, course=course)
-    state = LearnerState.objects.select_for_update().get(learner=learner, course=course)
+    # Locks only the state row; the last attempt comes along (the planner clock reads its time).
+    rows = LearnerState.objects.select_for_update(of=("self",)).select_related("last_attempt")
+    state = rows.filter(learner=learner, course=course).first()
+    if state is None:
+        LearnerState.objects.get_or_create(learner=learner, course=course)
+        state = rows.get(learner=learner, course=course)
     if state.tracer_version != engine.version:
         learner_state_rebuild(state=state, engine=engine)
         state.save()

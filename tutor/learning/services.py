@@ -44,8 +44,8 @@ def attempt_record(
     last = Attempt.objects.filter(learner=learner).order_by("-id").values_list("answered_at", flat=True).first()
     if last is not None and answered_at < last:
         raise TimeWentBackwards(f"answered_at {answered_at.isoformat()} is before the previous answer at {last.isoformat()}")
-    spec, mistakes = item_answer(item=item, step_key=step_key)
     if graded is None:
+        spec, mistakes = item_answer(item=item, step_key=step_key)
         result = check_answer(spec, raw_answer[:MAX_ANSWER_CHARS], mistakes)
     else:
         result = CheckResult(CORRECT if graded else INCORRECT)
