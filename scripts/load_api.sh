@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# REST API load measurement (docs/benchmarks.md, "REST API load (tutor.simclient)"): a scratch
+# PostgreSQL database, the production-like stack of scripts/serve.sh (gunicorn + daphne + Celery
+# worker, Redis), a benchmark course, a token, then `python -m tutor.simclient load` with 32
+# concurrent workers. Everything it starts is stopped and the scratch database dropped at the end,
+# also on failure or Ctrl-C. Re-runnable; any simclient option can be appended:
+#   scripts/load_api.sh [--duration 60 --learners 64 --concurrency 32 --planner adaptive ...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+PG=${PG:-postgres://postgres@127.0.0.1:5432}
+DB=tutor_load_$$
+PORT=${PORT:-8123}
+export DATABASE_URL=$PG/$DB
+# A Redis database of its own, so the queue and throttle counters touch nobody else's keys.
+export REDIS_URL=${LOAD_REDIS_URL:-redis://127.0.0.1:6379/9}
+export DJANGO_SETTINGS_MODULE=tutor.settings.production
+export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(64))')}
+export DJANGO_SECURE_SSL_REDIRECT=false   # plain HTTP on 127.0.0.1, no TLS proxy in front
+# One program drives every learner with one token: the per-client rate limit (default 6000/min)
+# would cap the run, so it is raised here; the throttle check itself still runs on every request.
+export API_THROTTLE_RATE=${API_THROTTLE_RATE:-10000000/min}
+export OMP_NUM_THREADS=1
+export HTTP_BIND=127.0.0.1:$PORT WS_PORT=$((PORT + 1))
+OUT=${OUT:-var/load_api.json}
+
+"$BIN/python" scripts/services_available.py "$PG/postgres" "$REDIS_URL"
+serve_pid=
+cleanup() {
+    trap - EXIT INT TERM
+    if [ -n "$serve_pid" ]; then kill -TERM "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+    "$BIN/celery" -A tutor purge -f >/dev/null 2>&1 || true
+    dropdb --if-exists --force -h 127.0.0.1 -U postgres "$DB" || true
+}
+trap cleanup EXIT INT TERM
+createdb -h 127.0.0.1 -U postgres "$DB"
+
+"$BIN/python" manage.py migrate --noinput -v0
+"$BIN/python" manage.py load_sim_course --family F1 --scenario S1 --seed 0 --pilot 20
+TUTOR_API_TOKEN=$("$BIN/python" manage.py create_api_client "load-$$")
+export TUTOR_API_TOKEN
+
+scripts/serve.sh > var/load_api_server.log 2>&1 &
+serve_pid=$!
+for _ in $(seq 120); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/courses/" 2>/dev/null && break
+    kill -0 "$serve_pid" 2>/dev/null || { echo "server failed to start: see var/load_api_server.log" >&2; exit 1; }
+    sleep 1
+done
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+"$BIN/python" -m tutor.simclient load --url "http://127.0.0.1:$PORT" --family F1 --scenario S1 --seed 0 \
+    --learners 64 --concurrency 32 --steps 1000 --duration 60 --warmup 5 --json "$OUT" "$@"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); report in $OUT" >&2
