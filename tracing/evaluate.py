@@ -1,7 +1,7 @@
 """Next-answer evaluation of PSI-KT and the baselines on the same learner folds.
 
     python -m tracing.evaluate --data PATH --models psikt,irt_pfa,dkt,bkt,pfa,item_mean --folds 5 \
-        --json OUT.json [--multistep 10] [--ablate forgetting]
+        --json OUT.json [--multistep 10] [--ablate forgetting|item_difficulty]
 
 For each of the first N folds (distinct non-zero ``fold`` values, in order), every model is fitted
 on the other learners (fold 0 included) and predicts every answer of the fold's learners before
@@ -80,10 +80,12 @@ def evaluate(log: Log, models: list[str], n_folds: int, args) -> dict:
                 ys = np.concatenate([s.correct[m] for s, m in zip(cut, scored)])
                 for k, v in score(ys, np.concatenate([q[m] for q, m in zip(p, scored)])).items():
                     multi[name][k].append(v)
-            print(f"fold {fold} {name}: auc {per[name]['auc'][-1]:.4f} "
-                  f"({per[name]['fit_seconds'][-1]:.0f}s)", file=sys.stderr, flush=True)
+            # Every figure of the fold, so that an interrupted long run still reports what it measured.
+            print(f"fold {fold} {name}: " + " ".join(f"{k} {per[name][k][-1]:.4f}" for k in METRICS)
+                  + f" ({per[name]['fit_seconds'][-1]:.0f}s)", file=sys.stderr, flush=True)
     summary = lambda d: {**{k: float(np.mean(v)) for k, v in d.items()}, "auc_std": float(np.std(d["auc"]))}
-    out = {"dataset": args.data, "folds": folds, "results": {m: summary(per[m]) for m in models}}
+    out = {"dataset": args.data, "folds": folds, "results": {m: summary(per[m]) for m in models},
+           "per_fold": per}
     if args.multistep:
         out["multistep"] = {"horizon": args.multistep, "results": {m: summary(multi[m]) for m in models}}
     return out
@@ -105,7 +107,7 @@ def main(argv=None):
     parser.add_argument("--folds", type=int, default=5, help="use the first N folds")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--multistep", type=int, default=0, metavar="H", help="also forecast H answers blind")
-    parser.add_argument("--ablate", action="append", default=[], choices=["forgetting"])
+    parser.add_argument("--ablate", action="append", default=[], choices=["forgetting", "item_difficulty"])
     parser.add_argument("--epochs", type=int, default=30, help="PSI-KT's maximum epochs (early stopping)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args(argv)

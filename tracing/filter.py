@@ -44,6 +44,7 @@ class FilterParams:
     item_b: torch.Tensor  # [I] difficulty
     item_h: torch.Tensor  # [I, K] emission weights 1/|Q_i| on the item's KCs
     item_q: torch.Tensor  # [I, K] multi-hot of the item's KCs
+    kc_gain: torch.Tensor | float = 1.0  # [K] per-KC multiplier of the learner's learning rate eta
 
     @property
     def ready_bias(self) -> torch.Tensor:
@@ -154,7 +155,7 @@ def practice(fp: FilterParams, traits, bel: Belief, items) -> Belief:
     zm, zv = bel.z_moments()
     mastered = torch.sigmoid(zm / torch.sqrt(1 + math.pi * zv / 8))
     ready = torch.sigmoid(fp.kappa * (mastered @ fp.Pn + fp.ready_bias - fp.theta))
-    mean = bel.mean + traits[:, ETA, None] * ready * fp.item_q[items]
+    mean = bel.mean + traits[:, ETA, None] * fp.kc_gain * ready * fp.item_q[items]
     return Belief(mean, bel.var, bel.loading, bel.mu_mean, bel.mu_var)
 
 

@@ -28,9 +28,8 @@ from .data import Log
 from .model import (
     DEFAULT_TRAIT_LOC,
     EMBED_DIM,
-    MU_COLUMN,
     STATIC_TRAITS,
-    filter_params_from,
+    filter_params_of,
     item_matrices,
     link_traits,
     prerequisite_matrix,
@@ -42,6 +41,7 @@ from .tracer import NO_FORGETTING, Tracer
 ITEM_B_SCALE = 1.0
 EMBED_SCALE = 1.0
 SPARSITY = 0.05
+KC_LOG_SCALE = 0.5
 
 
 def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30, lr: float = 0.03,
@@ -54,7 +54,8 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     Stops after ``patience`` epochs without improvement of the per-answer log-likelihood on a
     ``val_fraction`` split of the learners (scored with population traits, as for unseen learners)
     and returns the best epoch's model; with ``checkpoint`` that model is also saved there each time
-    it improves. ``ablate=("forgetting",)`` fixes the forgetting rate at ~0.
+    it improves. ``ablate=("forgetting",)`` fixes the forgetting rate at ~0; ``("item_difficulty",)``
+    fixes every item's difficulty at 0.
     """
     pyro.clear_param_store()
     pyro.set_rng_seed(seed)
@@ -91,19 +92,21 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     p_item = (hits + 5 * p0) / (counts + 10)
     logit = lambda p: np.log(p / (1 - p))
     b_init = torch.tensor(logit(p0) - logit(p_item), dtype=torch.float32, device=dev)
+    frozen = set()
+    if "item_difficulty" in ablate:  # every item as hard as its KCs' level: a per-KC model, as BKT is
+        b_init, frozen = torch.zeros_like(b_init), {"item_b"}
     trait_init = torch.tensor(DEFAULT_TRAIT_LOC, dtype=torch.float32, device=dev)
     trait_init[1] = logit(p0)
 
     start = initial_globals(K, b_init, trait_init, seed=seed, device=dev)
 
     def globals_():
-        return {name: pyro.param(name, lambda value=value: value.clone()) for name, value in start.items()}
+        return {name: (pyro.param(name, lambda value=value: value.clone()) if name not in frozen else value)
+                for name, value in start.items()}
 
     def filter_params(g):
         P = prerequisite_matrix(g["U"], g["W"], g["edge_bias"], declared, declared_boost)
-        fp = filter_params_from(P, g["kc_offset"], F.softplus(g["v0"]), F.softplus(g["trait_scale"][MU_COLUMN]) ** 2,
-                                g["theta"], F.softplus(g["kappa"]), g["item_b"], q, h)
-        return fp, P
+        return filter_params_of(g, P, q, h), P
 
     static = torch.tensor(STATIC_TRAITS, device=dev)
 
@@ -123,6 +126,8 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
                      + dist.Normal(0, EMBED_SCALE).log_prob(g["U"]).sum()
                      + dist.Normal(0, EMBED_SCALE).log_prob(g["W"]).sum()
                      + dist.Normal(0, 1.0).log_prob(g["kc_offset"]).sum()
+                     + dist.Normal(0, KC_LOG_SCALE).log_prob(g["kc_log_gain"]).sum()
+                     + dist.Normal(0, KC_LOG_SCALE).log_prob(g["kc_log_v0"]).sum()
                      - SPARSITY * P.sum())
         pyro.factor("globals_prior", log_prior)
         with poutine.scale(scale=n_batches * len(idx) / N), pyro.plate("learners", N, subsample=idx):
@@ -143,8 +148,7 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
 
     def snapshot() -> Tracer:
         store = pyro.get_param_store()
-        params = {k: store[k].detach() for k in ("U", "W", "edge_bias", "kc_offset", "item_b", "trait_loc",
-                                                 "trait_scale", "theta", "kappa", "v0")}
+        params = {k: v.detach() for k, v in {**start, **{k: store[k] for k in start if k in store}}.items()}
         raws = []
         if "q_loc" in store:
             raws = params["trait_loc"].expand(N, 5).index_copy(1, static, store["q_loc"].detach()).cpu().tolist()

@@ -59,10 +59,19 @@ def item_matrices(item_kcs: list[list[int]], n_kcs: int) -> tuple[torch.Tensor, 
     return q, q / q.sum(1, keepdim=True).clamp_min(1)
 
 
-def filter_params_from(P, kc_offset, v0, mu_var, theta, kappa, item_b, item_q, item_h) -> FilterParams:
+def filter_params_from(P, kc_offset, v0, mu_var, theta, kappa, item_b, item_q, item_h,
+                       kc_gain=1.0) -> FilterParams:
     Pn = P / (EPS_PARENT + P.sum(0, keepdim=True))
     return FilterParams(Pn=Pn, Pn2=Pn * Pn, kc_offset=kc_offset, v0=v0, mu_var=mu_var, theta=theta, kappa=kappa,
-                        item_b=item_b, item_h=item_h, item_q=item_q)
+                        item_b=item_b, item_h=item_h, item_q=item_q, kc_gain=kc_gain)
+
+
+def filter_params_of(params: dict, P, item_q, item_h) -> FilterParams:
+    """The filter's parameters from the raw globals (a fit's ``pyro.param`` values or a Tracer's)."""
+    return filter_params_from(
+        P, params["kc_offset"], F.softplus(params["v0"]) * torch.exp(params["kc_log_v0"]),
+        F.softplus(params["trait_scale"][MU_COLUMN]) ** 2, params["theta"], F.softplus(params["kappa"]),
+        params["item_b"], item_q, item_h, torch.exp(params["kc_log_gain"]))
 
 
 @dataclass

@@ -23,6 +23,8 @@ def initial_globals(n_kcs: int, item_b: torch.Tensor, trait_loc: torch.Tensor, *
         "W": 0.1 * torch.randn(EMBED_DIM, EMBED_DIM, generator=generator),
         "edge_bias": torch.tensor(-2.0),
         "kc_offset": torch.zeros(n_kcs),
+        "kc_log_gain": torch.zeros(n_kcs),
+        "kc_log_v0": torch.zeros(n_kcs),
         "item_b": item_b.detach().clone(),
         "trait_loc": trait_loc.detach().clone(),
         "trait_scale": torch.full((5,), -1.0),

@@ -23,16 +23,17 @@ from . import filter as adf
 from .batching import encode
 from .data import SECONDS_PER_DAY, Sequence
 from .model import (
-    MU_COLUMN,
     STATIC_TRAITS,
     TRAIT_NAMES,
-    filter_params_from,
+    filter_params_of,
     item_matrices,
     link_traits,
     prerequisite_matrix,
 )
 
 CHECKPOINT_VERSION = 1
+# Per-KC globals and their neutral values: a cold-started KC without declared prerequisites gets these.
+PER_KC_NEUTRAL = {"kc_offset": 0.0, "kc_log_gain": 0.0, "kc_log_v0": 0.0}
 STATE_VERSION = 1
 
 
@@ -62,6 +63,8 @@ class Tracer:
                  item_kcs: dict[str, tuple[str, ...]], config: dict, declared: torch.Tensor | None = None,
                  learner_traits: dict[str, list[float]] | None = None):
         self.params = {k: v.detach().cpu().float().clone() for k, v in params.items()}
+        for name, neutral in PER_KC_NEUTRAL.items():  # checkpoints saved before these globals existed
+            self.params.setdefault(name, torch.full((len(kcs),), neutral))
         self.kcs = list(kcs)
         self.items = list(items)
         self.item_kcs = {i: tuple(item_kcs[i]) for i in items}
@@ -84,11 +87,10 @@ class Tracer:
         if kc in self.kc_index:
             return
         idx = [self.kc_index[p] for p in prerequisites if p in self.kc_index]
-        U = self.params["U"]
-        u = U[idx].mean(0) if idx else torch.zeros(U.shape[1])
-        c = self.params["kc_offset"][idx].mean() if idx else torch.zeros(())
-        self.params["U"] = torch.cat([U, u[None]])
-        self.params["kc_offset"] = torch.cat([self.params["kc_offset"], c[None]])
+        for name, neutral in (("U", 0.0), *PER_KC_NEUTRAL.items()):
+            value = self.params[name]
+            new = value[idx].mean(0) if idx else torch.full_like(value[0], neutral)
+            self.params[name] = torch.cat([value, new[None]])
         K = len(self.kcs) + 1
         declared = torch.zeros(K, K, dtype=torch.bool)
         declared[:-1, :-1] = self.declared
@@ -126,10 +128,7 @@ class Tracer:
             with torch.no_grad():
                 p = self.params
                 q, h = item_matrices([[self.kc_index[k] for k in self.item_kcs[i]] for i in self.items], len(self.kcs))
-                self._fp = filter_params_from(
-                    self.prerequisite_tensor(), p["kc_offset"], F.softplus(p["v0"]),
-                    F.softplus(p["trait_scale"][MU_COLUMN]) ** 2, p["theta"],
-                    F.softplus(p["kappa"]), p["item_b"], q, h)
+                self._fp = filter_params_of(p, self.prerequisite_tensor(), q, h)
         return self._fp
 
     def _linked(self, raw) -> torch.Tensor:
