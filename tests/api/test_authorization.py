@@ -32,6 +32,8 @@ EXPECTED = {
     "POST cohorts": (401, 201, 201, 403, 403, 403),
     "GET cohort": (401, 404, 200, 403, 200, 404),
     "POST batch": (401, 200, 200, 403, 403, 403),
+    # Last: erasing the learner ends what the owner can ask about it.
+    "DELETE learner": (401, 404, 204, 403, 403, 403),
 }
 ERROR_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}
 
@@ -52,6 +54,7 @@ def requests(learner: int, cohort: int, item: int) -> dict[str, tuple[str, str, 
         "POST cohorts": ("post", "/api/v1/cohorts/", {"course": "tiny", "size": 2}),
         "GET cohort": ("get", f"/api/v1/cohorts/{cohort}/", None),
         "POST batch": ("post", "/api/v1/attempts/batch/", {"attempts": [{"learner": learner, "item": item, "correct": True}]}),
+        "DELETE learner": ("delete", f"{base}/", None),
     }
 
 

@@ -19,6 +19,7 @@ from tutor.learning.knowledge import learner_state_locked, next_item_choose
 from tutor.learning.models import Attempt, LearnerState
 from tutor.learning.services import TimeWentBackwards, model_learner_create
 from tutor.learning.tutoring import mastery_summary, tutor_turn_take
+from tutor.privacy.services import learner_erase
 
 from .access import IsApiClient, IsApiClientOrTeacher, state_own, state_readable
 from .errors import ApiError
@@ -109,11 +110,21 @@ class LearnerListView(APIView):
 
 
 class LearnerDetailView(APIView):
-    permission_classes = (IsApiClientOrTeacher,)
+    def get_permissions(self):
+        # Teachers may read a model-student of their class; only the owning client may erase it.
+        return [IsApiClient()] if self.request.method == "DELETE" else [IsApiClientOrTeacher()]
 
     @extend_schema(responses={200: LearnerOut, **errors(401, 403, 404)})
     def get(self, request, learner: int):
         return Response(_learner_out(state_readable(request, learner)))
+
+    @extend_schema(responses={204: None, **errors(401, 403, 404)})
+    def delete(self, request, learner: int):
+        """Erase the learner from every store (attempts, tutor turns, tracer and planner state,
+        cached aggregates); the erasure is recorded in the audit trail."""
+        state = state_own(request, learner)
+        learner_erase(learner=state.learner, actor_client=request.user.api_client)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class NextItemView(APIView):
