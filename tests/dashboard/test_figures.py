@@ -200,3 +200,22 @@ def test_curriculum_view_shows_an_imported_benchmark_and_the_class(client, seede
     means = [sum(m.p for m in tracer.mastery(_state(learner, classroom)).values()) / 3 for learner in (ada, model)]
     assert outcomes[0].posttest == pytest.approx(sum(means) / 2)
     assert embedded_figure(response, "class")["data"][0]["y"] == pytest.approx([outcomes[0].posttest])
+
+
+def test_needs_help_names_learners_predicted_to_fail_their_next_item(client, seeded):
+    from tutor.learning.engine import tracer_item_key
+    from tutor.learning.knowledge import next_item_choose
+
+    classroom, ada, model = seeded
+    for learner in (ada, model):
+        next_item_choose(learner=learner, course=classroom.course)
+    client.force_login(classroom.teachers.get())
+    before = timezone.now().timestamp()
+    helped = {row["name"]: row["reasons"] for row in
+              client.get(reverse("dashboard:overview", args=[classroom.pk])).context["needs_help"]}
+    tracer = course_engine(classroom.course).tracer
+    state = LearnerState.objects.get(learner=ada, course=classroom.course)
+    chance = tracer.predict(state.tracer_state, tracer_item_key(state.current_item), before)
+    assert chance < 0.4
+    assert f"predicted at risk: {chance:.0%} chance on the next item" in helped["ada"]
+    assert f"{model.api_client.name}:sim-a" not in helped

@@ -2,14 +2,15 @@
 
 Every aggregate is computed from LearnerState (the tracer's posterior per KC) and the attempt log
 with a constant number of queries, whatever the class size. The overview's aggregates and the
-curriculum replay are cached per classroom under one key each; the cached value carries a
-fingerprint of the data it was computed from, so a new answer, enrollment or tracer is never
-served stale, and `class_aggregates_invalidate` (services) deletes the keys outright when a
-learner's data must go.
+planner comparison are cached per classroom under one key each (`aggregates_cache_keys`). Each cached
+value carries a fingerprint of what it was computed from: the overview's covers every answer, tutor
+turn, enrolment and tracer version, so it is never served stale; the comparison's only enrolment and
+tracer (see class_planner_outcomes). `class_aggregates_invalidate` (services) deletes the keys
+outright when a learner's data must go.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -109,7 +110,6 @@ class ClassOverview:
     p: list[list[float]]  # learners x KCs, the tracer's posterior P(mastered)
     sd: list[list[float]]  # the posterior's standard deviation of the KC's knowledge (logit scale)
     activity: list[tuple[date, int, int]]  # (day, answers, learners who answered)
-    fingerprint: tuple = field(default=(), compare=False)
 
     @property
     def needs_help(self) -> list[LearnerRow]:
@@ -145,10 +145,10 @@ def class_overview(*, classroom: Classroom) -> ClassOverview:
     learners = _class_learners(classroom)
     fingerprint = _fingerprint(classroom, engine, learners)
     return _cached(aggregates_cache_keys(classroom.pk)[0], fingerprint,
-                   lambda: _class_overview_compute(classroom, engine, learners, fingerprint))
+                   lambda: _class_overview_compute(classroom, engine, learners))
 
 
-def _class_overview_compute(classroom, engine: CourseEngine, learners: list[Learner], fingerprint) -> ClassOverview:
+def _class_overview_compute(classroom, engine: CourseEngine, learners: list[Learner]) -> ClassOverview:
     kcs = kc_order(engine)
     tracer = engine.tracer
     in_class = Q(learner__enrollment__classroom=classroom)
@@ -166,6 +166,7 @@ def _class_overview_compute(classroom, engine: CourseEngine, learners: list[Lear
     activity = [(row["day"], row["n"], row["learners"]) for row in attempts.annotate(day=TruncDate("answered_at"))
                 .values("day").annotate(n=Count("id"), learners=Count("learner_id", distinct=True)).order_by("day")]
     prior = tracer.new_learner()
+    now = timezone.now().timestamp()
     rows, p_matrix, sd_matrix = [], [], []
     for learner in learners:
         state = states.get(learner.pk)
@@ -181,7 +182,7 @@ def _class_overview_compute(classroom, engine: CourseEngine, learners: list[Lear
         if bottom_outs.get(learner.pk, 0) >= BOTTOM_OUT_HINTS:
             reasons.append(f"{bottom_outs[learner.pk]} bottom-out hints this week")
         if state and state.current_item_id and state.tracer_state:
-            chance = tracer.predict(state.tracer_state, tracer_item_key(state.current_item))
+            chance = tracer.predict(state.tracer_state, tracer_item_key(state.current_item), now)
             if chance < AT_RISK_P_CORRECT:
                 reasons.append(f"predicted at risk: {chance:.0%} chance on the next item")
         total = totals.get(learner.pk, {})
@@ -190,7 +191,7 @@ def _class_overview_compute(classroom, engine: CourseEngine, learners: list[Lear
         p_matrix.append(p_row)
         sd_matrix.append([round(mastery[kc].sd, 4) for kc in kcs])
     return ClassOverview(classroom.pk, kcs, [engine.kc_names[kc] for kc in kcs], rows, p_matrix, sd_matrix,
-                         activity, fingerprint)
+                         activity)
 
 
 @dataclass(frozen=True)
