@@ -1,6 +1,6 @@
 """Speed of the tracer: fit time and peak memory on a log, and online update latency.
 
-    python -m tracing.bench --data ../shared/data/assist2009/interactions.csv.gz [--tracer CKPT]
+    python -m tracing.bench --data ../shared/data/assist2009/interactions.csv.gz [--tracer CKPT] [--epochs N]
 
 Fits on every learner of the log (or loads ``--tracer``), then times ``Tracer.update`` on one CPU
 thread for states with 10 and with 1,000 answers of history: the update must not depend on it.
@@ -47,6 +47,7 @@ def main(argv=None):
     parser.add_argument("--tracer", help="checkpoint to time instead of fitting")
     parser.add_argument("--save", help="save the fitted tracer here")
     parser.add_argument("--repeats", type=int, default=2000)
+    parser.add_argument("--epochs", type=int, default=30, help="maximum epochs of the fit (early stopping)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args(argv)
     report = {"data": args.data}
@@ -55,7 +56,7 @@ def main(argv=None):
     else:
         started = time.perf_counter()
         log = load_log(args.data)
-        tracer = fit(log, device=args.device)
+        tracer = fit(log, epochs=args.epochs, device=args.device)
         report.update(answers=log.n_answers, learners=len(log.sequences), torch_threads_fit=torch.get_num_threads(),
                       fit_seconds=time.perf_counter() - started, epochs_run=tracer.config["epochs_run"],
                       peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
