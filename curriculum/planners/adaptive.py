@@ -11,26 +11,42 @@ planner scores each KC by
                (the practised increment, decayed by forgetting until T*, on the predicted recall at T*)
     unlock_k = sum_c Pn_kc kappa rho_c (1 - rho_c) dp_k gain_c / rho_c
                (first-order effect of raising p_k on the children's readiness and so their gain)
-    info_k   = w_info rho_k sd_k^2 p_k (1 - p_k)
+    info_k   = w_info (1 - n / N) rho_k sd_k^2 p_k (1 - p_k)
                (expected variance reduction of an answer on KC k: large while the belief is uncertain;
-               weighted by readiness, since only what practice can move is worth knowing precisely)
+               weighted by readiness, since only what practice can move is worth knowing precisely,
+               and by the share of the horizon N left after n answers, since knowing pays off only
+               over the answers still to come)
     score_k  = prior_k (gain_k + unlock_k + info_k)
 
-and practises the best KC on its item whose predicted success is closest to ``success_target``
-(desirable difficulty).
+and practises the best KC at its zone of proximal development (Vygotsky; the ZPD of ZPDES, Clement
+et al. 2015): the KC's items are a ladder of their declared difficulties, and the planner gives the
+easiest item above the rung the learner has shown. A right answer shows that item's rung; two wrong
+answers in a row step one rung down (an up-down staircase, Levitt 1971).
+Items of equal difficulty rotate (fewest repeats first).
 
+- Reached: a KC is reached when the tracer's recall passes ``retention`` or after ``streak`` right
+  answers in a row. The streak is horizon-aware: by default half of a KC's share of the N answers
+  (N / number of practicable KCs / 2, rounded), between 3 and 6, because evidence costs answers a
+  short horizon does not have.
+- Readiness gates on the declared parents: a parent counts as recalled once reached, otherwise
+  through a gate sigmoid(10 (p_parent - ``declared_ready``)) on the tracer's recall. A tracer fitted
+  on little data (a small pilot taught at random) learns a weak graph and a loose recall scale, and
+  the author's graph, even when partly wrong, still says what is unlikely to be learnable yet.
+- Review: a reached KC rests until the tracer's recall has dropped by
+  review_drop x review_growth^r since it was reached (r: its successful reviews so far), then comes
+  back as a review ranked by the same gain at T* (``explain`` says so). One answer decides the
+  review: right, the KC is reached again and rests longer (the spacing effect, as in Leitner boxes
+  and FSRS); wrong, it goes back to practice.
 - Per-learner learnability: a KC that does not move (under half right over its last
-  ``retire_after`` attempts, the later half no better than the earlier) is retired for ``cooldown``
-  answers; the cooldown lets a KC that was merely locked come back.
-- Review: a KC is reached when the tracer's recall passes ``retention`` or after ``streak`` right
-  answers in a row. It then rests until its predicted recall has dropped by ``review_drop`` since
-  it was reached, and comes back as a review ranked by the same gain at T* (``explain`` says so).
-- Why the declared graph and the relative review: a tracer fitted on little data (a small pilot
-  taught at random) learns a weak graph and a loose recall scale, so readiness also gates on the
-  declared parents' recall, and reaching/review are relative to the level this learner showed.
+  ``retire_after`` attempts, the later half no better than the earlier, the learner at the bottom
+  rung of its ladder: above it, failing says the item is too hard, not the KC unlearnable) is
+  retired for ``cooldown`` answers; the cooldown lets a KC that was merely locked come back.
 - Pooled prior across learners (the "classroom" idea of Meta-ACL, Portelas et al. 2020, and AGAIN,
-  Portelas et al. 2021): the planner counts which KCs learners retired and which they reached;
-  a new learner starts with prior_k = (1 + reached_k) / (2 + reached_k + retired_k).
+  Portelas et al. 2021): the planner counts, per KC and over all learners, the reaches and the
+  answers given while the KC was not reached, and a new learner starts with the Beta(1, 1) posterior
+  mean of "a block of retire_after answers reaches the KC":
+  prior_k = (1 + reached_k) / (2 + reached_k + unreached_answers_k / retire_after).
+  A KC nobody reaches (an unlearnable distractor) loses weight with every answer spent on it.
   ``save_pool``/``load_pool`` persist these counts.
 
 The tracer comes from ``tracer=`` (a fitted ``tracing.Tracer``) or is fitted on ``pilot=`` (answer
@@ -70,16 +86,16 @@ class AdaptivePlanner(Planner):
 
     def __init__(self, domain, seed=0, *, tracer: Tracer | None = None, pilot: list[dict] | None = None,
                  horizon: int = 150, target_days: float | None = None, retention: float = 0.9,
-                 info_weight: float = 0.05, declared_ready: float = 0.6, success_target: float = 0.5,
-                 retire_after: int = 8, cooldown: int = 30, streak: int | None = None, review_drop: float = 0.15, review_growth: float = 2.0,
-                 fit_epochs: int = 30):
+                 info_weight: float = 0.05, declared_ready: float = 0.6, retire_after: int = 8, cooldown: int = 30,
+                 streak: int | None = None, review_drop: float = 0.15, review_growth: float = 2.0, fit_epochs: int = 30):
         super().__init__(domain, seed)
         self.tracer = tracer if tracer is not None else fit_on_pilot(domain, pilot or [], fit_epochs, seed)
         for item in domain.items:  # cold start for items the tracer has not seen
             self.tracer.add_item(item.id, item.kcs, item.difficulty)
         # Default target time: the end of `horizon` items at 20 items a day.
         self.target_days = target_days if target_days is not None else horizon / 20
-        self.retention, self.info_weight, self.success_target = retention, info_weight, success_target
+        self.horizon = horizon
+        self.retention, self.info_weight = retention, info_weight
         self.retire_after, self.cooldown = retire_after, cooldown
         # Evidence a KC is reached costs answers the horizon may not have: by default at most half of
         # a KC's share of it, between 3 and 6 right answers in a row.
@@ -93,14 +109,12 @@ class AdaptivePlanner(Planner):
         self.Pn = fp.Pn.numpy()[np.ix_(kc_idx, kc_idx)]
         self.ready_bias = fp.ready_bias.numpy()[kc_idx]
         self.theta, self.kappa = float(fp.theta), float(fp.kappa)
-        item_b = fp.item_b.numpy()
-        self.item_b = {i.id: float(item_b[self.tracer.item_index[i.id]]) for i in domain.items}
         self.declared = np.zeros((len(domain.kcs), len(domain.kcs)), dtype=bool)   # [parent, child]
         for a, b in domain.prerequisites:
             self.declared[domain.kc_index[a], domain.kc_index[b]] = True
         self.declared_ready, self.declared_slope = declared_ready, 10.0
         self.practicable = np.array([bool(domain.items_of[k]) for k in domain.kcs])
-        self.pool = {"mastered": {k: 0 for k in domain.kcs}, "retired": {k: 0 for k in domain.kcs}}
+        self.pool = {"mastered": {k: 0 for k in domain.kcs}, "unreached": {k: 0 for k in domain.kcs}}
 
     # ---- pooled prior across learners -------------------------------------------------------------
     def save_pool(self) -> dict:
@@ -110,9 +124,11 @@ class AdaptivePlanner(Planner):
         self.pool = {k: dict(v) for k, v in pool.items()}
 
     def _initial(self):
-        m, r = self.pool["mastered"], self.pool["retired"]
+        # Beta(1, 1) on "a block of retire_after answers reaches the KC": reaches are successes,
+        # blocks of answers that did not reach it are failures.
+        m, u = self.pool["mastered"], self.pool["unreached"]
         return {"tracer": self.tracer.new_learner(), "start": None, "recent": {k: [] for k in self.domain.kcs}, "retired": {}, "reached": {}, "reviews": {}, "rung": {},
-                "prior": {k: (1 + m[k]) / (2 + m[k] + r[k]) for k in self.domain.kcs}}
+                "prior": {k: (1 + m[k]) / (2 + m[k] + u[k] / self.retire_after) for k in self.domain.kcs}}
 
     # ---- choice -----------------------------------------------------------------------------------
     def _beliefs(self, st, days):
@@ -134,13 +150,15 @@ class AdaptivePlanner(Planner):
         gain = expected_sigmoid(mean_t + step_now * math.exp(-alpha * (target - now)), sd_t) - p_t
         dp = expected_sigmoid(mean + step_now, sd) - p
         unlock = (self.Pn * (self.kappa * (1 - rho) * gain)[None, :]).sum(1) * dp
-        info = self.info_weight * rho * sd ** 2 * p * (1 - p)
+        # Knowing a KC precisely pays off only over the answers still to come.
+        left = max(0.0, 1 - st["answers"] / self.horizon)
+        info = self.info_weight * left * rho * sd ** 2 * p * (1 - p)
         prior = np.array([st["prior"][k] for k in self.domain.kcs])
         score = prior * (gain + unlock + info)
         answers = st["answers"]
         open_ = self.practicable & np.array([answers >= st["retired"].get(k, -1) for k in self.domain.kcs])
-        # A reached KC rests until the tracer's recall for it has dropped by review_drop since it was
-        # reached: the review schedule, relative to the level this learner showed.
+        # A reached KC rests until the tracer's recall for it has dropped since it was reached (by more
+        # after each successful review): the review schedule, relative to the level this learner showed.
         due = np.array([k not in st["reached"] or p[i] < st["reached"][k] - self._drop(st, k)
                         for i, k in enumerate(self.domain.kcs)])
         score = np.where(open_ & due, score, -np.inf)
@@ -187,14 +205,14 @@ class AdaptivePlanner(Planner):
     # ---- update -----------------------------------------------------------------------------------
     def _climb(self, st, kc, difficulty, outcomes):
         """The staircase on the KC's ladder: a right answer shows the item's rung; two wrong answers
-        in a row on an item at or below the rung step one rung down."""
+        in a row step one rung down."""
         rung = st["rung"].get(kc)
         rung = -math.inf if rung is None else rung
         for y in outcomes:
             if y:
                 rung = max(rung, difficulty)
-            elif st["recent"][kc][-1:] == [0] and difficulty <= rung:
-                below = [d for d in self.ladder[kc] if d < difficulty]
+            elif st["recent"][kc][-1:] == [0]:
+                below = [d for d in self.ladder[kc] if d < rung]
                 rung = below[-1] if below else -math.inf
         st["rung"][kc] = None if rung == -math.inf else rung   # JSON has no infinity
 
@@ -218,6 +236,8 @@ class AdaptivePlanner(Planner):
                 del st["reached"][kc]
                 st["reviews"].pop(kc, None)
                 st["recent"][kc] = []
+            if kc not in st["reached"]:
+                self.pool["unreached"][kc] += len(outcomes)
             st["recent"][kc] = (st["recent"][kc] + outcomes)[-self.retire_after:]
             recent = st["recent"][kc]
             if p[k] >= self.retention or (len(recent) >= self.streak and all(recent[-self.streak:])):
@@ -226,8 +246,10 @@ class AdaptivePlanner(Planner):
                 st["reached"][kc] = float(p[k])
                 continue
             half = self.retire_after // 2
+            # Only at the bottom of the ladder: above it, failing says the item is too hard, not that
+            # the KC cannot be learned.
             if (len(recent) >= self.retire_after and sum(recent) < len(recent) / 2
-                    and sum(recent[-half:]) <= sum(recent[:half])):
+                    and sum(recent[-half:]) <= sum(recent[:half])
+                    and (st["rung"][kc] is None or st["rung"][kc] <= self.ladder[kc][0])):
                 st["retired"][kc] = st["answers"] + self.cooldown
                 st["recent"][kc] = []
-                self.pool["retired"][kc] += 1

@@ -143,7 +143,7 @@ def test_state_survives_save_restore_mid_run(name, request):
     a, student = build(), world.student(0)
     a.start("L")
     first = _drive(a, world, student, "L", 20, 0)
-    saved = json.loads(json.dumps(a.save_state("L")))   # what the web app stores
+    saved = json.loads(json.dumps(a.save_state("L"), allow_nan=False))   # what the web app stores (JSON, no NaN)
     # A twin student in the same state: replaying the same first 20 items with the same luck.
     twin, replay = world.student(0), build()
     replay.start("L")
@@ -151,7 +151,7 @@ def test_state_survives_save_restore_mid_run(name, request):
     b = build()
     b.load_state("L", saved)
     assert _drive(a, world, student, "L", 20, 20) == _drive(b, world, twin, "L", 20, 20)
-    assert json.dumps(b.explain("L"))  # explain is JSON too
+    assert json.dumps(b.explain("L"), allow_nan=False)  # explain is JSON too
 
 
 @pytest.mark.parametrize("name", [n for n in planner_names() if n != "adaptive"])
