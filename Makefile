@@ -31,9 +31,10 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest --ignore=tests/browser
 	$(BIN)/python -m pytest tests/browser
 
-# The database-, broker- and channel-layer-dependent tests, run by .ci/run with DATABASE_URL and REDIS_URL set.
+# The database-, broker- and channel-layer-dependent tests, run by .ci/run with DATABASE_URL and REDIS_URL set;
+# tests/faults start their own databases, redis-server and Celery workers there (they skip elsewhere).
 test-services: $(VENV)/.dev
-	$(BIN)/python -m pytest tests/tutor tests/api tests/dashboard tests/privacy
+	$(BIN)/python -m pytest tests/tutor tests/api tests/dashboard tests/privacy tests/faults
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

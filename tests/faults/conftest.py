@@ -24,10 +24,14 @@ import redis
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 CELERY = str(Path(sys.executable).with_name("celery"))
-POSTGRES = os.environ.get("FAULTS_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+# The server of the services pass (DATABASE_URL); the tests make and drop their own databases on it.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+POSTGRES = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
 
 
 def _postgres_or_skip():
+    if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
+        pytest.skip("fault tests run in the services pass: make test-services (DATABASE_URL=postgres://...)")
     try:
         return psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3)
     except psycopg.Error as error:
@@ -139,8 +143,9 @@ class Stack:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
 
-    def worker_log(self) -> str:
-        return "\n".join(path.read_text()[-2000:] for path in sorted(self.logs.glob("faults*.log")))
+    def worker_log(self, tail: int | None = 2000) -> str:
+        """The workers' logs (the last `tail` characters of each; None: all of them)."""
+        return "\n".join(path.read_text()[-tail if tail else 0:] for path in sorted(self.logs.glob("faults*.log")))
 
     def close(self):
         for worker in self.workers:

@@ -127,8 +127,12 @@ def verify(args) -> dict:
             engine = refit.course_engine(state.course)
             learner_state_rebuild(state=locked, engine=engine)
             # Compared as stored (JSON): the planners' tuples come back from the database as lists.
-            if json.loads(json.dumps([locked.tracer_state, locked.planner_state, locked.last_attempt_id])) != list(stored):
-                mismatched.append(state.learner_id)
+            rebuilt = json.loads(json.dumps([locked.tracer_state, locked.planner_state, locked.last_attempt_id]))
+            if rebuilt != list(stored):
+                # Which parts differ, so that a failing run says where to look.
+                mismatched.append({"learner": state.learner_id, "last_attempt": [stored[2], rebuilt[2]],
+                                   "tracer": sorted(k for k in stored[0] if stored[0][k] != rebuilt[0].get(k)),
+                                   "planner": sorted(k for k in stored[1] if stored[1][k] != rebuilt[1].get(k))})
             if args.traits:
                 window = refit.learner_traits_window(state=locked)
                 tracer = engine.tracer

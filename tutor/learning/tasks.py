@@ -16,6 +16,9 @@ from . import refit
 from .models import Attempt
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
+# Jobs that answers and switches schedule keep no result: with a result backend, scheduling would
+# first subscribe to the result, and a Redis that is down would hold the answer for its retries.
+FIRE_AND_FORGET = {**RELIABLE, "ignore_result": True}
 # Transient faults: the database or Redis (refit lock) briefly gone; retried with exponential backoff.
 TRANSIENT = (DatabaseError, RedisConnectionError)
 
@@ -46,7 +49,7 @@ def tracers_refit_all() -> list[int]:
 
 
 @shared_task(
-    **RELIABLE, soft_time_limit=1800, time_limit=1860,
+    **FIRE_AND_FORGET, soft_time_limit=1800, time_limit=1860,
     autoretry_for=TRANSIENT, retry_backoff=10, retry_backoff_max=600, max_retries=8,
 )
 def learner_states_refresh(course_id: int) -> int:
@@ -56,7 +59,7 @@ def learner_states_refresh(course_id: int) -> int:
 
 
 @shared_task(
-    **RELIABLE, soft_time_limit=60, time_limit=90,
+    **FIRE_AND_FORGET, soft_time_limit=60, time_limit=90,
     autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, max_retries=8,
 )
 def learner_traits_estimate(state_id: int) -> bool:
