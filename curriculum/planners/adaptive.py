@@ -3,11 +3,12 @@
 Zhou, Bamler, Wu & Tejero-Cantero (2024), "Predictive, scalable and interpretable knowledge tracing
 on structured domains" (ICLR), give the model the tracer implements: knowledge z per KC relaxes
 towards the learner's level between answers (Ornstein-Uhlenbeck, rate alpha), practice adds
-eta x readiness, readiness_k = sigmoid(kappa (sum_j Pn_jk E[sigmoid(z_j)] + bias_k - theta)).
+eta g_k x readiness (eta the learner's learning rate, g_k the KC's fitted gain),
+readiness_k = sigmoid(kappa (sum_j Pn_jk E[sigmoid(z_j)] + bias_k - theta)).
 From the tracer's belief (``mastery`` now and at the target time T*, ``traits``, the graph) the
 planner scores each KC by
 
-    gain_k   = E[sigmoid(z_k(T*) + eta rho_k exp(-alpha (T* - now)))] - E[sigmoid(z_k(T*))]
+    gain_k   = E[sigmoid(z_k(T*) + eta g_k rho_k exp(-alpha (T* - now)))] - E[sigmoid(z_k(T*))]
                (the practised increment, decayed by forgetting until T*, on the predicted recall at T*)
     unlock_k = sum_c Pn_kc kappa rho_c (1 - rho_c) dp_k gain_c / rho_c
                (first-order effect of raising p_k on the children's readiness and so their gain)
@@ -109,6 +110,7 @@ class AdaptivePlanner(Planner):
         self.Pn = fp.Pn.numpy()[np.ix_(kc_idx, kc_idx)]
         self.ready_bias = fp.ready_bias.numpy()[kc_idx]
         self.theta, self.kappa = float(fp.theta), float(fp.kappa)
+        self.kc_gain = np.broadcast_to(np.asarray(fp.kc_gain, dtype=float), (len(self.tracer.kcs),))[kc_idx]
         self.declared = np.zeros((len(domain.kcs), len(domain.kcs)), dtype=bool)   # [parent, child]
         for a, b in domain.prerequisites:
             self.declared[domain.kc_index[a], domain.kc_index[b]] = True
@@ -146,7 +148,7 @@ class AdaptivePlanner(Planner):
         eta, alpha = traits["eta"], traits["alpha"]
         reached = np.array([k in st["reached"] for k in self.domain.kcs])
         rho = self._readiness(p, reached)
-        step_now = eta * rho
+        step_now = eta * self.kc_gain * rho
         gain = expected_sigmoid(mean_t + step_now * math.exp(-alpha * (target - now)), sd_t) - p_t
         dp = expected_sigmoid(mean + step_now, sd) - p
         unlock = (self.Pn * (self.kappa * (1 - rho) * gain)[None, :]).sum(1) * dp
