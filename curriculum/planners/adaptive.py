@@ -132,6 +132,11 @@ class AdaptivePlanner(Planner):
         return {"tracer": self.tracer.new_learner(), "start": None, "recent": {k: [] for k in self.domain.kcs}, "retired": {}, "reached": {}, "reviews": {}, "rung": {},
                 "prior": {k: (1 + m[k]) / (2 + m[k] + u[k] / self.retire_after) for k in self.domain.kcs}}
 
+    def load_state(self, learner: str, state: dict) -> None:
+        # A state saved before a field existed (the web app keeps states across versions) gets it
+        # empty, as a new learner has it.
+        super().load_state(learner, {**self._initial(), **state})
+
     # ---- choice -----------------------------------------------------------------------------------
     def _beliefs(self, st, days):
         m = self.tracer.mastery(st["tracer"], days * SECONDS_PER_DAY if st["tracer"]["n"] else None)

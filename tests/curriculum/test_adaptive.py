@@ -138,3 +138,14 @@ def test_a_review_is_one_answer_right_rests_longer_wrong_goes_back_to_practice(l
     p.observe("A", "a.1", False, 0.02)
     st = p.save_state("A")
     assert "a" not in st["reached"] and st["reviews"] == {} and st["recent"]["a"] == [0]
+
+
+def test_a_state_saved_before_the_ladder_and_reviews_existed_still_loads(world, f1_tracer):
+    p = make_planner("adaptive", world.domain, tracer=f1_tracer)
+    p.start("A")
+    p.observe("A", "k00.0", True, 0.0)
+    old = {k: v for k, v in p.save_state("A").items() if k not in ("rung", "reviews")}
+    p.load_state("B", old)
+    assert p.save_state("B")["rung"] == {} and p.save_state("B")["reviews"] == {}
+    p.observe("B", p.select("B", 0.01), False, 0.01)
+    assert p.save_state("B")["answers"] == 2
