@@ -60,7 +60,7 @@ async def bench_backend(backend, requests) -> dict:
     decode = sum(turn["decode_seconds"] for turn in turns)
     return {
         "backend": backend.name, "model": backend.model, "turns": len(turns),
-        "ttft_ms_p50": round(float(np.percentile(ttft, 50)), 2), "ttft_ms_p95": round(float(np.percentile(ttft, 95)), 2),
+        "ttft_ms_p50": round(float(np.percentile(ttft, 50)), 3), "ttft_ms_p95": round(float(np.percentile(ttft, 95)), 3),
         "tokens_per_s": round(after_first / decode, 1) if decode > 0 else None,
         "tokens_mean": round(sum(turn["tokens"] for turn in turns) / len(turns), 1),
         "total_ms_p50": round(float(np.percentile([turn["total_ms"] for turn in turns], 50)), 2),
@@ -72,8 +72,8 @@ def table(results: list[dict], skipped: dict[str, str]) -> str:
     lines = [f"{'backend':<8} {'model':<34} {'turns':>5} {'TTFT p50':>10} {'TTFT p95':>10} {'tok/s':>8} {'tokens':>7}"]
     for r in results:
         rate = f"{r['tokens_per_s']:.1f}" if r["tokens_per_s"] is not None else "-"
-        lines.append(f"{r['backend']:<8} {r['model'][:34]:<34} {r['turns']:>5} {r['ttft_ms_p50']:>8.2f}ms "
-                     f"{r['ttft_ms_p95']:>8.2f}ms {rate:>8} {r['tokens_mean']:>7}")
+        lines.append(f"{r['backend']:<8} {r['model'][:34]:<34} {r['turns']:>5} {r['ttft_ms_p50']:>8.3f}ms "
+                     f"{r['ttft_ms_p95']:>8.3f}ms {rate:>8} {r['tokens_mean']:>7}")
     lines += [f"{name:<8} skipped: {reason}" for name, reason in skipped.items()]
     return "\n".join(lines)
 

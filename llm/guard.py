@@ -80,22 +80,43 @@ class Guard:
         return Verdict(True)
 
     def leaks(self, sentence: str) -> bool:
-        """Whether the sentence states a protected answer (by value or equivalence), whatever the move."""
+        """Whether the sentence states a protected answer (by value or equivalence), whatever the move.
+
+        Text the problem itself shows may be restated ("both 5 and 10", "$40 per tire") even where it
+        equals the answer, unless the sentence presents it as the answer ("the answer is 40")."""
         allowed = " ".join(normalize(self.allowed_text).split())
+        plain_sentence = " ".join(normalize(sentence).split())
         for spec in self.protected:
             plain_answer = " ".join(normalize(spec.value).split()).lower()
-            # An answer that the problem itself shows ("the LCD of 5 and 10" is 10) is judged by spans only.
-            if (len(plain_answer) > 1 and not _contains_whole(allowed.lower(), plain_answer)
-                    and _contains_whole(" ".join(normalize(sentence).split()).lower(), plain_answer)):
+            if len(plain_answer) > 1 and _contains_whole(plain_sentence.lower(), plain_answer) and (
+                    not _contains_whole(allowed.lower(), plain_answer) or _asserted(plain_sentence, plain_answer)):
                 return True
             if spec.mode == "choice":
                 continue  # a choice key ("a") is an ordinary word in prose; only the whole-word check applies
             for span in _math_spans(sentence):
-                if span in allowed:
+                if span in allowed and not _asserted(plain_sentence, span):
                     continue
                 if check_answer(spec, span).verdict == CORRECT:
                     return True
         return False
+
+
+# Words that present what follows as the result: "the answer is 40", "it makes 12", "= 7".
+_ASSERTING = re.compile(
+    r"(?:\b(?:answers?|results?|solutions?|equals?|is|are|was|makes?|gives?|gets?|total|it's|that's)\b|=)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _asserted(sentence: str, span: str) -> bool:
+    """Whether some occurrence of `span` in the sentence comes straight after an asserting word."""
+    lowered, target = sentence.lower(), span.lower()
+    start = lowered.find(target)
+    while start >= 0:
+        if _ASSERTING.search(sentence[:start]):
+            return True
+        start = lowered.find(target, start + 1)
+    return False
 
 
 def _contains_whole(text: str, answer: str) -> bool:

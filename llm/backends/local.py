@@ -82,8 +82,10 @@ class LocalBackend:
                 if piece:
                     yield piece
         finally:
-            # Cancelled or finished: the generation thread stops at its next token.
+            # Cancelled or finished: the generation thread stops at its next token; waiting for it
+            # means no generation outlives its reply (or the interpreter, which aborts on that).
             stop.set()
+            await asyncio.to_thread(worker.join)
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` in this model's tokenizer (for throughput figures)."""

@@ -95,6 +95,7 @@ EXPRESSION_GUARD = Guard([AnswerSpec("expression", "2*x + 6")], allowed_text="Si
 NUMBER_GUARD = Guard([AnswerSpec("numeric", "7")], allowed_text="What is 3 + 4?")
 TENS_GUARD = Guard([AnswerSpec("numeric", "10")], allowed_text="Julia had 100 spoons and 2.10 dollars.")
 LCD_GUARD = Guard([AnswerSpec("numeric", "10")], allowed_text="What is the least common denominator of 5 and 10?")
+TIRES_GUARD = Guard([AnswerSpec("numeric", "40")], allowed_text="A car tire costs $40 and a truck tire $60. How much more?")
 CHOICE_GUARD = Guard([AnswerSpec("choice", "a", choices=("a", "b"))], allowed_text="Which is larger: 3/4 or 2/3?")
 
 
@@ -108,6 +109,8 @@ CHOICE_GUARD = Guard([AnswerSpec("choice", "a", choices=("a", "b"))], allowed_te
         (NUMBER_GUARD, "Indeed 3 + 4 = 14/2.", "leak"),
         (TENS_GUARD, "She bought 10 spoons.", "leak"),
         (TENS_GUARD, "That makes 10.", "leak"),
+        (TIRES_GUARD, "The answer to the problem is 40.", "leak"),  # shown in the problem, but given as the answer
+        (TIRES_GUARD, "So the difference is $40.", "leak"),
         (NUMBER_GUARD, "Use **bold** thinking.", "format"),
         (NUMBER_GUARD, "See https://example.org for help.", "format"),
     ],
@@ -125,6 +128,7 @@ def test_guard_stops(guard, sentence, reason):
         (NUMBER_GUARD, "What is 3 + 4?"),
         (TENS_GUARD, "Julia had 100 spoons, so 10,000 is too many."),  # 10 only as a whole number
         (LCD_GUARD, "Find the smallest number that both 5 and 10 divide into."),  # 10 is in the problem
+        (TIRES_GUARD, "A car tire costs $40, so start with the tires."),  # restating the problem
         (CHOICE_GUARD, "Here's a hint: compare them as twelfths."),  # the key "a" is an English word
     ],
 )
