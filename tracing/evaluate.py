@@ -1,9 +1,10 @@
 """Next-answer evaluation of PSI-KT and the baselines on the same learner folds.
 
     python -m tracing.evaluate --data PATH --models psikt,irt_pfa,dkt,bkt,pfa,item_mean --folds 5 \
-        --json OUT.json [--multistep 10] [--ablate forgetting|item_difficulty]
+        --json OUT.json [--multistep 10] [--ablate forgetting|item_difficulty] [--fold F ...]
 
-For each of the first N folds (distinct non-zero ``fold`` values, in order), every model is fitted
+For each of the first N folds (distinct non-zero ``fold`` values, in order; or each ``--fold F``,
+so that folds can run in separate processes and be averaged afterwards), every model is fitted
 on the other learners (fold 0 included) and predicts every answer of the fold's learners before
 seeing it. PSI-KT predicts with the same filter as serving, starting each test learner from the
 population. With ``--multistep H`` each test learner's first half is revealed and the next H
@@ -60,8 +61,7 @@ def make_model(name: str, args):
     return BASELINES[name]()
 
 
-def evaluate(log: Log, models: list[str], n_folds: int, args) -> dict:
-    folds = log.folds[:n_folds]
+def evaluate(log: Log, models: list[str], folds: list[int], args) -> dict:
     per = {m: {k: [] for k in (*METRICS, "fit_seconds")} for m in models}
     multi = {m: {k: [] for k in METRICS} for m in models}
     for fold in folds:
@@ -105,6 +105,8 @@ def main(argv=None):
     parser.add_argument("--data", required=True, help="interaction log (csv or csv.gz)")
     parser.add_argument("--models", default="psikt,irt_pfa,dkt,bkt,pfa,item_mean")
     parser.add_argument("--folds", type=int, default=5, help="use the first N folds")
+    parser.add_argument("--fold", type=int, action="append", default=[], metavar="F",
+                        help="evaluate only fold F (repeatable; instead of --folds), e.g. one fold per process")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--multistep", type=int, default=0, metavar="H", help="also forecast H answers blind")
     parser.add_argument("--ablate", action="append", default=[], choices=["forgetting", "item_difficulty"])
@@ -115,7 +117,12 @@ def main(argv=None):
     unknown = [m for m in models if m != "psikt" and m not in BASELINES]
     if unknown:
         parser.error(f"unknown model(s): {', '.join(unknown)}")
-    out = evaluate(load_log(args.data), models, args.folds, args)
+    log = load_log(args.data)
+    missing = sorted(set(args.fold) - set(log.folds))
+    if missing:
+        parser.error(f"no fold {', '.join(map(str, missing))} in {args.data} (folds: {log.folds})")
+    folds = [f for f in log.folds if f in args.fold] if args.fold else log.folds[: args.folds]
+    out = evaluate(log, models, folds, args)
     print(f"{args.data}: {len(out['folds'])} fold(s) {out['folds']}")
     print(table(out["results"]))
     if args.multistep:

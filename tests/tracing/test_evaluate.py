@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from tracing import Log, Sequence, simulate, write_log
 from tracing.baselines import BKT
@@ -47,3 +48,17 @@ def test_bkt_em_recovers_generating_parameters():
         seqs.append(Sequence(f"s{n}", 1, ["q"] * 15, [("k",)] * 15, np.array(ys), np.full(15, np.nan)))
     fitted = BKT(iterations=100).fit(Log(seqs)).params[0]
     np.testing.assert_allclose(fitted, [init, learn, guess, slip], atol=0.06)
+
+
+def test_fold_option_evaluates_only_the_named_folds_and_rejects_unknown_ones(tmp_path, capsys):
+    path = tmp_path / "sim.csv.gz"
+    write_log(simulate(n_learners=60, n_kcs=3, n_items=9, length=10, seed=6).log, path)
+    out = tmp_path / "out.json"
+    main(["--data", str(path), "--models", "item_mean,pfa", "--fold", "4", "--fold", "2", "--json", str(out)])
+    result = json.loads(out.read_text())
+    assert result["folds"] == [2, 4]
+    assert len(result["per_fold"]["pfa"]["auc"]) == 2
+    assert result["results"]["pfa"]["auc"] == pytest.approx(np.mean(result["per_fold"]["pfa"]["auc"]))
+    assert "fold 4 item_mean: auc" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--data", str(path), "--models", "item_mean", "--fold", "9"])
