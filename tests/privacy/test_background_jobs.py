@@ -12,12 +12,12 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
-from tests.tutor.factories import HumanLearnerFactory, now
+from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, now
 from tutor.celery import app
 from tutor.learning import refit, tasks
 from tutor.learning.engine import course_engine
 from tutor.learning.knowledge import learner_state_rebuild
-from tutor.learning.models import LearnerState, TracerModel
+from tutor.learning.models import Enrollment, LearnerState, TracerModel
 from tutor.privacy.services import learner_erase
 
 from .conftest import ANSWERS, practise
@@ -185,3 +185,19 @@ def test_admin_serves_a_chosen_version_and_queues_a_refit(client, people, in_pro
     assert act("serve_version", first, second) == ["select exactly one version to serve"]
     assert served(course) == [(first.pk, True), (second.pk, False)]
     assert act("refit_courses", first, second) == ["queued a refit for 1 course(s)"]
+
+
+def test_dashboard_aggregates_are_precomputed_for_classes_with_recent_answers(people):
+    from tutor.dashboard.selectors import aggregates_cache_keys, class_overview
+
+    classroom, quiet = people["classroom"], ClassroomFactory(course=people["classroom"].course)
+    cache.delete_many(aggregates_cache_keys(classroom.pk) + aggregates_cache_keys(quiet.pk))
+    assert sorted(tasks.class_aggregates_precompute.apply().get()) == sorted(
+        {classroom.pk, Enrollment.objects.get(learner=people["other"]).classroom_id})
+    assert all(cache.get(key) is not None for key in aggregates_cache_keys(classroom.pk))
+    assert cache.get(aggregates_cache_keys(quiet.pk)[0]) is None  # no answers there: nothing to warm
+    # The warm value is what the overview serves: its fingerprint matches the data as it is now.
+    fingerprint, _ = cache.get(aggregates_cache_keys(classroom.pk)[0])
+    cache.set(aggregates_cache_keys(classroom.pk)[0], (fingerprint, "warm"))
+    assert class_overview(classroom=classroom) == "warm"
+    assert settings.CELERY_BEAT_SCHEDULE["dashboard-aggregates"]["task"] in app.tasks
