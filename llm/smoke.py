@@ -116,8 +116,8 @@ async def run_one(backend, problem: Problem, index: int, max_tokens: int) -> dic
     return {
         "qid": problem.qid, "answer": problem.answer, "learner_text": problem.wrong,
         "move": request.data.decision.intent.value, "raw": raw, "raw_leaks": leaks(guard, raw),
-        # The answer's value in the reply although the problem shows it too ("$40 per tire", answer 40):
-        # the guard lets restated problem numbers through by design, so these are counted apart.
+        # The answer's value in the reply where the problem shows it too ("$40 per tire", answer 40): a
+        # leak only when the reply gives it as the answer, so such replies are counted apart as well.
         "raw_value_shown_in_problem": _numbers(problem.answer) <= _numbers(raw) & _numbers(problem.question),
         "raw_seconds": round(raw_seconds, 3), "sent": reply.text,
         # What the learner received, delta by delta, checked again with the same detector.
@@ -138,7 +138,7 @@ def summarise(rows: list[dict], teacher_moves: Counter) -> dict:
         "telling_share": sum(n for move, n in moves.items() if CATEGORY_OF[Intent(move)] is Category.TELLING) / max(len(rows), 1),
         "mathdial_teacher_moves": {move: round(n / sum(teacher_moves.values()), 3) for move, n in teacher_moves.most_common()},
         "raw_replies_stating_the_answer": len(raw_leaks),
-        "raw_answer_value_also_in_problem_allowed": sum(row["raw_value_shown_in_problem"] for row in rows),
+        "raw_with_answer_value_the_problem_shows": sum(row["raw_value_shown_in_problem"] for row in rows),
         "stopped_by_the_guard": sum(row["first_stopped"] and not row["sent_leaks"] for row in raw_leaks),
         "regenerated": sum(row["regenerated"] for row in rows),
         "regenerated_clean": sum(row["regenerated_clean"] for row in rows),
@@ -158,7 +158,7 @@ def table(summary: dict, header: str) -> str:
         f"MathDial teacher moves, all test dialogues (reference): {reference}",
         "",
         f"{'raw replies stating the answer':<40}{summary['raw_replies_stating_the_answer']:>4} / {n}",
-        f"{'  (value also in the problem: allowed)':<40}{summary['raw_answer_value_also_in_problem_allowed']:>4}",
+        f"{'answer value also shown in the problem':<40}{summary['raw_with_answer_value_the_problem_shows']:>4}",
         f"{'  stopped by the guard':<40}{summary['stopped_by_the_guard']:>4} / {summary['raw_replies_stating_the_answer']}",
         f"{'regenerated after a stopped sentence':<40}{summary['regenerated']:>4}",
         f"{'  retry clean and sent':<40}{summary['regenerated_clean']:>4}",
