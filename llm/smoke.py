@@ -158,12 +158,12 @@ def table(summary: dict, header: str) -> str:
         f"MathDial teacher moves, all test dialogues (reference): {reference}",
         "",
         f"{'raw replies stating the answer':<40}{summary['raw_replies_stating_the_answer']:>4} / {n}",
-        f"{'answer value also shown in the problem':<40}{summary['raw_with_answer_value_the_problem_shows']:>4}",
         f"{'  stopped by the guard':<40}{summary['stopped_by_the_guard']:>4} / {summary['raw_replies_stating_the_answer']}",
         f"{'regenerated after a stopped sentence':<40}{summary['regenerated']:>4}",
         f"{'  retry clean and sent':<40}{summary['regenerated_clean']:>4}",
         f"{'fell back to the rule text':<40}{summary['fell_back_to_rule_text']:>4}",
         f"{'leaks reaching the learner':<40}{summary['leaks_reaching_the_learner']:>4} / {n}",
+        f"{'raw: answer value the problem shows too':<40}{summary['raw_with_answer_value_the_problem_shows']:>4}",
         f"{'raw generation, mean seconds':<40}{summary['raw_seconds_mean']:>8.2f}",
     ]
     return "\n".join(lines)
