@@ -47,7 +47,15 @@ for _ in $(seq 120); do
     kill -0 "$serve_pid" 2>/dev/null || { echo "server failed to start: see var/load_api_server.log" >&2; exit 1; }
     sleep 1
 done
+# Warm-up run, not measured: every gunicorn worker builds its course engine (tracer, planners) on
+# its first request for the course, once per process.
+"$BIN/python" -m tutor.simclient load --url "http://127.0.0.1:$PORT" --family F1 --scenario S1 --seed 0 \
+    --learners 32 --concurrency 32 --steps 3 --duration 60 --warmup 0 > /dev/null 2>&1
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+"$BIN/python" scripts/load_cpu.py snapshot "$serve_pid" "$DATABASE_URL" > "$OUT.cpu"
 "$BIN/python" -m tutor.simclient load --url "http://127.0.0.1:$PORT" --family F1 --scenario S1 --seed 0 \
     --learners 64 --concurrency 32 --steps 1000 --duration 60 --warmup 5 --json "$OUT" "$@"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); report in $OUT" >&2
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+"$BIN/python" scripts/load_cpu.py report "$serve_pid" "$DATABASE_URL" "$OUT.cpu" "$OUT"
+rm -f "$OUT.cpu"
+echo "report in $OUT" >&2

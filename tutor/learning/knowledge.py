@@ -74,8 +74,10 @@ def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
     """Recompute the derived state from the log (no save). The learner's static traits are kept:
     they are parameters a background job estimates (refit.learner_traits_estimate), not folds."""
     # The log holds answers, not choices: how many items the planner has chosen (its random draws
-    # are seeded by that count) and why it chose the last one cannot be replayed, so they are kept.
-    choices = {key: value for key, value in (state.planner_state or {}).items() if key in ("selections", "why")}
+    # are seeded by that count), why it chose the last one and the prior it started from (adaptive's,
+    # pooled from the learners before) cannot be replayed, so they are kept.
+    choices = {key: value for key, value in (state.planner_state or {}).items()
+               if key in ("selections", "why", "prior")}
     state.tracer_state = engine.tracer.new_learner((state.tracer_state or {}).get("traits"))
     state.planner_state = {}
     state.last_attempt = None

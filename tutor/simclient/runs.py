@@ -45,7 +45,7 @@ def run_load(*, url: str, token: str, world: World, course: str, planner: str, l
             learner_id = learner_create(setup, course=course, planner=planner, external_id=f"load-{run}-{n}")
             todo.put(Learner(world, n, learner_id, run))
         stats.latencies.clear()  # creation is set-up, not the measured loop
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         deadline = start + duration
 
         def work():
@@ -72,7 +72,7 @@ def run_load(*, url: str, token: str, world: World, course: str, planner: str, l
             worker.start()
         for worker in workers:
             worker.join()
-        end = time.perf_counter()
+        end, client_cpu = time.perf_counter(), time.process_time() - cpu_start
         done.set()
         window_start = start + warmup
         measured = [t for t in stats.acknowledged_at if t >= window_start]
@@ -84,6 +84,7 @@ def run_load(*, url: str, token: str, world: World, course: str, planner: str, l
             "latency": {name: percentiles([ms for t, ms in rows if t >= window_start])
                         for name, rows in sorted(stats.latencies.items())},
             "errors": dict(stats.errors),
+            "client_cpu_s": round(client_cpu, 2),  # this process: simulators, HTTP, JSON
         }
         report["stored"] = reconcile(setup, stats)
         return report
