@@ -114,6 +114,7 @@ class Stack:
         self.redis = redis_server
         self.logs = logs
         self.workers: list[subprocess.Popen] = []
+        self.log_files = []
         self.env = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "tutor.settings.local",
             "DATABASE_URL": POSTGRES.rsplit("/", 1)[0] + f"/{database}", "REDIS_URL": redis_server.url,
@@ -122,13 +123,14 @@ class Stack:
 
     def driver(self, command: str, *options: str, timeout: float = 300) -> dict:
         result = subprocess.run([PYTHON, "-m", "tests.faults.driver", command, *options], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True, timeout=timeout)
+                                capture_output=True, text=True, timeout=timeout, check=False)
         assert result.returncode == 0, result.stderr[-3000:]
         return json.loads(result.stdout.strip().splitlines()[-1])
 
     def start_worker(self) -> subprocess.Popen:
         name = f"faults{len(self.workers)}"
-        log = open(self.logs / f"{name}.log", "w")
+        log = (self.logs / f"{name}.log").open("w")  # the worker writes to it; closed in close()
+        self.log_files.append(log)
         worker = subprocess.Popen(
             [CELERY, "-A", "tests.faults.worker_app", "worker", "--pool=solo", "-c", "1", "-l", "info", "-n",
              f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
@@ -151,6 +153,8 @@ class Stack:
         for worker in self.workers:
             if worker.poll() is None:
                 self.kill(worker)
+        for log in self.log_files:
+            log.close()
 
 
 @pytest.fixture

@@ -19,23 +19,23 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutor.settings.local")
 django.setup()
 
-import numpy as np  # noqa: E402
-from asgiref.sync import async_to_sync, sync_to_async  # noqa: E402
-from channels.layers import get_channel_layer  # noqa: E402
-from django.db import connections, transaction  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from django.utils import timezone  # noqa: E402
+import numpy as np
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connections, transaction
+from django.db.models import Count
+from django.utils import timezone
 
-from tutor.accounts.models import User  # noqa: E402
-from tutor.content.models import Course, Item  # noqa: E402
-from tutor.dashboard.services import class_group  # noqa: E402
-from tutor.learning import refit  # noqa: E402
-from tutor.learning.engine import step_tracer_key, tracer_item_key, tracer_time  # noqa: E402
-from tutor.learning.knowledge import learner_state_rebuild  # noqa: E402
-from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TracerModel  # noqa: E402
-from tutor.learning.services import learner_for_user  # noqa: E402
-from tutor.learning.tasks import tracer_refit  # noqa: E402
-from tutor.learning.tutoring import tutor_turn_take  # noqa: E402
+from tutor.accounts.models import User
+from tutor.content.models import Course, Item
+from tutor.dashboard.services import class_group
+from tutor.learning import refit
+from tutor.learning.engine import step_tracer_key, tracer_item_key, tracer_time
+from tutor.learning.knowledge import learner_state_rebuild
+from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TracerModel
+from tutor.learning.services import learner_for_user
+from tutor.learning.tasks import tracer_refit
+from tutor.learning.tutoring import tutor_turn_take
 
 START = timezone.now() - timedelta(days=30)
 
@@ -77,7 +77,7 @@ def practise(args) -> dict:
         for n in range(done, done + args.answers):
             try:
                 created += _answer(learner, items[n % len(items)], n, key=f"{learner.pk}-{n}")
-            except Exception as error:  # reported to the test, which asserts there are none
+            except Exception as error:  # noqa: BLE001 - reported to the test, which asserts there are none
                 errors.append(f"{type(error).__name__}: {error}")
     return {"created": created, "errors": errors[:5], "error_count": len(errors)}
 
@@ -97,7 +97,7 @@ def soak(args) -> dict:
                 _answer(learner, items[(n * 7 + learner.pk) % len(items)], n, key=key)
                 if n % 10 == 0 and _answer(learner, items[(n * 7 + learner.pk) % len(items)], n, key=key):
                     replays_created.append(key)
-        except Exception as error:  # collected, reported and asserted on by the test
+        except Exception as error:  # noqa: BLE001 - collected, reported and asserted on by the test
             errors.append(f"{type(error).__name__}: {error}")
         finally:
             connections.close_all()

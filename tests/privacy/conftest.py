@@ -1,4 +1,5 @@
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +13,7 @@ from tutor.learning.tutoring import tutor_turn_take
 
 @pytest.fixture
 def course(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+    call_command("load_course", str(valid_pack_path), stdout=StringIO())
     return Course.objects.get()
 
 

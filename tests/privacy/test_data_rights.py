@@ -12,7 +12,7 @@ from tutor.accounts.models import ApiClient, User
 from tutor.content.models import KnowledgeComponent
 from tutor.dashboard.selectors import aggregates_cache_keys
 from tutor.learning import refit
-from tutor.learning.models import Attempt, Enrollment, Learner, LearnerState, TracerModel, TutorTurn
+from tutor.learning.models import Attempt, Enrollment, Learner, LearnerState, TutorTurn
 from tutor.privacy.models import AuditRecord
 from tutor.privacy.services import learner_erase
 

@@ -2,6 +2,7 @@
 session-authenticated endpoint, hostile input through answers, course packs and the API."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.cache import cache
@@ -81,16 +82,14 @@ def test_no_view_skips_csrf_except_the_api_which_checks_it_for_sessions():
 @pytest.mark.parametrize("name,args", [
     ("login", []), ("signup", []), ("logout", []), ("privacy:erase", [1]), ("practice-next", ["tiny"]),
 ])
-def test_every_form_refuses_a_post_without_the_csrf_token(name, args, valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+def test_every_form_refuses_a_post_without_the_csrf_token(name, args, course):
     learner = HumanLearnerFactory()
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(learner.user)
     assert browser.post(reverse(name, args=args), {"username": "x", "password": "y"}).status_code == 403
 
 
-def test_session_api_calls_need_the_csrf_token(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+def test_session_api_calls_need_the_csrf_token(course):
     staff = UserFactory(is_staff=True, role="staff")
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(staff)
@@ -106,8 +105,7 @@ HOSTILE_ANSWERS = [
 
 
 @pytest.mark.parametrize("text", HOSTILE_ANSWERS)
-def test_hostile_answer_text_is_checked_safely_stored_bounded_and_escaped(text, valid_pack_path, client):
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+def test_hostile_answer_text_is_checked_safely_stored_bounded_and_escaped(text, course, client):
     learner = HumanLearnerFactory()
     for step in ("sum", ""):
         result = tutor_turn_take(learner=learner, item=Item.objects.get(key="add-1"), answered_at=now(),
@@ -129,7 +127,7 @@ def test_a_course_pack_with_a_python_tag_is_rejected_without_running_it(valid_pa
     marker = tmp_path / "pwned"
     (pack / "kcs.yaml").write_text(f"!!python/object/apply:os.system ['touch {marker}']\n")
     with pytest.raises(CommandError):
-        call_command("load_course", str(pack), stdout=open("/dev/null", "w"))
+        call_command("load_course", str(pack), stdout=StringIO())
     assert not marker.exists() and not Course.objects.exists()
 
 
@@ -137,10 +135,9 @@ def test_a_course_pack_with_a_python_tag_is_rejected_without_running_it(valid_pa
     "not json", "[]", '{"course": {"$gt": ""}, "external_id": "x"}', '{"course": "tiny", "external_id": "' + "x" * 5000 + '"}',
     '{"course": "tiny", "external_id": "x", "planner": "__import__"}', '{"a":' * 200 + "1" + "}" * 200,
 ])
-def test_hostile_api_payloads_get_a_4xx_json_error(payload, valid_pack_path):
+def test_hostile_api_payloads_get_a_4xx_json_error(payload, course):
     from tests.tutor.factories import ApiClientFactory
 
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
     api_client = ApiClientFactory.build()
     token = api_client.issue_token()
     api_client.save()
@@ -150,10 +147,9 @@ def test_hostile_api_payloads_get_a_4xx_json_error(payload, valid_pack_path):
     assert "error" in response.json() and "detail" in response.json()
 
 
-def test_an_answer_dated_in_the_past_cannot_rewrite_history(valid_pack_path):
+def test_an_answer_dated_in_the_past_cannot_rewrite_history(course):
     from tutor.learning.services import TimeWentBackwards
 
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
     learner = HumanLearnerFactory()
     item = Item.objects.get(key="add-1")
     tutor_turn_take(learner=learner, item=item, answered_at=now(), source="web", step_key="sum", answer="7")

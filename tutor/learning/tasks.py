@@ -14,7 +14,6 @@ from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tutor.content.models import Course
-
 from tutor.dashboard.selectors import class_overview, class_planner_outcomes
 
 from . import refit
