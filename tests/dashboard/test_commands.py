@@ -59,19 +59,23 @@ def test_bench_dashboard_rejects_empty_classes():
         call_command("bench_dashboard", "--learners", "0")
 
 
-def test_seed_demo_gives_the_teacher_a_class_with_history(client, settings):
+def test_seed_demo_gives_the_teacher_a_class_with_history(client, settings, django_capture_on_commit_callbacks):
     settings.DEBUG = True
     call_command("load_course", "courses/demo", stdout=StringIO())
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):  # the trait estimates run after each commit
+        call_command("seed_demo", stdout=out)
     classroom = Classroom.objects.get(name="Demo class")
     assert f"Teacher dashboard: log in as teacher / demo-password and open /teach/class/{classroom.pk}/" in out.getvalue()
     assert classroom.learners.count() == 10
-    assert Attempt.objects.filter(learner__enrollment__classroom=classroom).count() == 240
+    assert Attempt.objects.filter(learner__enrollment__classroom=classroom).count() == 300
     assert TutorTurn.objects.filter(learner__enrollment__classroom=classroom, hint_level=3).exists()
     call_command("seed_demo", stdout=StringIO())  # idempotent: nobody answers twice
-    assert Attempt.objects.count() == 240
+    assert Attempt.objects.count() == 300
     assert client.login(username="teacher", password="demo-password")
     response = client.get(reverse("dashboard:overview", args=[classroom.pk]))
     assert response.status_code == 200
     assert len(response.context["overview"].learners) == 10 and response.context["overview"].needs_help
+    learner = classroom.learners.order_by("pk").first()
+    drill_down = client.get(reverse("dashboard:learner", args=[classroom.pk, learner.pk])).content.decode()
+    assert "Not estimated yet" not in drill_down

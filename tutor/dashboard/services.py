@@ -74,7 +74,9 @@ def benchmark_run_import(*, name: str, data, source: str = "") -> BenchmarkRun:
 
 DEMO_EXTRA_LEARNERS = {"dev": 0.75, "esme": 0.6, "farid": 0.5, "grace": 0.85, "hugo": 0.3, "iris": 0.65, "jon": 0.2}
 DEMO_SKILL = {"ada": 0.9, "ben": 0.55, "chloe": 0.35}
-DEMO_ANSWERS = 24
+# Past the first trait re-estimate (TRACER_TRAITS_EVERY, 25 by default), so the drill-down can
+# describe how each demo learner learns and forgets.
+DEMO_ANSWERS = 30
 DEMO_PLANNERS = ("adaptive", "mastery")
 
 
