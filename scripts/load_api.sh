@@ -5,7 +5,11 @@
 # concurrent workers. Everything it starts is stopped and the scratch database dropped at the end,
 # also on failure or Ctrl-C. Re-runnable; any simclient option can be appended:
 #   scripts/load_api.sh [--duration 60 --learners 64 --concurrency 32 --planner adaptive ...]
+# `scripts/load_api.sh compare [--learners 12 --steps 150 ...]` runs the benchmark's planners through
+# the same stack instead (one gunicorn worker: adaptive pools across the learners of its process).
 set -euo pipefail
+MODE=load
+if [ "${1:-}" = compare ]; then MODE=compare; shift; export WEB_CONCURRENCY=1; fi
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
@@ -36,7 +40,8 @@ trap cleanup EXIT INT TERM
 createdb -h 127.0.0.1 -U postgres "$DB"
 
 "$BIN/python" manage.py migrate --noinput -v0
-"$BIN/python" manage.py load_sim_course --family F1 --scenario S1 --seed 0 --pilot 20
+PLANNER_SEED=$("$BIN/python" manage.py load_sim_course --family F1 --scenario S1 --seed 0 --pilot 20 |
+               sed -n 's/.*planner_seed=\([0-9]*\).*/\1/p')
 TUTOR_API_TOKEN=$("$BIN/python" manage.py create_api_client "load-$$")
 export TUTOR_API_TOKEN
 
@@ -47,6 +52,11 @@ for _ in $(seq 120); do
     kill -0 "$serve_pid" 2>/dev/null || { echo "server failed to start: see var/load_api_server.log" >&2; exit 1; }
     sleep 1
 done
+if [ "$MODE" = compare ]; then
+    "$BIN/python" -m tutor.simclient compare --url "http://127.0.0.1:$PORT" --family F1 --scenario S1 --seed 0 \
+        --planner-seed "$PLANNER_SEED" --pilot 20 --json "${OUT%.json}_compare.json" "$@"
+    exit
+fi
 # Warm-up run, not measured: every gunicorn worker builds its course engine (tracer, planners) on
 # its first request for the course, once per process.
 "$BIN/python" -m tutor.simclient load --url "http://127.0.0.1:$PORT" --family F1 --scenario S1 --seed 0 \
