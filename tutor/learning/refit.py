@@ -124,7 +124,7 @@ def tracer_model_activate(*, model: TracerModel | None, course: Course | None = 
         TracerModel.objects.filter(course_id=course_id, is_active=True).update(is_active=False)
         if model is not None:
             TracerModel.objects.filter(pk=model.pk).update(is_active=True)
-        from .tasks import learner_states_refresh
+        from .tasks import learner_states_refresh  # tasks imports this module
 
         transaction.on_commit(lambda: learner_states_refresh.delay(course_id), robust=True)
 
@@ -164,7 +164,7 @@ def learner_traits_schedule(*, state: LearnerState, attempt: Attempt) -> None:
     next N-th answer schedules the estimate again, and it reads the latest answers whenever it runs."""
     if attempt.verdict == UNREADABLE or state.tracer_state["n"] % settings.TRACER_TRAITS_EVERY:
         return
-    from .tasks import learner_traits_estimate
+    from .tasks import learner_traits_estimate  # tasks imports this module
 
     state_id = state.pk
     transaction.on_commit(lambda: learner_traits_estimate.delay(state_id), robust=True)
