@@ -21,8 +21,9 @@ planner scores each KC by
 
 and practises the best KC at its zone of proximal development (Vygotsky; the ZPD of ZPDES, Clement
 et al. 2015): the KC's items are a ladder of their declared difficulties, and the planner gives the
-easiest item above the rung the learner has shown. A right answer shows that item's rung; two wrong
-answers in a row step one rung down (an up-down staircase, Levitt 1971).
+easiest item above the rung the learner has shown. A right answer shows that item's rung (the rung
+is the highest shown); each wrong answer that follows a wrong one steps one rung down (an up-down
+staircase, after Levitt 1971).
 Items of equal difficulty rotate (fewest repeats first).
 
 - Reached: a KC is reached when the tracer's recall passes ``retention`` or after ``streak`` right
@@ -211,8 +212,8 @@ class AdaptivePlanner(Planner):
 
     # ---- update -----------------------------------------------------------------------------------
     def _climb(self, st, kc, difficulty, outcomes):
-        """The staircase on the KC's ladder: a right answer shows the item's rung; two wrong answers
-        in a row step one rung down."""
+        """The staircase on the KC's ladder: a right answer shows the item's rung; each wrong answer
+        that follows a wrong one steps one rung down."""
         rung = st["rung"].get(kc)
         rung = -math.inf if rung is None else rung
         for y in outcomes:
