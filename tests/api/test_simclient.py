@@ -41,9 +41,11 @@ def test_planners_through_the_api_score_exactly_as_the_direct_benchmark(served, 
                    "--planner-seed", str(served["planner_seed"])])
     rows = {row["planner"]: row for row in report["planners"]}
     assert list(rows) == ["random", "fixed_order", "mastery", "zpdes", "adaptive"]
-    for row in rows.values():
-        # Both runs are deterministic (seeded students, seeded planners, same fitted tracer): equal to the bit.
-        assert row["api_per_learner"] == row["direct_per_learner"], row["planner"]
+    for name, row in rows.items():
+        # Both runs are deterministic (seeded students, seeded planners, same fitted tracer): equal to the
+        # bit. The served adaptive planner starts each learner from an empty cross-learner pool.
+        direct = row["direct_unpooled_per_learner"] if name == "adaptive" else row["direct_per_learner"]
+        assert row["api_per_learner"] == direct, name
         assert len(row["api_per_learner"]) == 2 and 0 < row["api_posttest"] < 1
     assert report["api_ranking"] == report["direct_ranking"] and report["same_ranking"]
     # Different planners taught differently: the comparison is not between identical runs.
@@ -119,6 +121,6 @@ def test_cli_errors_against_the_server_are_one_line_without_traceback(served):
     with pytest.raises(ClientError, match="no course 'sim-f2-s1-0'"):
         main(["load", "--url", served["url"], "--token", served["token"], "--family", "F2"])
     done = subprocess.run([sys.executable, "-m", "tutor.simclient", "load", "--url", served["url"], "--token", "bad"],
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().startswith("simclient: the server refused the token (401)")

@@ -13,7 +13,7 @@ import numpy as np
 from curriculum.simulate import World
 
 from .client import Api, ClientError, Learner, Stats, check_server, learner_create, percentiles, reconcile
-from .domain import direct_posttests
+from .domain import direct_posttests, pools_across_learners
 
 PROGRESS_EVERY = 2.0  # seconds
 
@@ -116,12 +116,19 @@ def run_compare(*, url: str, token: str, world: World, course: str, planners: li
                                           f"{dict(stats.errors)}")
                 served.append(learner)
             api_post = [learner.student.posttest() for learner in served]
-            direct = direct_posttests(world, planner, [(n, str(learner.id)) for n, learner in enumerate(served)],
-                                      steps, planner_seed, pilot)
-            rows.append({"planner": planner, "api_posttest": float(np.mean(api_post)),
-                         "direct_posttest": float(np.mean(direct)), "api_per_learner": api_post,
-                         "direct_per_learner": direct, "identical": api_post == direct,
-                         "max_abs_diff": float(np.max(np.abs(np.subtract(api_post, direct))))})
+            names = [(n, str(learner.id)) for n, learner in enumerate(served)]
+            direct = direct_posttests(world, planner, names, steps, planner_seed, pilot)
+            row = {"planner": planner, "api_posttest": float(np.mean(api_post)),
+                   "direct_posttest": float(np.mean(direct)), "api_per_learner": api_post,
+                   "direct_per_learner": direct, "identical": api_post == direct,
+                   "max_abs_diff": float(np.max(np.abs(np.subtract(api_post, direct))))}
+            if pools_across_learners(planner):
+                # The served engine starts every learner from an empty pool (so a rebuild from the
+                # log reproduces a state); the benchmark pools across the learners it has taught.
+                unpooled = direct_posttests(world, planner, names, steps, planner_seed, pilot, pooled=False)
+                row.update({"direct_unpooled_posttest": float(np.mean(unpooled)),
+                            "direct_unpooled_per_learner": unpooled, "identical_unpooled": api_post == unpooled})
+            rows.append(row)
             print(f"{planner}: api {rows[-1]['api_posttest']:.4f}  direct {rows[-1]['direct_posttest']:.4f}",
                   file=progress, flush=True)
     finally:
