@@ -32,6 +32,9 @@ pids+=($!)
 pids+=($!)
 "$BIN/celery" -A tutor worker --loglevel=warning --concurrency="$CELERY_CONCURRENCY" &
 pids+=($!)
-echo "serving: HTTP on $HTTP_BIND (gunicorn), /ws/ on $WS_HOST:$WS_PORT (daphne), celery worker" >&2
+# Scheduled jobs (nightly refit, dashboard aggregates, lost tutor-turn generations): one beat per site.
+"$BIN/celery" -A tutor beat --loglevel=warning &
+pids+=($!)
+echo "serving: HTTP on $HTTP_BIND (gunicorn), /ws/ on $WS_HOST:$WS_PORT (daphne), celery worker and beat" >&2
 # Any process that dies takes the others down: a half-running server is worse than none.
 wait -n "${pids[@]}"

@@ -29,6 +29,7 @@ EXPECTED = {
     "POST attempts": (401, 404, 201, 403, 403, 403),
     "GET mastery": (401, 404, 200, 403, 200, 404),
     "POST tutor": (401, 404, 201, 403, 403, 403),
+    "GET tutor turn": (401, 404, 200, 403, 200, 404),
     "POST cohorts": (401, 201, 201, 403, 403, 403),
     "GET cohort": (401, 404, 200, 403, 200, 404),
     "POST batch": (401, 200, 200, 403, 403, 403),
@@ -38,7 +39,7 @@ EXPECTED = {
 ERROR_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}
 
 
-def requests(learner: int, cohort: int, item: int) -> dict[str, tuple[str, str, dict | None]]:
+def requests(learner: int, cohort: int, item: int, turn: int) -> dict[str, tuple[str, str, dict | None]]:
     base = f"/api/v1/learners/{learner}"
     return {
         "GET courses": ("get", "/api/v1/courses/", None),
@@ -51,6 +52,7 @@ def requests(learner: int, cohort: int, item: int) -> dict[str, tuple[str, str, 
         "POST attempts": ("post", f"{base}/attempts/", {"item": item, "correct": True}),
         "GET mastery": ("get", f"{base}/mastery/", None),
         "POST tutor": ("post", f"{base}/tutor/", {"message": "help", "item": item}),
+        "GET tutor turn": ("get", f"{base}/tutor/{turn}/", None),
         "POST cohorts": ("post", "/api/v1/cohorts/", {"course": "tiny", "size": 2}),
         "GET cohort": ("get", f"/api/v1/cohorts/{cohort}/", None),
         "POST batch": ("post", "/api/v1/attempts/batch/", {"attempts": [{"learner": learner, "item": item, "correct": True}]}),
@@ -78,7 +80,8 @@ def test_every_endpoint_answers_each_caller_exactly(who, owner, cohort, classroo
     learner = cohort.learners.order_by("pk").first().pk
     item = Item.objects.get(course=course, key="add-1").pk
     column = CALLERS.index(who)
-    for name, (method, path, body) in requests(learner, cohort.pk, item).items():
+    turn = owner.post(f"/api/v1/learners/{learner}/tutor/", {"message": "hm", "item": item}, format="json").json()["id"]
+    for name, (method, path, body) in requests(learner, cohort.pk, item, turn).items():
         before = _snapshot(learner)
         response = getattr(caller, method)(path, body, format="json")
         expected = EXPECTED[name][column]

@@ -70,6 +70,7 @@ ENDPOINTS = {
     "/api/v1/learners/{learner}/attempts/": {"get", "post"},
     "/api/v1/learners/{learner}/mastery/": {"get"},
     "/api/v1/learners/{learner}/tutor/": {"post"},
+    "/api/v1/learners/{learner}/tutor/{turn}/": {"get"},
     "/api/v1/cohorts/": {"post"},
     "/api/v1/cohorts/{cohort}/": {"get"},
     "/api/v1/attempts/batch/": {"post"},

@@ -20,7 +20,8 @@ def test_a_tutor_turn_answers_the_message_and_is_kept(owner, learner_id, item):
     first = owner.post(url, {"message": "I am stuck", "item": item}, format="json")
     assert first.status_code == 201
     body = first.json()
-    assert set(body) == {"id", "item", "move", "category", "text", "hint_level", "fell_back"}
+    assert set(body) == {"id", "item", "move", "category", "status", "text", "hint_level", "fell_back"}
+    assert body["status"] == "done"  # the rule backend writes at once
     assert (body["item"], body["move"], body["hint_level"]) == (item, "seek_strategy", 1)
     assert "Count on from 3." in body["text"]  # the pack's first hint, through the rule backend
     turn = TutorTurn.objects.get(pk=body["id"])

@@ -25,15 +25,6 @@ from .conftest import ANSWERS, practise
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def in_process_tasks():
-    """Tasks scheduled by the code under test run right here, also when a broker is configured (the
-    services pass); the broker and real workers are tested in tests/faults."""
-    app.conf.task_always_eager, before = True, app.conf.task_always_eager
-    yield
-    app.conf.task_always_eager = before
-
-
 def served(course) -> list[tuple[int, bool]]:
     return list(TracerModel.objects.filter(course=course).order_by("pk").values_list("pk", "is_active"))
 
@@ -185,6 +176,17 @@ def test_admin_serves_a_chosen_version_and_queues_a_refit(client, people, in_pro
     assert act("serve_version", first, second) == ["select exactly one version to serve"]
     assert served(course) == [(first.pk, True), (second.pk, False)]
     assert act("refit_courses", first, second) == ["queued a refit for 1 course(s)"]
+    assert TracerModel.objects.filter(course=course).count() == 3  # the queued refit ran (in-process tasks)
+
+
+def test_admin_fits_a_course_that_has_no_tracer_version_yet(client, people, in_process_tasks):
+    course = people["classroom"].course
+    assert not TracerModel.objects.filter(course=course).exists()
+    client.force_login(people["staff"].__class__.objects.create_superuser("root", password="x" * 12))
+    response = client.post(reverse("admin:content_course_changelist"),
+                           {"action": "tracers_refit", "_selected_action": [course.pk]}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["queued a refit for 1 course(s)"]
+    assert served(course) == [(TracerModel.objects.get(course=course).pk, True)]
 
 
 def test_dashboard_aggregates_are_precomputed_for_classes_with_recent_answers(people):

@@ -12,35 +12,11 @@ from tutor.learning import generation
 from tutor.learning.tutoring import turn_begin, tutor_turn_take
 
 from .factories import HumanLearnerFactory, now
+from .scripted import ScriptedModel
 
 pytestmark = pytest.mark.django_db
 RULE_HINT = "Here's a hint: Count on from 3."
 DEMO = Path(__file__).resolve().parents[2] / "courses" / "demo"
-
-
-class ScriptedModel:
-    """A model backend that streams one script of fixed pieces per call (an exception in a script is
-    raised there), and records the prompts it was given and how many pieces each stream handed out."""
-
-    name, model = "openai", "scripted"
-
-    def __init__(self, *scripts):
-        self.scripts = list(scripts)
-        self.prompts, self.handed_out, self.closed = [], [], []
-
-    async def stream(self, request):
-        self.prompts.append(request.prompt)
-        pieces = self.scripts[len(self.prompts) - 1]
-        self.handed_out.append(0)
-        try:
-            for piece in pieces:
-                if isinstance(piece, Exception):
-                    raise piece
-                await asyncio.sleep(0)
-                self.handed_out[-1] += 1
-                yield piece
-        finally:
-            self.closed.append(True)
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def learner_states_readable(*, user) -> QuerySet[LearnerState]:
     return states.filter(learner__kind=Learner.Kind.MODEL, learner_id__in=taught)
 
 
-def _stored_id(pk: int) -> int:
+def stored_id(pk: int) -> int:
     """A path id the database can look up (the URL accepts any digits); others are simply not found."""
     if not 0 < pk <= MAX_ID:
         raise Http404
@@ -53,7 +53,7 @@ def _stored_id(pk: int) -> int:
 
 
 def state_readable(request, learner_id: int) -> LearnerState:
-    learner_id = _stored_id(learner_id)
+    learner_id = stored_id(learner_id)
     return get_object_or_404(learner_states_readable(user=request.user), learner_id=learner_id)
 
 
@@ -63,13 +63,13 @@ def states_own(request) -> QuerySet[LearnerState]:
 
 def state_own(request, learner_id: int) -> LearnerState:
     """The client's own learner (with its course state), else 404."""
-    learner_id = _stored_id(learner_id)
+    learner_id = stored_id(learner_id)
     return get_object_or_404(states_own(request), learner_id=learner_id)
 
 
 def cohort_readable(request, cohort_id: int) -> tuple[Cohort, list[int]]:
     """The cohort and the ids of its learners the caller may read (a teacher: those in their classes)."""
-    cohort_id = _stored_id(cohort_id)
+    cohort_id = stored_id(cohort_id)
     readable = learner_states_readable(user=request.user).filter(learner__cohort_id=cohort_id)
     cohorts = Cohort.objects.select_related("course")
     if (client := _client(request.user)) is not None:

@@ -4,7 +4,10 @@ is enrolled in may only read (tutor.api.access)."""
 
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -16,12 +19,13 @@ from curriculum import planner_names
 from tutor.content.models import Course, Item
 from tutor.learning.engine import tracer_time
 from tutor.learning.knowledge import learner_state_locked, next_item_choose
-from tutor.learning.models import Attempt, LearnerState
+from tutor.learning.models import Attempt, LearnerState, TutorTurn
+from tutor.learning.pending import tutor_turn_queue
 from tutor.learning.services import TimeWentBackwards, model_learner_create
 from tutor.learning.tutoring import mastery_summary, tutor_turn_take
 from tutor.privacy.services import learner_erase
 
-from .access import IsApiClient, IsApiClientOrTeacher, state_own, state_readable
+from .access import IsApiClient, IsApiClientOrTeacher, state_own, state_readable, stored_id
 from .errors import ApiError
 from .serializers import (
     AttemptIn,
@@ -173,9 +177,13 @@ class AttemptListView(ListAPIView):
 class TutorView(APIView):
     permission_classes = (IsApiClient,)
 
-    @extend_schema(request=TutorIn, responses={201: TutorOut, **errors(400, 401, 403, 404, 409)})
+    @extend_schema(request=TutorIn, responses={201: TutorOut, 202: TutorOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request, learner: int):
-        """One tutor turn on the learner's message about an item (default: their current item)."""
+        """One tutor turn on the learner's message about an item (default: their current item).
+
+        201 with the text when it is written at once (the rule backend); with a language model the
+        move is decided now and the text is written in the background: 202 with status "pending"
+        and a Location header naming the turn, to read until its status is "done"."""
         state = state_own(request, learner)
         data = TutorIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -186,9 +194,23 @@ class TutorView(APIView):
         else:
             raise ApiError("no_current_item", "this learner has no current item: give item, or call next/ first",
                            status.HTTP_409_CONFLICT)
-        result = tutor_turn_take(learner=state.learner, item=item, answered_at=timezone.now(), source="api",
-                                 message=data.validated_data["message"])
-        return Response(TutorOut(result.turn).data, status=status.HTTP_201_CREATED)
+        take = tutor_turn_take if settings.LLM_BACKEND == "rule" else tutor_turn_queue
+        turn = take(learner=state.learner, item=item, answered_at=timezone.now(), source="api",
+                    message=data.validated_data["message"]).turn
+        if turn.status == TutorTurn.DONE:
+            return Response(TutorOut(turn).data, status=status.HTTP_201_CREATED)
+        location = reverse("learner-tutor-turn", kwargs={"learner": learner, "turn": turn.pk})
+        return Response(TutorOut(turn).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+
+class TutorTurnView(APIView):
+    permission_classes = (IsApiClientOrTeacher,)
+
+    @extend_schema(responses={200: TutorOut, **errors(401, 403, 404)})
+    def get(self, request, learner: int, turn: int):
+        """One of the learner's tutor turns: poll a pending turn here until its status is "done"."""
+        state = state_readable(request, learner)
+        return Response(TutorOut(get_object_or_404(TutorTurn, learner_id=state.learner_id, pk=stored_id(turn))).data)
 
 
 class MasteryView(APIView):

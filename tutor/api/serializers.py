@@ -214,7 +214,9 @@ class TutorOut(serializers.Serializer):
     item = serializers.IntegerField(source="item_id")
     move = serializers.CharField(source="move_intent")
     category = serializers.CharField(source="move_category")
-    text = serializers.CharField()
+    status = serializers.ChoiceField(choices=["done", "pending"],
+                                     help_text="pending: a model is still writing `text` (poll the turn's URL)")
+    text = serializers.CharField(help_text="empty while pending")
     hint_level = serializers.IntegerField()
     fell_back = serializers.BooleanField(help_text="the rule text replaced the model's reply (guard or failure)")
 

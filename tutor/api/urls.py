@@ -21,6 +21,7 @@ urlpatterns = [
     path("learners/<int:learner>/attempts/", learners.AttemptListView.as_view(), name="learner-attempts"),
     path("learners/<int:learner>/mastery/", learners.MasteryView.as_view(), name="learner-mastery"),
     path("learners/<int:learner>/tutor/", learners.TutorView.as_view(), name="learner-tutor"),
+    path("learners/<int:learner>/tutor/<int:turn>/", learners.TutorTurnView.as_view(), name="learner-tutor-turn"),
     path("cohorts/", cohorts.CohortListView.as_view(), name="cohort-list"),
     path("cohorts/<int:cohort>/", cohorts.CohortDetailView.as_view(), name="cohort-detail"),
     path("attempts/batch/", batch.AttemptBatchView.as_view(), name="attempt-batch"),

@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 
+from tutor.content.admin import tracers_refit
+from tutor.content.models import Course
+
 from .models import Attempt, Classroom, Cohort, Enrollment, Learner, LearnerState, TracerModel, TutorTurn
 from .refit import tracer_model_activate
 from .services import cohort_attach
-from .tasks import tracer_refit
 
 
 @admin.register(Learner)
@@ -102,10 +104,7 @@ class TracerModelAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refit the tracer of these versions' courses (background job)")
     def refit_courses(self, request, queryset):
-        course_ids = sorted(set(queryset.values_list("course_id", flat=True)))
-        for course_id in course_ids:
-            tracer_refit.delay(course_id, None, True)
-        self.message_user(request, f"queued a refit for {len(course_ids)} course(s)")
+        tracers_refit(self, request, Course.objects.filter(tracer_models__in=queryset))
 
     @admin.action(description="Serve the selected version (switch or roll back)")
     def serve_version(self, request, queryset):

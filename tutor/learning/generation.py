@@ -53,9 +53,10 @@ class GuardedGeneration(GuardedReply):
         }
 
 
-def generate_complete(prepared) -> tuple[str, dict]:
-    """The whole reply at once, for callers that do not stream (REST API, tests)."""
-    generation = GuardedGeneration(prepared)
+def generate_complete(prepared, chosen=None) -> tuple[str, dict]:
+    """The whole reply at once, for callers that do not stream (REST API, its Celery task, tests);
+    `chosen` overrides the configured backend."""
+    generation = GuardedGeneration(prepared, chosen)
 
     async def collect():
         async for _ in generation.deltas():

@@ -176,6 +176,9 @@ class LearnerState(models.Model):
 class TutorTurn(models.Model):
     """One tutor reply: what the policy decided, what the backend produced, what the guards said."""
 
+    # A REST turn for a model backend is decided at once and written by a Celery task (pending.py).
+    DONE, PENDING = "done", "pending"
+
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="tutor_turns")
     item = models.ForeignKey("content.Item", on_delete=models.PROTECT, related_name="tutor_turns")
     step_key = models.CharField(max_length=64, blank=True)
@@ -186,6 +189,9 @@ class TutorTurn(models.Model):
     evaluation = models.CharField(max_length=40)
     hint_level = models.PositiveSmallIntegerField(default=0)
     text = models.TextField()
+    status = models.CharField(max_length=8, choices=[(DONE, "done"), (PENDING, "pending")], default=DONE)
+    pending_request = models.JSONField(null=True, blank=True, editable=False,
+                                       help_text="What the generation task needs while the turn is pending.")
     backend = models.CharField(max_length=16)
     model_name = models.CharField(max_length=200)
     prompt_sha256 = models.CharField(max_length=64)

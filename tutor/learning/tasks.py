@@ -16,8 +16,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from tutor.content.models import Course
 from tutor.dashboard.selectors import class_overview, class_planner_outcomes
 
-from . import refit
-from .models import Attempt, Classroom
+from . import pending, refit
+from .models import Attempt, Classroom, TutorTurn
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
 # Jobs that answers and switches schedule keep no result: with a result backend, scheduling would
@@ -87,3 +87,29 @@ def class_aggregates_precompute() -> list[int]:
         class_overview(classroom=classroom)
         class_planner_outcomes(classroom=classroom)
     return [classroom.pk for classroom in classrooms]
+
+
+@shared_task(
+    **FIRE_AND_FORGET, soft_time_limit=settings.LLM_GENERATION_TIME_LIMIT,
+    time_limit=settings.LLM_GENERATION_TIME_LIMIT + 30,
+    autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=120, max_retries=5,
+)
+def tutor_turn_generate(turn_id: int) -> bool:
+    """A REST tutor turn's model reply (pending.py); past the soft limit the rule text is written."""
+    return pending.pending_turn_generate(turn_id=turn_id)
+
+
+# A pending turn older than this has lost its task (the broker was down when it was queued, or the
+# task ran out of retries): queue it again. Longer than the task's hard limit, so a running
+# generation is rarely duplicated, and a duplicate writes nothing (the first writer wins).
+PENDING_TURN_STALE = timedelta(seconds=settings.LLM_GENERATION_TIME_LIMIT + 120)
+
+
+@shared_task(**FIRE_AND_FORGET, time_limit=60)
+def tutor_turns_pending_requeue() -> list[int]:
+    """Every few minutes (django-celery-beat)."""
+    stale = list(TutorTurn.objects.filter(status=TutorTurn.PENDING, created_at__lt=timezone.now() - PENDING_TURN_STALE)
+                 .order_by("pk").values_list("pk", flat=True))
+    for turn_id in stale:
+        tutor_turn_generate.delay(turn_id)
+    return stale

@@ -119,6 +119,7 @@ CELERY_TASK_TIME_LIMIT = 3600
 CELERY_BEAT_SCHEDULE = {
     "refit-tracers-nightly": {"task": "tutor.learning.tasks.tracers_refit_all", "schedule": crontab(hour=2, minute=30)},
     "dashboard-aggregates": {"task": "tutor.learning.tasks.class_aggregates_precompute", "schedule": 300.0},
+    "tutor-turns-pending": {"task": "tutor.learning.tasks.tutor_turns_pending_requeue", "schedule": 120.0},
 }
 # A learner's static traits are re-estimated in the background after every this many checked answers.
 TRACER_TRAITS_EVERY = env.int("TRACER_TRAITS_EVERY", default=25)
@@ -171,6 +172,8 @@ LLM_BASE_URL = env("LLM_BASE_URL", default="")
 LLM_MODEL = env("LLM_MODEL", default="")
 LLM_API_KEY = env("LLM_API_KEY", default="")
 LLM_LOCAL_PATH = env("LLM_LOCAL_PATH", default="")
+# The seconds a REST tutor turn's model reply may take in its Celery task before the rule text is written.
+LLM_GENERATION_TIME_LIMIT = env.int("LLM_GENERATION_TIME_LIMIT", default=90)
 
 LOGGING = {
     "version": 1,

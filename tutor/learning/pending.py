@@ -1,0 +1,107 @@
+"""Model generations for REST tutor turns, taken off the request.
+
+A language model may take seconds to reply; an API client should not hold a connection (nor the
+learner's state lock) for that. So with a model backend the REST tutor endpoint decides the move at
+once, stores the turn as pending with everything the generation needs, and a Celery task writes the
+text. The stored request is the prepared turn as plain JSON: the policy's decision and the content it
+allowed were fixed when the learner asked, and the generation must not re-decide them from a state
+that may have moved since. The prompt is rebuilt from that input (build_prompt is a pure function),
+and its hash is checked against the one recorded on the turn.
+"""
+
+import dataclasses
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+
+from checking import AnswerSpec
+from llm.backends import GenerationRequest, RuleBackend
+from llm.guard import Guard
+from llm.moves import Evaluation, Intent
+from llm.policy import Decision, WeakPrerequisite
+from llm.prompt import PromptInput, TurnContent, build_prompt
+
+from .generation import generate_complete
+from .models import TutorTurn
+from .tutoring import PreparedTurn, TurnResult, turn_begin, turn_finish
+
+
+def prepared_dump(prepared: PreparedTurn) -> dict:
+    """The prepared turn as JSON-safe data (enums become their values, tuples lists)."""
+    return {
+        "input": dataclasses.asdict(prepared.request.data),
+        "max_tokens": prepared.request.max_tokens,
+        "guard": dataclasses.asdict(prepared.guard),
+    }
+
+
+def _weak(rows) -> tuple[WeakPrerequisite, ...]:
+    return tuple(WeakPrerequisite(**row) for row in rows)
+
+
+def prepared_load(stored: dict) -> PreparedTurn:
+    data, guard = stored["input"], stored["guard"]
+    decision = data["decision"]
+    decision = Decision(
+        intent=Intent(decision["intent"]), evaluation=Evaluation(decision["evaluation"]),
+        hint_level=decision["hint_level"], recall=WeakPrerequisite(**decision["recall"]) if decision["recall"] else None,
+        notes=decision["notes"],
+    )
+    prompt_input = PromptInput(
+        decision=decision, content=TurnContent(**data["content"]), learner_text=data["learner_text"],
+        attempts_on_step=data["attempts_on_step"], weak_prerequisites=_weak(data["weak_prerequisites"]),
+        last_turns=tuple(tuple(turn) for turn in data["last_turns"]),
+    )
+    protected = tuple(AnswerSpec(**{**spec, "choices": tuple(spec["choices"])}) for spec in guard["protected"])
+    return PreparedTurn(
+        decision, GenerationRequest(build_prompt(prompt_input), prompt_input, stored["max_tokens"]),
+        Guard(protected, guard["allowed_text"], guard["reveal"], guard["max_words"]),
+    )
+
+
+def _generated(prepared: PreparedTurn) -> tuple[str, dict]:
+    """The guarded reply; past the task's soft time limit, the rule text (the learner gets an answer)."""
+    try:
+        return generate_complete(prepared)
+    except SoftTimeLimitExceeded:
+        text, facts = generate_complete(prepared, RuleBackend())
+        timed_out = {"attempt": "first", "ok": False, "reason": "error", "detail": "the generation ran past its time limit"}
+        return text, {**facts, "guard_verdicts": [timed_out, *facts["guard_verdicts"]], "fell_back": True}
+
+
+def pending_turn_generate(*, turn_id: int) -> bool:
+    """Write a pending turn's text. Idempotent: a turn already written (a redelivered task) or gone
+    (the learner was erased) is left as it is. Returns whether this call wrote the text."""
+    turn = TutorTurn.objects.filter(pk=turn_id, status=TutorTurn.PENDING).first()
+    if turn is None:
+        return False
+    prepared = prepared_load(turn.pending_request)
+    if prepared.request.prompt.sha256 != turn.prompt_sha256:
+        raise ValueError(f"tutor turn {turn_id}: the stored request does not rebuild the recorded prompt")
+    text, facts = _generated(prepared)  # no lock held while the model writes
+    with transaction.atomic():
+        # Two deliveries of the same task may both generate; the first to write wins.
+        written = TutorTurn.objects.filter(pk=turn_id, status=TutorTurn.PENDING).update(
+            status=TutorTurn.DONE, text=text, pending_request=None, **facts)
+    return written == 1
+
+
+def tutor_turn_queue(**kwargs) -> TurnResult:
+    """Like tutor_turn_take, but the text is left to the tutor_turn_generate task, scheduled once
+    this transaction commits; the returned turn is pending unless the task ran at once (tasks run
+    in-process on the embedded defaults). A broker that is down leaves the turn pending until the
+    periodic sweep (tutor_turns_pending_requeue) queues it again."""
+    from .tasks import tutor_turn_generate  # tasks imports this module
+
+    with transaction.atomic():
+        start = turn_begin(**kwargs)
+        if start.prepared is None:
+            return TurnResult(start.attempt, start.replayed, False, start.mastery)
+        turn = turn_finish(start=start, text="", facts={
+            "backend": settings.LLM_BACKEND, "model_name": "", "status": TutorTurn.PENDING,
+            "pending_request": prepared_dump(start.prepared),
+        })
+        transaction.on_commit(lambda: tutor_turn_generate.delay(turn.pk), robust=True)
+    turn.refresh_from_db()
+    return TurnResult(start.attempt, turn, True, start.mastery)
