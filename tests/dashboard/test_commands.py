@@ -59,7 +59,8 @@ def test_bench_dashboard_rejects_empty_classes():
         call_command("bench_dashboard", "--learners", "0")
 
 
-def test_seed_demo_gives_the_teacher_a_class_with_history(client, settings, django_capture_on_commit_callbacks):
+def test_seed_demo_gives_the_teacher_a_class_with_history(client, settings, django_capture_on_commit_callbacks,
+                                                          in_process_tasks):
     settings.DEBUG = True
     call_command("load_course", "courses/demo", stdout=StringIO())
     out = StringIO()
