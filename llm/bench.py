@@ -1,6 +1,7 @@
 """Latency of the generation backends: time to first token (p50, p95) and tokens per second.
 
-    python -m llm.bench [--backends rule,local,openai] [--turns 20] [--base-url URL --model NAME] [--json]
+    python -m llm.bench [--backends rule,local,openai] [--turns 20] [--model-path P --device cuda]
+                        [--base-url URL --model NAME] [--json]
 
 Prompts are the smoke run's wrong-answer turns on MathDial test problems (llm.smoke), so every
 backend answers the same requests. One untimed warm-up turn per backend first (the local model
@@ -59,7 +60,7 @@ async def bench_backend(backend, requests) -> dict:
     after_first = sum(max(turn["tokens"] - 1, 0) for turn in turns)
     decode = sum(turn["decode_seconds"] for turn in turns)
     return {
-        "backend": backend.name, "model": backend.model, "turns": len(turns),
+        "backend": backend.name, "model": backend.model, "device": getattr(backend, "device", None), "turns": len(turns),
         "ttft_ms_p50": round(float(np.percentile(ttft, 50)), 3), "ttft_ms_p95": round(float(np.percentile(ttft, 95)), 3),
         "tokens_per_s": round(after_first / decode, 1) if decode > 0 else None,
         "tokens_mean": round(sum(turn["tokens"] for turn in turns) / len(turns), 1),

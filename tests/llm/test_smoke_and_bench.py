@@ -5,6 +5,7 @@ import gzip
 import json
 
 import pytest
+import torch
 
 from llm import bench, smoke
 
@@ -126,3 +127,11 @@ def test_bench_measures_rule_and_openai_plumbing_and_skips_what_cannot_run(mathd
     assert by_backend["openai"]["model"] == "fake-sse" and by_backend["openai"]["tokens_mean"] == 5
     assert by_backend["openai"]["turns"] == 3 and by_backend["openai"]["ttft_ms_p95"] >= by_backend["openai"]["ttft_ms_p50"] > 0
     assert len(Script.requests) == 1 + 3  # warm-up and three measured turns
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without a GPU")
+def test_bench_refuses_a_gpu_that_is_not_there(mathdial, tmp_path, capsys):
+    code = bench.main(["--backends", "local", "--turns", "1", "--data", str(mathdial),
+                       "--model-path", str(tmp_path / "m.gguf"), "--device", "cuda", "--json"])
+    assert code == 2
+    assert json.loads(capsys.readouterr().out)["skipped"] == {"local": "--device cuda: torch sees no CUDA GPU on this machine"}

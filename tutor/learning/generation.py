@@ -18,8 +18,8 @@ from llm.guarded import GuardedReply
 
 
 @functools.cache
-def _local_backend(path: str) -> LocalBackend:
-    return LocalBackend(path)  # loads its model once per process, on first use
+def _local_backend(path: str, device: str) -> LocalBackend:
+    return LocalBackend(path, device=device)  # loads its model once per process, on first use
 
 
 def backend():
@@ -28,7 +28,7 @@ def backend():
         return OpenAIBackend(settings.LLM_BASE_URL, settings.LLM_MODEL, settings.LLM_API_KEY,
                              first_token_timeout=settings.LLM_FIRST_TOKEN_TIMEOUT)
     if settings.LLM_BACKEND == "local":
-        return _local_backend(settings.LLM_LOCAL_PATH)
+        return _local_backend(settings.LLM_LOCAL_PATH, settings.LLM_LOCAL_DEVICE)
     return RuleBackend()
 
 

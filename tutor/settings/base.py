@@ -172,6 +172,7 @@ LLM_BASE_URL = env("LLM_BASE_URL", default="")
 LLM_MODEL = env("LLM_MODEL", default="")
 LLM_API_KEY = env("LLM_API_KEY", default="")
 LLM_LOCAL_PATH = env("LLM_LOCAL_PATH", default="")
+LLM_LOCAL_DEVICE = env("LLM_LOCAL_DEVICE", default="cpu")  # the torch device of the local model: cpu, cuda
 # The seconds a REST tutor turn's model reply may take in its Celery task before the rule text is written.
 LLM_GENERATION_TIME_LIMIT = env.int("LLM_GENERATION_TIME_LIMIT", default=90)
 
