@@ -1,3 +1,6 @@
+import asyncio
+import sys
+
 import pytest
 
 
@@ -17,3 +20,45 @@ def in_process_tasks():
     app.conf.task_always_eager, before = True, app.conf.task_always_eager
     yield
     app.conf.task_always_eager = before
+
+
+@pytest.fixture
+async def channel_layer_of_this_test():
+    """Sockets under test get a channel layer of their own, closed in the test's own event loop.
+
+    Each async test runs its own loop, but Channels keeps one layer per process, and a Redis layer
+    holds receive state and connections of the loop that used it. And a test that leaves a consumer
+    running had it cancelled at the loop's end together with the layer's own helper tasks, all at
+    once; with channels_redis that could leave a receive blocked on Redis for good (a CI run hung
+    there). So leftover tasks are cancelled here oldest first, each with the chance to cancel its own
+    children, within a bound; a task that will not stop fails the test with its stack on stderr."""
+    from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+
+    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+    yield
+    stuck = await _leftover_tasks_cancelled(timeout=10)
+    for task in stuck:
+        task.print_stack(file=sys.__stderr__)
+    layer = channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+    if hasattr(layer, "close_pools"):
+        await layer.close_pools()
+    await asyncio.wait(stuck, timeout=5) if stuck else None  # closed connections end their reads
+    assert not stuck, f"{len(stuck)} task(s) left by this test ignored cancellation (stacks on stderr)"
+
+
+def _creation_order(task: asyncio.Task) -> int:
+    name = task.get_name()  # "Task-<n>", numbered as created, unless a task was given a name
+    return int(name.removeprefix("Task-")) if name.startswith("Task-") and name[5:].isdigit() else 0
+
+
+async def _leftover_tasks_cancelled(timeout: float) -> list[asyncio.Task]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while leftovers := sorted((task for task in asyncio.all_tasks() if task is not asyncio.current_task()),
+                              key=_creation_order):
+        oldest = leftovers[0]
+        oldest.cancel()
+        await asyncio.wait([oldest], timeout=max(0.0, deadline - loop.time()))
+        if not oldest.done():
+            return leftovers
+    return []

@@ -15,7 +15,7 @@ from tutor.learning.models import Learner, LearnerState
 
 from .helpers import answer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer_of_this_test")]
 HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
 
@@ -105,8 +105,10 @@ async def test_only_teachers_of_the_class_may_listen(classroom, other_classroom,
             lambda: Learner.objects.get(enrollment__classroom=classroom, kind="human").user)()
     else:
         user = await database_sync_to_async(other_classroom.teachers.get)()
-    connected, close_code = await _socket(classroom.pk, user).connect()
+    socket = _socket(classroom.pk, user)
+    connected, close_code = await socket.connect()
     assert not connected and close_code == code
+    await socket.disconnect()  # as the server does after a refusal: the consumer ends cleanly
 
 
 async def test_a_foreign_origin_is_refused(classroom):
@@ -114,6 +116,7 @@ async def test_a_foreign_origin_is_refused(classroom):
     socket = _socket(classroom.pk, teacher, headers=[(b"origin", b"http://evil.example"), (b"host", b"127.0.0.1")])
     connected, _ = await socket.connect()
     assert not connected
+    await socket.disconnect()
 
 
 async def test_staff_may_listen(classroom):

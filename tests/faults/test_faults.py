@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import wait_for
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.timeout(2400)]  # the soak alone takes ~20 min under load
 
 
 def task_results(stack) -> dict[str, str]:

@@ -11,6 +11,7 @@ from django.conf import settings
 
 @pytest.mark.skipif("redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"], reason="needs REDIS_URL")
 @pytest.mark.asyncio
+@pytest.mark.usefixtures("channel_layer_of_this_test")
 async def test_a_receive_idle_longer_than_five_seconds_still_gets_its_message():
     layer = get_channel_layer()
     channel = await layer.new_channel()

@@ -11,7 +11,7 @@ from tutor.learning.models import Attempt, TutorTurn
 
 from .factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer_of_this_test")]
 ORIGIN = (b"origin", b"http://127.0.0.1")
 
 
@@ -61,6 +61,7 @@ async def test_anonymous_is_refused(loaded):
     communicator = await connected(AnonymousUser())
     connected_ok, code = await communicator.connect()
     assert not connected_ok and code == 4401
+    await communicator.disconnect()  # as the server does after a refusal: the consumer ends cleanly
 
 
 async def test_foreign_origin_is_refused(loaded):
@@ -68,6 +69,7 @@ async def test_foreign_origin_is_refused(loaded):
     communicator = await connected(user, origin=(b"origin", b"http://evil.example"))
     connected_ok, _ = await communicator.connect()
     assert not connected_ok
+    await communicator.disconnect()
 
 
 async def test_one_turn_at_a_time_and_bad_messages(loaded):
