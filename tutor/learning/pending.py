@@ -28,7 +28,7 @@ from .tutoring import PreparedTurn, TurnResult, turn_begin, turn_finish
 
 
 def prepared_dump(prepared: PreparedTurn) -> dict:
-    """The prepared turn as JSON-safe data (enums become their values, tuples lists)."""
+    """The prepared turn as JSON-safe data (the enums are str enums; tuples are stored as lists)."""
     return {
         "input": dataclasses.asdict(prepared.request.data),
         "max_tokens": prepared.request.max_tokens,
@@ -36,21 +36,17 @@ def prepared_dump(prepared: PreparedTurn) -> dict:
     }
 
 
-def _weak(rows) -> tuple[WeakPrerequisite, ...]:
-    return tuple(WeakPrerequisite(**row) for row in rows)
-
-
 def prepared_load(stored: dict) -> PreparedTurn:
-    data, guard = stored["input"], stored["guard"]
-    decision = data["decision"]
+    data, guard, decided = stored["input"], stored["guard"], stored["input"]["decision"]
     decision = Decision(
-        intent=Intent(decision["intent"]), evaluation=Evaluation(decision["evaluation"]),
-        hint_level=decision["hint_level"], recall=WeakPrerequisite(**decision["recall"]) if decision["recall"] else None,
-        notes=decision["notes"],
+        intent=Intent(decided["intent"]), evaluation=Evaluation(decided["evaluation"]),
+        hint_level=decided["hint_level"], recall=WeakPrerequisite(**decided["recall"]) if decided["recall"] else None,
+        notes=decided["notes"],
     )
     prompt_input = PromptInput(
         decision=decision, content=TurnContent(**data["content"]), learner_text=data["learner_text"],
-        attempts_on_step=data["attempts_on_step"], weak_prerequisites=_weak(data["weak_prerequisites"]),
+        attempts_on_step=data["attempts_on_step"],
+        weak_prerequisites=tuple(WeakPrerequisite(**row) for row in data["weak_prerequisites"]),
         last_turns=tuple(tuple(turn) for turn in data["last_turns"]),
     )
     protected = tuple(AnswerSpec(**{**spec, "choices": tuple(spec["choices"])}) for spec in guard["protected"])
