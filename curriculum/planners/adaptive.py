@@ -42,7 +42,15 @@ Items of equal difficulty rotate (fewest repeats first).
 - Per-learner learnability: a KC that does not move (under half right over its last
   ``retire_after`` attempts, the later half no better than the earlier, the learner at the bottom
   rung of its ladder: above it, failing says the item is too hard, not the KC unlearnable) is
-  retired for ``cooldown`` answers; the cooldown lets a KC that was merely locked come back.
+  retired for ``cooldown`` x median_j(prior_j) / prior_k answers (prior: the pooled prior below).
+  The cooldown lets a KC that was merely locked come back; a KC the cohort reaches less often than
+  the typical KC is less likely to be merely locked, so it waits longer, in proportion to the odds
+  the pool gives. Without pooled evidence (every prior 1/2) every KC waits ``cooldown``; an
+  unlearnable distractor, which nobody reaches, soon waits past the horizon instead of taking a
+  block of answers every ``cooldown`` while the learnable KCs rest.
+- When every KC rests or is retired, the planner practises the KC with the best prior-weighted
+  score with rest and retirement lifted (an early review as a rule), so a KC the cohort does not
+  reach stays last there too.
 - Pooled prior across learners (the "classroom" idea of Meta-ACL, Portelas et al. 2020, and AGAIN,
   Portelas et al. 2021): the planner counts, per KC and over all learners, the reaches and the
   answers given while the KC was not reached, and a new learner starts with the Beta(1, 1) posterior
@@ -169,8 +177,9 @@ class AdaptivePlanner(Planner):
         # after each successful review): the review schedule, relative to the level this learner showed.
         due = np.array([k not in st["reached"] or p[i] < st["reached"][k] - self._drop(st, k)
                         for i, k in enumerate(self.domain.kcs)])
+        raw = score
         score = np.where(open_ & due, score, -np.inf)
-        detail = {"p": p, "p_target": p_t, "gain": gain, "unlock": unlock, "info": info, "rho": rho,
+        detail = {"score": raw, "p": p, "p_target": p_t, "gain": gain, "unlock": unlock, "info": info, "rho": rho,
                   "mean": mean, "sd": sd}
         return score, detail
 
@@ -187,15 +196,17 @@ class AdaptivePlanner(Planner):
 
     def _choose(self, st, rng, now):
         score, d = self.scores(st, now)
-        if not np.isfinite(score).any():  # every KC retired: the least bad one
-            score = np.where(self.practicable, d["gain"], -np.inf)
+        if not np.isfinite(score).any():
+            # Every KC resting or retired: the best by the same prior-weighted score, rest and
+            # retirement lifted (a KC the cohort does not reach stays last).
+            score = np.where(self.practicable, d["score"], -np.inf)
         best = np.flatnonzero(score >= score.max() - 1e-12)
         k = int(best[rng.integers(len(best))])
         kc = self.domain.kcs[k]
         item = self._item(st, kc)
         review = kc in st["reached"]
         why = {"kc": kc, "rule": "review: predicted recall dropped since reached" if review else "largest expected gain",
-               **{name: round(float(v[k]), 4) for name, v in d.items() if name not in ("mean", "sd")},
+               **{name: round(float(v[k]), 4) for name, v in d.items() if name not in ("mean", "sd", "score")},
                "target_days": self.target_days}
         return item, why
 
@@ -259,5 +270,7 @@ class AdaptivePlanner(Planner):
             if (len(recent) >= self.retire_after and sum(recent) < len(recent) / 2
                     and sum(recent[-half:]) <= sum(recent[:half])
                     and (st["rung"][kc] is None or st["rung"][kc] <= self.ladder[kc][0])):
-                st["retired"][kc] = st["answers"] + self.cooldown
+                # Merely locked or not learnable at all: the pooled prior against the typical KC's.
+                typical = float(np.median([st["prior"][j] for j in self.domain.kcs if self.domain.items_of[j]]))
+                st["retired"][kc] = st["answers"] + round(self.cooldown * typical / st["prior"][kc])
                 st["recent"][kc] = []
