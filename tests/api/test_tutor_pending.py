@@ -133,3 +133,13 @@ def test_the_stored_request_rebuilds_the_prepared_turn_exactly(course):
         assert (tuple(loaded.guard.protected), loaded.guard.allowed_text, loaded.guard.reveal) == (
             tuple(prepared.guard.protected), prepared.guard.allowed_text, prepared.guard.reveal)
     assert {"recall_relevant_information", "revealing_answer"} <= intents
+
+
+def test_a_prompt_template_changed_since_the_request_still_gets_its_reply(
+        owner, learner_id, item, model, queued, django_capture_on_commit_callbacks):
+    turn_id = _ask(owner, learner_id, item, django_capture_on_commit_callbacks).json()["id"]
+    TutorTurn.objects.filter(pk=turn_id).update(prompt_sha256="0" * 64)  # as if hashed by an older template
+    assert tasks.tutor_turn_generate(turn_id) is True
+    turn = TutorTurn.objects.get(pk=turn_id)
+    assert (turn.status, turn.text) == ("done", MODEL_TEXT.strip())
+    assert turn.prompt_sha256 == model.prompts[0].sha256  # the prompt the model was actually given

@@ -6,10 +6,11 @@ once, stores the turn as pending with everything the generation needs, and a Cel
 text. The stored request is the prepared turn as plain JSON: the policy's decision and the content it
 allowed were fixed when the learner asked, and the generation must not re-decide them from a state
 that may have moved since. The prompt is rebuilt from that input (build_prompt is a pure function),
-and its hash is checked against the one recorded on the turn.
+and its hash is compared with the one recorded on the turn.
 """
 
 import dataclasses
+import logging
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -25,6 +26,8 @@ from llm.prompt import PromptInput, TurnContent, build_prompt
 from .generation import generate_complete
 from .models import TutorTurn
 from .tutoring import PreparedTurn, TurnResult, turn_begin, turn_finish
+
+logger = logging.getLogger(__name__)
 
 
 def prepared_dump(prepared: PreparedTurn) -> dict:
@@ -73,13 +76,18 @@ def pending_turn_generate(*, turn_id: int) -> bool:
     if turn is None:
         return False
     prepared = prepared_load(turn.pending_request)
-    if prepared.request.prompt.sha256 != turn.prompt_sha256:
-        raise ValueError(f"tutor turn {turn_id}: the stored request does not rebuild the recorded prompt")
+    sha256 = prepared.request.prompt.sha256
+    if sha256 != turn.prompt_sha256:
+        # The prompt template changed between the request and this task (a deploy): raising would
+        # leave the turn pending for good, re-queued by every sweep. Answer, and record the prompt
+        # the model was actually given.
+        logger.warning("tutor turn %s: prompt rebuilt with another template (%s, was %s)",
+                       turn_id, sha256, turn.prompt_sha256)
     text, facts = _generated(prepared)  # no lock held while the model writes
     with transaction.atomic():
         # Two deliveries of the same task may both generate; the first to write wins.
         written = TutorTurn.objects.filter(pk=turn_id, status=TutorTurn.PENDING).update(
-            status=TutorTurn.DONE, text=text, pending_request=None, **facts)
+            status=TutorTurn.DONE, text=text, pending_request=None, prompt_sha256=sha256, **facts)
     return written == 1
 
 
