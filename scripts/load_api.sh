@@ -6,10 +6,10 @@
 # also on failure or Ctrl-C. Re-runnable; any simclient option can be appended:
 #   scripts/load_api.sh [--duration 60 --learners 64 --concurrency 32 --planner adaptive ...]
 # `scripts/load_api.sh compare [--learners 12 --steps 150 ...]` runs the benchmark's planners through
-# the same stack instead (one gunicorn worker: adaptive pools across the learners of its process).
+# the same stack instead.
 set -euo pipefail
 MODE=load
-if [ "${1:-}" = compare ]; then MODE=compare; shift; export WEB_CONCURRENCY=1; fi
+if [ "${1:-}" = compare ]; then MODE=compare; shift; fi
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}

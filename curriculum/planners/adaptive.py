@@ -57,7 +57,9 @@ Items of equal difficulty rotate (fewest repeats first).
   mean of "a block of retire_after answers reaches the KC":
   prior_k = (1 + reached_k) / (2 + reached_k + unreached_answers_k / retire_after).
   A KC nobody reaches (an unlearnable distractor) loses weight with every answer spent on it.
-  ``save_pool``/``load_pool`` persist these counts.
+  ``save_pool``/``load_pool`` persist these counts. Each learner's state also keeps its own
+  contribution (``share``), so a server whose learners are served apart sums a cohort's shares into
+  a pool (``pool_of``) instead of relying on one planner object having taught them all.
 
 The tracer comes from ``tracer=`` (a fitted ``tracing.Tracer``) or is fitted on ``pilot=`` (answer
 logs of other learners, e.g. a cohort taught by ``random``) with the declared prerequisites as prior.
@@ -125,9 +127,24 @@ class AdaptivePlanner(Planner):
             self.declared[domain.kc_index[a], domain.kc_index[b]] = True
         self.declared_ready, self.declared_slope = declared_ready, 10.0
         self.practicable = np.array([bool(domain.items_of[k]) for k in domain.kcs])
-        self.pool = {"mastered": {k: 0 for k in domain.kcs}, "unreached": {k: 0 for k in domain.kcs}}
+        self.pool = self.pool_of([])
 
     # ---- pooled prior across learners -------------------------------------------------------------
+    def pool_of(self, shares) -> dict:
+        """The pool of a cohort: the sum of its learners' saved ``share``s (None for a learner not
+        started; KCs this domain lacks, from an older course version, are left out)."""
+        pool = {kind: {k: 0 for k in self.domain.kcs} for kind in ("mastered", "unreached")}
+        for share in shares:
+            for kind, counts in (share or {}).items():
+                for kc, n in counts.items():
+                    if kc in pool[kind]:
+                        pool[kind][kc] += n
+        return pool
+
+    def _pool_count(self, st, kind: str, kc: str, n: int) -> None:
+        self.pool[kind][kc] += n
+        st["share"][kind][kc] = st["share"][kind].get(kc, 0) + n
+
     def save_pool(self) -> dict:
         return {k: dict(v) for k, v in self.pool.items()}
 
@@ -139,6 +156,7 @@ class AdaptivePlanner(Planner):
         # blocks of answers that did not reach it are failures.
         m, u = self.pool["mastered"], self.pool["unreached"]
         return {"tracer": self.tracer.new_learner(), "start": None, "recent": {k: [] for k in self.domain.kcs}, "retired": {}, "reached": {}, "reviews": {}, "rung": {},
+                "share": {"mastered": {}, "unreached": {}},
                 "prior": {k: (1 + m[k]) / (2 + m[k] + u[k] / self.retire_after) for k in self.domain.kcs}}
 
     def load_state(self, learner: str, state: dict) -> None:
@@ -256,12 +274,12 @@ class AdaptivePlanner(Planner):
                 st["reviews"].pop(kc, None)
                 st["recent"][kc] = []
             if kc not in st["reached"]:
-                self.pool["unreached"][kc] += len(outcomes)
+                self._pool_count(st, "unreached", kc, len(outcomes))
             st["recent"][kc] = (st["recent"][kc] + outcomes)[-self.retire_after:]
             recent = st["recent"][kc]
             if p[k] >= self.retention or (len(recent) >= self.streak and all(recent[-self.streak:])):
                 if kc not in st["reached"]:
-                    self.pool["mastered"][kc] += 1
+                    self._pool_count(st, "mastered", kc, 1)
                 st["reached"][kc] = float(p[k])
                 continue
             half = self.retire_after // 2

@@ -39,8 +39,10 @@ class Planner:
         pass
 
     # ---- public interface -----------------------------------------------------------------------
-    def start(self, learner: str) -> None:
-        self._states[learner] = {"selections": 0, "answers": 0, "counts": {}, "why": {}, **self._initial()}
+    def start(self, learner: str, keep: dict | None = None) -> None:
+        """A new learner. ``keep``: fields of an earlier state to carry over (a server rebuilding a
+        learner from its answer log keeps what the log cannot replay: choices made, a prior)."""
+        self._states[learner] = {"selections": 0, "answers": 0, "counts": {}, "why": {}, **self._initial(), **(keep or {})}
 
     def select(self, learner: str, now: float = 0.0) -> str:
         st = self._state(learner)

@@ -11,6 +11,7 @@ from django.db import connection
 
 from tutor.content.models import Course
 from tutor.learning import engine
+from tutor.learning.models import LearnerState
 from tutor.simclient.__main__ import main
 from tutor.simclient.client import ClientError
 from tutor.simclient.domain import served_world
@@ -21,8 +22,7 @@ PILOT = 3  # a small pilot keeps adaptive's tracer fit (done by the server and a
 
 @pytest.fixture
 def served(transactional_db, live_server, settings, monkeypatch):
-    """A benchmark world served as a course, a token, and engines built afresh for this test (the
-    adaptive planner pools across the learners of its process)."""
+    """A benchmark world served as a course, a token, and engines built afresh for this test."""
     monkeypatch.setattr(engine, "_cache", {})
     # A trait re-estimate (which rebuilds a learner's state) every 5 answers: rebuilds happen mid-run.
     settings.TRACER_TRAITS_EVERY = 5
@@ -43,11 +43,13 @@ def test_planners_through_the_api_score_exactly_as_the_direct_benchmark(served, 
     assert list(rows) == ["random", "fixed_order", "mastery", "zpdes", "adaptive"]
     for name, row in rows.items():
         # Both runs are deterministic (seeded students, seeded planners, same fitted tracer): equal to the
-        # bit. The served adaptive planner starts each learner from an empty cross-learner pool.
-        direct = row["direct_unpooled_per_learner"] if name == "adaptive" else row["direct_per_learner"]
-        assert row["api_per_learner"] == direct, name
+        # bit, adaptive's second learner included, whose prior is pooled over the first.
+        assert row["api_per_learner"] == row["direct_per_learner"], name
         assert len(row["api_per_learner"]) == 2 and 0 < row["api_posttest"] < 1
     assert report["api_ranking"] == report["direct_ranking"] and report["same_ranking"]
+    # The second adaptive learner did start from a pooled prior, not the empty pool's 1/2 everywhere.
+    second = LearnerState.objects.filter(planner="adaptive").order_by("learner_id")[1]
+    assert any(p != 0.5 for p in second.planner_state["prior"].values())
     # Different planners taught differently: the comparison is not between identical runs.
     assert len({tuple(row["api_per_learner"]) for row in rows.values()}) > 1
     assert "same ranking: yes" in capsys.readouterr().out

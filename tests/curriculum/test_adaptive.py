@@ -108,6 +108,13 @@ def test_pooled_prior_counts_unreached_answers_in_blocks(world, f1_tracer):
     assert p.save_pool()["mastered"]["k00"] == 1 and p.save_pool()["unreached"]["k00"] == 4
     p.start("B")    # (1 + 1 reach) / (2 + 1 + 4 / 8)
     assert p.save_state("B")["prior"]["k00"] == pytest.approx(2 / 3.5)
+    # A's own share is the pool it made; a planner that never taught A rebuilds the pool from it.
+    assert p.save_state("A")["share"] == {"mastered": {"k00": 1}, "unreached": {"k00": 4}}
+    other = make_planner("adaptive", world.domain, tracer=f1_tracer, streak=3, retire_after=8)
+    other.load_pool(other.pool_of([p.save_state("A")["share"], None]))
+    assert other.save_pool() == p.save_pool()
+    other.start("B", keep={"selections": 7})
+    assert other.save_state("B")["prior"] == p.save_state("B")["prior"] and other.save_state("B")["selections"] == 7
 
 
 def test_a_reached_parent_opens_its_declared_child(ladder):

@@ -92,6 +92,28 @@ def test_online_state_equals_a_rebuild_from_the_log(loaded):
     assert state.last_attempt_id == stored.last_attempt_id
 
 
+def test_a_new_learner_starts_from_the_prior_pooled_over_the_course_and_a_rebuild_keeps_it(loaded):
+    course = Item.objects.get(key="add-1").course
+    first, second = HumanLearnerFactory(), HumanLearnerFactory()
+    start = now()
+    for minutes, text in enumerate(["6"] + ["7"] * 6):  # six right in a row reach the KC (streak 6)
+        answer(first, "add-1", text, at=start + timedelta(minutes=minutes))
+    share = LearnerState.objects.get(learner=first).planner_state["share"]
+    assert share["mastered"]["add"] == 1 and share["unreached"]["add"] >= 1
+    next_item_choose(learner=second, course=course)
+    prior = LearnerState.objects.get(learner=second).planner_state["prior"]
+    # Beta(1, 1) over "a block of 8 answers reaches the KC", from the first learner's share alone.
+    m, u = share["mastered"], share["unreached"]
+    assert prior["add"] == pytest.approx((1 + m["add"]) / (2 + m["add"] + u["add"] / 8)) and prior["add"] > 0.5
+    for minutes, text in enumerate(["1", "2", "7"]):
+        answer(second, "add-1", text, at=start + timedelta(hours=1, minutes=minutes))
+    stored = LearnerState.objects.get(learner=second)
+    with transaction.atomic():
+        state, engine = learner_state_locked(learner=second, course=course)
+        learner_state_rebuild(state=state, engine=engine)
+    assert state.planner_state == stored.planner_state and state.planner_state["prior"] == prior
+
+
 def test_planner_chooses_an_item_of_the_course_and_remembers_it(loaded):
     learner = HumanLearnerFactory()
     course = Item.objects.get(key="add-1").course

@@ -23,24 +23,18 @@ class CourseEngine:
     domain: Domain
     kc_names: dict[str, str]
     prerequisites_of: dict[str, tuple[str, ...]]  # declared, by KC key
-    _planners: dict[str, tuple[Planner, dict | None]] = field(default_factory=dict)
+    _planners: dict[str, Planner] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def planner(self, name: str) -> Planner:
         """One planner per name and course version; per-learner state is loaded into it for each use,
-        under `lock` (planners are not thread-safe).
-
-        A planner's prior pooled across learners (adaptive) is reset to empty for each use: held in
-        process memory, it made a learner's state depend on which learners this process had served
-        before, so a rebuild from the log (or another server process) could not reproduce it."""
+        under `lock` (planners are not thread-safe). A prior pooled across learners (adaptive) is
+        loaded from the course's learner states when a learner starts (knowledge._planner), never
+        taken from this process's memory: it would depend on which learners this process served."""
         if name not in self._planners:
             options = {"tracer": self.tracer} if name == "adaptive" else {}
-            planner = make_planner(name, self.domain, seed=self.course_id, **options)
-            self._planners[name] = (planner, planner.save_pool() if hasattr(planner, "save_pool") else None)
-        planner, empty_pool = self._planners[name]
-        if empty_pool is not None:
-            planner.load_pool(empty_pool)
-        return planner
+            self._planners[name] = make_planner(name, self.domain, seed=self.course_id, **options)
+        return self._planners[name]
 
 
 def tracer_item_key(item: Item) -> str:

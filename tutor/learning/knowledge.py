@@ -29,14 +29,20 @@ from .models import Attempt, Learner, LearnerState
 UNREADABLE = Attempt.Verdict.UNREADABLE_
 
 
-def _planner(engine: CourseEngine, state: LearnerState):
-    """The course's planner with this learner's state loaded; call under engine.lock."""
+def _planner(engine: CourseEngine, state: LearnerState, keep: dict | None = None):
+    """The course's planner with this learner's state loaded; call under engine.lock. A new learner
+    starts with `keep` (what a rebuild carries over) and, unless it carries a prior, the prior pooled
+    over the course's other learners, as the benchmark's planner pools over the learners it taught."""
     planner = engine.planner(state.planner)
     learner = str(state.learner_id)
     if state.planner_state:
         planner.load_state(learner, state.planner_state)
-    else:
-        planner.start(learner=learner)
+        return planner
+    if hasattr(planner, "pool_of") and "prior" not in (keep or {}):
+        shares = (LearnerState.objects.filter(course_id=state.course_id, planner=state.planner)
+                  .exclude(pk=state.pk).values_list("planner_state__share", flat=True))
+        planner.load_pool(planner.pool_of(shares))
+    planner.start(learner=learner, keep=keep)
     return planner
 
 
@@ -46,9 +52,10 @@ class _Folder:
 
     engine: CourseEngine
     state: LearnerState
+    keep: dict | None = None  # for a learner started afresh, see _planner
 
     def __post_init__(self):
-        self.planner = _planner(self.engine, self.state)
+        self.planner = _planner(self.engine, self.state, self.keep)
 
     def fold(self, attempt: Attempt) -> None:
         if attempt.verdict != UNREADABLE:
@@ -74,10 +81,11 @@ def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
     """Recompute the derived state from the log (no save). The learner's static traits are kept:
     they are parameters a background job estimates (refit.learner_traits_estimate), not folds."""
     # The log holds answers, not choices: how many items the planner has chosen (its random draws
-    # are seeded by that count), why it chose the last one and the prior it started from (adaptive's,
-    # pooled from the learners before) cannot be replayed, so they are kept.
-    choices = {key: value for key, value in (state.planner_state or {}).items()
-               if key in ("selections", "why", "prior")}
+    # are seeded by that count), why it chose the last one, and adaptive's prior (pooled from the
+    # learners before) and clock start (its first choice may come before the first answer) cannot
+    # be replayed, so they are kept, from the start of the fold: it depends on the last two.
+    kept = {key: value for key, value in (state.planner_state or {}).items()
+            if key in ("selections", "why", "prior", "start")}
     state.tracer_state = engine.tracer.new_learner((state.tracer_state or {}).get("traits"))
     state.planner_state = {}
     state.last_attempt = None
@@ -87,11 +95,10 @@ def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
         .order_by("id")
     )
     with engine.lock:
-        folder = _Folder(engine, state)
+        folder = _Folder(engine, state, kept)
         for attempt in attempts.iterator():
             folder.fold(attempt)
         folder.finish()
-    state.planner_state.update(choices)
 
 
 def learner_state_locked(*, learner: Learner, course: Course) -> tuple[LearnerState, CourseEngine]:

@@ -64,10 +64,6 @@ def _print_compare(report: dict) -> None:
     for row in report["planners"]:
         same = "yes" if row["identical"] else f"no (max diff {row['max_abs_diff']:.2g})"
         print(f"  {row['planner']:12} {row['api_posttest']:8.4f} {row['direct_posttest']:8.4f}  {same}")
-        if "direct_unpooled_posttest" in row:
-            same = "yes" if row["identical_unpooled"] else "no"
-            print(f"  {'':12} {'':8} {row['direct_unpooled_posttest']:8.4f}  {same}: direct without the prior "
-                  "pooled across learners (the served engine starts each learner from an empty pool)")
     print(f"  ranking via API: {' > '.join(report['api_ranking'])}")
     print(f"  ranking direct:  {' > '.join(report['direct_ranking'])}")
     print(f"  same ranking: {'yes' if report['same_ranking'] else 'NO'}")

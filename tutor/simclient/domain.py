@@ -65,24 +65,18 @@ def pilot(world: World, size: int) -> list[dict]:
 
 
 def direct_posttests(world: World, planner: str, learners: list[tuple[int, str]], steps: int, planner_seed: int,
-                     pilot_size: int, pooled: bool = True) -> list[float]:
+                     pilot_size: int) -> list[float]:
     """Post-test per learner of the direct benchmark run: `curriculum.episode.run_episode` with the
     benchmark's planner parameters, one planner instance taught the learners in order, as
     `curriculum.benchmark.run_cell` does. `learners` pairs each simulated student with the name the
     planner knows it by (the server's learner id), and `planner_seed` is the server's planner seed:
-    planners draw their randomness from (seed, learner name, selections). `pooled=False` starts
-    every learner from an empty cross-learner pool (adaptive), as the served engine does."""
+    planners draw their randomness from (seed, learner name, selections). Adaptive's prior pooled
+    across learners carries from each learner to the next here, as it does in the served course."""
     pilot_answers = pilot(world, pilot_size) if planner == "adaptive" else []
     policy = make_planner(planner, world.domain, seed=planner_seed,
                           **planner_params(planner, SERVED_HORIZON, pilot_answers))
-    empty = None if pooled else policy.save_pool()
     posttests = []
     for student, name in learners:
-        if empty is not None:
-            policy.load_pool(empty)
         posttests.append(run_episode(world, student, policy, steps, learner_id=name).posttest)
     return posttests
 
-
-def pools_across_learners(planner: str) -> bool:
-    return planner == "adaptive"

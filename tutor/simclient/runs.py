@@ -13,7 +13,7 @@ import numpy as np
 from curriculum.simulate import World
 
 from .client import Api, ClientError, Learner, Stats, check_server, learner_create, percentiles, reconcile
-from .domain import direct_posttests, pools_across_learners
+from .domain import direct_posttests
 
 PROGRESS_EVERY = 2.0  # seconds
 
@@ -99,7 +99,9 @@ def _ranking(means: dict[str, float]) -> list[str]:
 def run_compare(*, url: str, token: str, world: World, course: str, planners: list[str], learners: int, steps: int,
                 planner_seed: int, pilot: int, progress=sys.stderr) -> dict:
     """Each planner teaches students 0..learners-1 through the API, one after the other as the
-    benchmark does, then the same students are taught directly (`curriculum.episode.run_episode`)."""
+    benchmark does, then the same students are taught directly (`curriculum.episode.run_episode`).
+    The course must have no earlier `adaptive` learners: the served planner pools its prior over the
+    course's learners, the direct one over the students of this run."""
     check_server(url, token, course)
     stats, run = Stats(), uuid.uuid4().hex[:8]
     api = Api(url, token, stats)
@@ -122,12 +124,6 @@ def run_compare(*, url: str, token: str, world: World, course: str, planners: li
                    "direct_posttest": float(np.mean(direct)), "api_per_learner": api_post,
                    "direct_per_learner": direct, "identical": api_post == direct,
                    "max_abs_diff": float(np.max(np.abs(np.subtract(api_post, direct))))}
-            if pools_across_learners(planner):
-                # The served engine starts every learner from an empty pool (so a rebuild from the
-                # log reproduces a state); the benchmark pools across the learners it has taught.
-                unpooled = direct_posttests(world, planner, names, steps, planner_seed, pilot, pooled=False)
-                row.update({"direct_unpooled_posttest": float(np.mean(unpooled)),
-                            "direct_unpooled_per_learner": unpooled, "identical_unpooled": api_post == unpooled})
             rows.append(row)
             print(f"{planner}: api {rows[-1]['api_posttest']:.4f}  direct {rows[-1]['direct_posttest']:.4f}",
                   file=progress, flush=True)
