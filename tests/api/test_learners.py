@@ -15,6 +15,9 @@ def test_create_learner_shapes_and_errors(owner):
     }
     duplicate = owner.post("/api/v1/learners/", {"course": "tiny", "external_id": "a"}, format="json")
     assert (duplicate.status_code, duplicate.json()["error"]) == (409, "duplicate_external_id")
+    # external_id is optional: learners without one never clash.
+    unnamed = [owner.post("/api/v1/learners/", {"course": "tiny"}, format="json") for _ in range(2)]
+    assert [r.status_code for r in unnamed] == [201, 201] and unnamed[0].json()["id"] != unnamed[1].json()["id"]
     unknown = owner.post("/api/v1/learners/", {"course": "nope"}, format="json")
     assert (unknown.status_code, unknown.json()["error"]) == (404, "unknown_course")
     bad_planner = owner.post("/api/v1/learners/", {"course": "tiny", "planner": "psychic"}, format="json")

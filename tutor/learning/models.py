@@ -33,8 +33,9 @@ class Learner(models.Model):
                 name="learner_owner_matches_kind",
             ),
             models.UniqueConstraint(
+                # external_id is optional: only the labels a client gives must differ.
                 fields=["api_client", "label"],
-                condition=models.Q(kind="model"),
+                condition=models.Q(kind="model") & ~models.Q(label=""),
                 name="model_learner_label_unique_per_client",
             ),
         ]
