@@ -112,6 +112,29 @@ def test_traits_are_re_estimated_every_n_answers_and_survive_a_rebuild(course, s
     assert LearnerState.objects.get(learner=learner).tracer_state == stored.tracer_state
 
 
+def test_the_trait_estimate_runs_outside_the_learners_lock_and_is_redone_if_an_answer_came_in(course, monkeypatch):
+    learner = HumanLearnerFactory()
+    practise(learner, ANSWERS[:3])
+    state = LearnerState.objects.get(learner=learner)
+    estimate, calls = refit._traits_estimated, []
+
+    def answer_arrives_during_the_first_estimate(engine, window):
+        calls.append((len(transaction.get_connection().atomic_blocks), len(window)))
+        if len(calls) == 1:  # another request of the learner's, while the optimiser runs
+            practise(learner, ANSWERS[3:4], start=now() + timedelta(hours=1))
+        return estimate(engine, window)
+
+    monkeypatch.setattr(refit, "_traits_estimated", answer_arrives_during_the_first_estimate)
+    assert refit.learner_traits_estimate(state_id=state.pk)
+    # First outside the job's transaction (no row lock held; the test's own transaction is the base
+    # level), then again inside it, under the lock, on the newer window.
+    (outside, first), (inside, second) = calls
+    assert (first, second) == (3, 4) and inside == outside + 1
+    stored = LearnerState.objects.get(pk=state.pk)
+    window = refit.learner_traits_window(state=stored)
+    assert stored.tracer_state["traits"] == estimate(course_engine(course), window) and stored.tracer_state["n"] == 4
+
+
 def test_trait_job_for_an_erased_learner_does_nothing(people):
     state_id = LearnerState.objects.get(learner=people["learner"]).pk
     learner_erase(learner=people["learner"])

@@ -20,7 +20,7 @@ from django.db import transaction
 from tracing import Log, Sequence, fit
 from tutor.content.models import Course
 
-from .engine import course_engine, step_tracer_key, tracer_item_key, tracer_time
+from .engine import CourseEngine, course_engine, step_tracer_key, tracer_item_key, tracer_time
 from .knowledge import learner_state_locked, learner_state_rebuild
 from .models import Attempt, LearnerState, TracerModel
 
@@ -177,28 +177,40 @@ def learner_traits_window(*, state: LearnerState) -> list[Attempt]:
     return list(latest)[::-1]
 
 
+def _traits_estimated(engine: CourseEngine, window: list[Attempt]) -> list[float]:
+    tracer = engine.tracer
+    return tracer.estimate_traits(
+        tracer.new_learner(),
+        [step_tracer_key(tracer_item_key(a.item), a.step_key) for a in window],
+        [int(a.correct) for a in window],
+        [tracer_time(a.answered_at) for a in window],
+    )["traits"]
+
+
 def learner_traits_estimate(*, state_id: int) -> bool:
     """Re-estimate a learner's static traits from their latest answers and rebuild their state with them.
 
     The estimate starts from the population traits and reads the latest window of the log, so it
     depends on the log alone: a redelivered or late task gives the same traits as the newest one.
-    False when the learner or the state is gone (erased) or has no checked answers."""
+    It is computed (about a second of optimiser steps) before the learner's row is locked, so their
+    own requests do not wait for it, and again under the lock only if an answer or a new tracer
+    version came in meanwhile. False when the learner or the state is gone (erased) or has no
+    checked answers."""
+    row = LearnerState.objects.filter(pk=state_id).select_related("learner", "course").first()
+    if row is None:
+        return False
+    engine, window = course_engine(row.course), learner_traits_window(state=row)
+    if not window:
+        return False
+    traits = _traits_estimated(engine, window)
     with transaction.atomic():
-        row = LearnerState.objects.filter(pk=state_id).select_related("learner", "course").first()
-        if row is None:
+        if not LearnerState.objects.filter(pk=state_id).exists():
             return False
-        state, engine = learner_state_locked(learner=row.learner, course=row.course)
-        window = learner_traits_window(state=state)
-        if not window:
-            return False
-        tracer = engine.tracer
-        estimated = tracer.estimate_traits(
-            tracer.new_learner(),
-            [step_tracer_key(tracer_item_key(a.item), a.step_key) for a in window],
-            [int(a.correct) for a in window],
-            [tracer_time(a.answered_at) for a in window],
-        )
-        state.tracer_state = tracer.new_learner(estimated["traits"])
-        learner_state_rebuild(state=state, engine=engine)
+        state, locked_engine = learner_state_locked(learner=row.learner, course=row.course)
+        latest = learner_traits_window(state=state)
+        if locked_engine is not engine or [a.pk for a in latest] != [a.pk for a in window]:
+            traits = _traits_estimated(locked_engine, latest)
+        state.tracer_state = locked_engine.tracer.new_learner(traits)
+        learner_state_rebuild(state=state, engine=locked_engine)
         state.save()
         return True
