@@ -6,7 +6,6 @@ version, so two requests for one learner never interleave their updates.
 """
 
 from dataclasses import dataclass
-
 from datetime import datetime
 
 from django.db import transaction
