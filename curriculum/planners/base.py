@@ -74,6 +74,13 @@ class Planner:
     def load_state(self, learner: str, state: dict) -> None:
         self._states[learner] = copy.deepcopy(state)
 
+    def release_state(self, learner: str) -> dict:
+        """The learner's state handed over, not copied, and forgotten here: for a caller that keeps
+        the states itself (the web app, in its database), so the planner holds none between calls."""
+        state = self._state(learner)
+        del self._states[learner]
+        return state
+
     def _state(self, learner: str) -> dict:
         try:
             return self._states[learner]

@@ -185,3 +185,15 @@ def test_a_kc_without_items_does_not_block_its_children(name):
     for _ in range(12):
         p.observe("L", "a1", True)
     assert "c1" in {p.select("L") for _ in range(20)}
+
+
+def test_a_released_state_is_forgotten_by_the_planner_and_loads_back():
+    p = make_planner("mastery", Domain(kcs=["a"], items=[Item("a1", ("a",))]))
+    p.start("L")
+    p.observe("L", "a1", True)
+    saved = p.save_state("L")
+    assert p.release_state("L") == saved
+    with pytest.raises(UnknownLearnerError):
+        p.select("L")
+    p.load_state("L", saved)
+    assert p.save_state("L") == saved

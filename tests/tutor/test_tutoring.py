@@ -114,6 +114,20 @@ def test_a_new_learner_starts_from_the_prior_pooled_over_the_course_and_a_rebuil
     assert state.planner_state == stored.planner_state and state.planner_state["prior"] == prior
 
 
+def test_the_served_planner_keeps_no_learner_state_between_requests(loaded):
+    """States live in the database; a long-running server process must not accumulate them."""
+    from curriculum import UnknownLearnerError
+    from tutor.learning.engine import course_engine
+
+    learner = HumanLearnerFactory()
+    course = Item.objects.get(key="add-1").course
+    next_item_choose(learner=learner, course=course)
+    answer(learner, "add-1", "7")
+    planner = course_engine(course).planner(LearnerState.objects.get(learner=learner).planner)
+    with pytest.raises(UnknownLearnerError):
+        planner.save_state(str(learner.pk))
+
+
 def test_planner_chooses_an_item_of_the_course_and_remembers_it(loaded):
     learner = HumanLearnerFactory()
     course = Item.objects.get(key="add-1").course

@@ -29,7 +29,8 @@ UNREADABLE = Attempt.Verdict.UNREADABLE_
 
 
 def _planner(engine: CourseEngine, state: LearnerState, keep: dict | None = None):
-    """The course's planner with this learner's state loaded; call under engine.lock. A new learner
+    """The course's planner with this learner's state loaded; call under engine.lock and take the
+    state back with `release_state`, so that the process holds no learner's state. A new learner
     starts with `keep` (what a rebuild carries over) and, unless it carries a prior, the prior pooled
     over the course's other learners, as the benchmark's planner pools over the learners it taught."""
     planner = engine.planner(state.planner)
@@ -72,7 +73,7 @@ class _Folder:
         self.state.last_attempt = attempt
 
     def finish(self) -> None:
-        self.state.planner_state = self.planner.save_state(str(self.state.learner_id))
+        self.state.planner_state = self.planner.release_state(str(self.state.learner_id))
         self.state.tracer_version = self.engine.version
 
 
@@ -149,7 +150,7 @@ def next_item_choose(*, learner: Learner, course: Course, now: datetime | None =
             planner = _planner(engine, state)
             key = planner.select(str(learner.pk), now=planner_time(moment))
             reason = planner.explain(str(learner.pk))
-            state.planner_state = planner.save_state(str(learner.pk))
+            state.planner_state = planner.release_state(str(learner.pk))
         state.current_item = _item_for_planner_key(course, key, state)
         state.current_reason = reason
         state.save(update_fields=["planner_state", "current_item", "current_reason", "updated_at"])
