@@ -28,19 +28,27 @@ from .models import Attempt, Learner, LearnerState
 UNREADABLE = Attempt.Verdict.UNREADABLE_
 
 
-def _planner(engine: CourseEngine, state: LearnerState, keep: dict | None = None):
+def _cohort_shares(state: LearnerState, keep: dict | None = None) -> list | None:
+    """For a learner about to start (no planner state, no prior carried over by a rebuild): the
+    other learners' contributions to adaptive's prior pooled over the course. One query over the
+    course's states, so it is read before engine.lock is taken. None when nothing is pooled."""
+    if state.planner_state or state.planner != "adaptive" or "prior" in (keep or {}):
+        return None
+    return list(LearnerState.objects.filter(course_id=state.course_id, planner=state.planner)
+                .exclude(pk=state.pk).values_list("planner_state__share", flat=True))
+
+
+def _planner(engine: CourseEngine, state: LearnerState, keep: dict | None = None, shares: list | None = None):
     """The course's planner with this learner's state loaded; call under engine.lock and take the
     state back with `release_state`, so that the process holds no learner's state. A new learner
-    starts with `keep` (what a rebuild carries over) and, unless it carries a prior, the prior pooled
-    over the course's other learners, as the benchmark's planner pools over the learners it taught."""
+    starts with `keep` (what a rebuild carries over) and the prior pooled over `shares`
+    (`_cohort_shares`), as the benchmark's planner pools over the learners it taught before."""
     planner = engine.planner(state.planner)
     learner = str(state.learner_id)
     if state.planner_state:
         planner.load_state(learner, state.planner_state)
         return planner
-    if hasattr(planner, "pool_of") and "prior" not in (keep or {}):
-        shares = (LearnerState.objects.filter(course_id=state.course_id, planner=state.planner)
-                  .exclude(pk=state.pk).values_list("planner_state__share", flat=True))
+    if shares is not None:
         planner.load_pool(planner.pool_of(shares))
     planner.start(learner=learner, keep=keep)
     return planner
@@ -53,9 +61,10 @@ class _Folder:
     engine: CourseEngine
     state: LearnerState
     keep: dict | None = None  # for a learner started afresh, see _planner
+    shares: list | None = None
 
     def __post_init__(self):
-        self.planner = _planner(self.engine, self.state, self.keep)
+        self.planner = _planner(self.engine, self.state, self.keep, self.shares)
 
     def fold(self, attempt: Attempt) -> None:
         if attempt.verdict != UNREADABLE:
@@ -94,8 +103,9 @@ def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
         .select_related("item__template")
         .order_by("id")
     )
+    shares = _cohort_shares(state, kept)
     with engine.lock:
-        folder = _Folder(engine, state, kept)
+        folder = _Folder(engine, state, kept, shares)
         for attempt in attempts.iterator():
             folder.fold(attempt)
         folder.finish()
@@ -118,8 +128,9 @@ def learner_state_locked(*, learner: Learner, course: Course) -> tuple[LearnerSt
 
 def learner_state_fold(*, state: LearnerState, engine: CourseEngine, attempt: Attempt) -> None:
     """Fold one new attempt into a locked, up-to-date state and save it."""
+    shares = _cohort_shares(state)
     with engine.lock:
-        folder = _Folder(engine, state)
+        folder = _Folder(engine, state, shares=shares)
         folder.fold(attempt)
         folder.finish()
     state.save()
@@ -146,8 +157,9 @@ def next_item_choose(*, learner: Learner, course: Course, now: datetime | None =
         moment = now or timezone.now()
         if state.last_attempt_id:
             moment = max(moment, state.last_attempt.answered_at)
+        shares = _cohort_shares(state)
         with engine.lock:
-            planner = _planner(engine, state)
+            planner = _planner(engine, state, shares=shares)
             key = planner.select(str(learner.pk), now=planner_time(moment))
             reason = planner.explain(str(learner.pk))
             state.planner_state = planner.release_state(str(learner.pk))
