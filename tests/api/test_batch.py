@@ -2,9 +2,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.http import Http404
 
 from tests.api.helpers import program
 from tutor.accounts.models import ApiClient
+from tutor.api import batch
 from tutor.api.serializers import MAX_BATCH
 from tutor.content.models import Item
 from tutor.learning.models import Attempt, LearnerState, TutorTurn
@@ -177,3 +179,28 @@ def test_a_body_over_the_upload_limit_is_a_json_413(owner, pair, item, settings)
     assert response.status_code == 413
     assert response.json() == {"error": "request_too_large", "detail": "the request body is over 10000 bytes"}
     assert not Attempt.objects.exists()
+
+
+def test_an_oversize_batch_is_a_413_whatever_its_entries_hold(owner, pair, item):
+    entries = [{"learner": pair[0], "item": item, "correct": True}] * MAX_BATCH + ["not an attempt"]
+    response = owner.post(URL, {"attempts": entries}, format="json")
+    assert (response.status_code, response.json()["error"]) == (413, "batch_too_large")
+    assert not Attempt.objects.exists()
+
+
+def test_a_learner_erased_while_the_batch_runs_fails_only_its_own_entries(owner, pair, item, monkeypatch):
+    a, b = pair
+    take = batch.attempt_take
+
+    def erased_b(*, state, values):
+        if state.learner_id == b:   # as learner_state_locked finds it once the erasure has committed
+            raise Http404("this learner has been erased")
+        return take(state=state, values=values)
+
+    monkeypatch.setattr(batch, "attempt_take", erased_b)
+    entries = [{"learner": a, "item": item, "correct": True}, {"learner": b, "item": item, "correct": True},
+               {"learner": b, "item": item, "correct": False}]
+    response = owner.post(URL, {"attempts": entries}, format="json")
+    assert response.status_code == 200 and statuses(response) == [201, 404, 424]
+    assert response.json()["results"][1]["error"] == {"error": "not_found", "detail": "this learner has been erased"}
+    assert list(Attempt.objects.values_list("learner_id", flat=True)) == [a]

@@ -114,3 +114,14 @@ def test_next_takes_the_learners_clock_with_a_timezone(owner, learner_id):
     assert owner.get(url, {"at": "2031-01-01T00:00:00Z"}).status_code == 200
     naive = owner.get(url, {"at": "2031-01-01T00:00:00"})
     assert (naive.status_code, naive.json()["error"]) == (400, "invalid") and "at" in naive.json()["fields"]
+
+
+def test_a_page_holds_at_most_max_limit_attempts_however_large_the_limit(owner, learner_id):
+    item = Item.objects.get(course__slug="tiny", key="add-1").pk
+    url = f"/api/v1/learners/{learner_id}/attempts/"
+    for _ in range(3):
+        assert owner.post(url, {"item": item, "correct": True}, format="json").status_code == 201
+    huge = owner.get(url, {"limit": 10**20})
+    assert huge.status_code == 200 and huge.json()["count"] == 3 and len(huge.json()["results"]) == 3
+    assert "limit=1000" in owner.get(url, {"limit": 10**20, "offset": 2}).json()["previous"]   # the limit served
+    assert len(owner.get(url, {"limit": 2}).json()["results"]) == 2

@@ -51,3 +51,30 @@ def test_parallel_answers_for_one_learner_keep_its_state_equal_to_a_rebuild(vali
         learner_state_rebuild(state=state, engine=engine)
     assert state.tracer_state == stored.tracer_state
     assert state.planner_state == stored.planner_state
+
+
+def test_parallel_answers_on_the_servers_clock_are_never_out_of_order(valid_pack_path):
+    # Each answer's time is read under the learner's lock: read before it, a request that waited
+    # for the lock would store an earlier time than the answer stored before it ("time went backwards").
+    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+    learner = HumanLearnerFactory()
+    item = Item.objects.get(key="add-1")
+    errors = []
+
+    def answer(offset: int):
+        try:
+            for n in range(5):
+                tutor_turn_take(learner=learner, item=item, source="api", graded=True, idempotency_key=f"{offset}-{n}")
+        except Exception as error:  # collected and asserted below, never swallowed
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=answer, args=(offset,)) for offset in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    times = list(Attempt.objects.filter(learner=learner).order_by("id").values_list("answered_at", flat=True))
+    assert len(times) == 30 and times == sorted(times)

@@ -3,10 +3,14 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
 
-from tutor.content.models import Item
+from tutor.content import services as content_services
+from tutor.content.models import Item, ItemTemplate
+from tutor.content.services import item_from_template
 from tutor.learning.knowledge import learner_state_locked, learner_state_rebuild, next_item_choose
-from tutor.learning.models import Attempt, LearnerState, TutorTurn
+from tutor.learning.models import Attempt, Learner, LearnerState, TutorTurn
 from tutor.learning.tutoring import tutor_turn_take
 
 from .factories import HumanLearnerFactory, now
@@ -154,3 +158,33 @@ def test_rebuild_state_command_reproduces_the_online_state(loaded):
     assert (rebuilt.tracer_state, rebuilt.planner_state) == (online.tracer_state, online.planner_state)
     with pytest.raises(CommandError, match="no state to rebuild"):
         call_command("rebuild_state", "--learner", "999999", verbosity=0)
+
+
+def test_a_request_that_outlived_its_learner_is_a_404_and_creates_no_state(loaded):
+    # The learner was erased while this request waited for its state row (the erasure holds it).
+    learner = HumanLearnerFactory()
+    course = Item.objects.get(key="add-1").course
+    Learner.objects.filter(pk=learner.pk).delete()
+    with pytest.raises(Http404):
+        next_item_choose(learner=learner, course=course)
+    assert not LearnerState.objects.filter(learner_id=learner.pk).exists()
+
+
+def test_an_answer_without_a_time_takes_the_servers_clock_under_the_lock(loaded):
+    learner = HumanLearnerFactory()
+    before = timezone.now()
+    result = tutor_turn_take(learner=learner, item=Item.objects.get(key="add-1"), source="web", answer="7")
+    assert before <= result.attempt.answered_at <= timezone.now()
+
+
+def test_a_template_draw_stored_first_by_another_request_is_that_row(loaded, monkeypatch):
+    template = ItemTemplate.objects.get()
+    drawn = item_from_template(template=template, seed="s")
+
+    def lost_the_race(*, course, spec, kcs, template):
+        # What the second of two simultaneous draws meets: the first one's row, at insert time.
+        Item.objects.create(course=course, key=spec.id, difficulty=0.0, statement="", answer={}, content_hash="")
+
+    monkeypatch.setattr(content_services, "item_store", lost_the_race)
+    assert item_from_template(template=template, seed="s") == drawn
+    assert Item.objects.filter(key=drawn.key).count() == 1

@@ -2,6 +2,7 @@
 transaction per learner (all or nothing for that learner), through the same path as single attempts."""
 
 from django.db import transaction
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -73,6 +74,8 @@ class AttemptBatchView(APIView):
                     failing = None
             except ApiError as error:
                 fail(failing, error.status_code, error_body(error.error_code, str(error.detail), error.fields))
+            except Http404 as error:  # erased while the batch ran: the learners before it stay stored
+                fail(failing, status.HTTP_404_NOT_FOUND, error_body("not_found", str(error)))
         if failing is None:
             for index, result in done.items():
                 results[index] = result

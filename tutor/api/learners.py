@@ -85,7 +85,7 @@ def attempt_take(*, state: LearnerState, values: dict) -> tuple[dict, int]:
         raise ApiError("unknown_step", "no such step in this item", fields={"step": values["step"]})
     try:
         result = tutor_turn_take(
-            learner=state.learner, item=item, answered_at=values.get("timestamp") or timezone.now(), source="api",
+            learner=state.learner, item=item, answered_at=values.get("timestamp"), source="api",
             step_key=values["step"], answer=values.get("answer"), graded=values["correct"],
             idempotency_key=values["idempotency_key"],
         )
@@ -195,7 +195,7 @@ class TutorView(APIView):
             raise ApiError("no_current_item", "this learner has no current item: give item, or call next/ first",
                            status.HTTP_409_CONFLICT)
         take = tutor_turn_take if settings.LLM_BACKEND == "rule" else tutor_turn_queue
-        turn = take(learner=state.learner, item=item, answered_at=timezone.now(), source="api",
+        turn = take(learner=state.learner, item=item, source="api",
                     message=data.validated_data["message"]).turn
         if turn.status == TutorTurn.DONE:
             return Response(TutorOut(turn).data, status=status.HTTP_201_CREATED)

@@ -148,11 +148,11 @@ class BatchEntriesField(serializers.ListField):
     child = serializers.DictField()
 
     def to_internal_value(self, data):
-        entries = super().to_internal_value(data)
-        if len(entries) > MAX_BATCH:
-            raise ApiError("batch_too_large", f"a batch has at most {MAX_BATCH} attempts, not {len(entries)}",
-                           413, fields={"attempts": len(entries)})
-        return entries
+        # The size first: a batch over the limit is a 413 whatever its entries hold.
+        if isinstance(data, list) and len(data) > MAX_BATCH:
+            raise ApiError("batch_too_large", f"a batch has at most {MAX_BATCH} attempts, not {len(data)}",
+                           413, fields={"attempts": len(data)})
+        return super().to_internal_value(data)
 
 
 class BatchIn(serializers.Serializer):

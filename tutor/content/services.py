@@ -4,7 +4,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .models import Course, Hint, Item, ItemTemplate, KnowledgeComponent, Misconception, Step
 from .pack import CoursePack, ItemSpec, TemplateSpec, content_hash, instantiate, pack_hash
@@ -130,5 +130,10 @@ def item_from_template(*, template: ItemTemplate, seed: int | str) -> Item:
     """A concrete item drawn from a template; the same seed gives the same item (and row)."""
     spec = instantiate(TemplateSpec.model_validate(template.spec), random.Random(f"{template.key}:{seed}"))
     kcs = {kc.key: kc for kc in template.course.kcs.all()}
-    item, _ = item_store(course=template.course, spec=spec, kcs=kcs, template=template)
+    try:
+        with transaction.atomic():  # a savepoint: another learner may store the same draw first
+            item, _ = item_store(course=template.course, spec=spec, kcs=kcs, template=template)
+    except IntegrityError:
+        # The same seed and key give the same content, so the row the other request stored is this item.
+        item = Item.objects.get(course=template.course, key=spec.id)
     return item

@@ -17,7 +17,6 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import transaction
-from django.utils import timezone
 
 from .models import Learner
 from .selectors import learner_item
@@ -123,7 +122,7 @@ def _begin(learner: Learner, kind: str, content: dict) -> TurnStart:
         raise _BadTurn("bad_text", f"{text_field} must be text of at most {MAX_MESSAGE_CHARS} characters")
     try:
         return turn_begin(
-            learner=learner, item=item, answered_at=timezone.now(), source="web", step_key=step_key,
+            learner=learner, item=item, source="web", step_key=step_key,
             answer=text if kind == "answer" else None, message=text if kind == "hint" else "",
             idempotency_key=str(content.get("idempotency_key", ""))[:128],
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from tutor.content.models import Course, Item
@@ -118,6 +119,12 @@ def learner_state_locked(*, learner: Learner, course: Course) -> tuple[LearnerSt
     rows = LearnerState.objects.select_for_update(of=("self",)).select_related("last_attempt")
     state = rows.filter(learner=learner, course=course).first()
     if state is None:
+        # No state yet, or the learner was erased while this request waited for the row: lock the
+        # learner row before creating one, so that an erasure cannot interleave. FOR NO KEY UPDATE:
+        # it holds off the erasure's DELETE but not the key-share locks other turns' inserts take on
+        # the learner (FOR UPDATE would deadlock with a turn holding the state row).
+        if not Learner.objects.select_for_update(no_key=True).filter(pk=learner.pk).exists():
+            raise Http404("this learner has been erased")
         LearnerState.objects.get_or_create(learner=learner, course=course)
         state = rows.get(learner=learner, course=course)
     if state.tracer_version != engine.version:

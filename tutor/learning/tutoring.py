@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from checking import AnswerSpec
 from llm.backends import GenerationRequest
@@ -133,16 +134,19 @@ class TurnStart:
 
 
 def turn_begin(
-    *, learner: Learner, item: Item, answered_at: datetime, source: str, step_key: str = "",
+    *, learner: Learner, item: Item, source: str, answered_at: datetime | None = None, step_key: str = "",
     answer: str | None = None, message: str = "", idempotency_key: str = "", graded: bool | None = None,
 ) -> TurnStart:
     """Check and log the answer, update the learner's state and decide the move, in one transaction.
-    With `answer` None the learner asked for help (`message` is their text, possibly empty)."""
+    With `answer` None the learner asked for help (`message` is their text, possibly empty).
+    `answered_at` None: the server's clock, read once the learner's state is locked, so that answers
+    racing for the same learner are stored in the order they are taken (never "time went backwards")."""
     # NUL cannot be stored in PostgreSQL text and means nothing in an answer: drop it, never fail on it.
     answer, message = (answer.replace("\x00", "") if answer is not None else None), message.replace("\x00", "")
     # Inside tutor_turn_take an error aborts the whole turn anyway: no savepoint round trips.
     with transaction.atomic(savepoint=False):
         state, engine = learner_state_locked(learner=learner, course=item.course)
+        answered_at = answered_at or timezone.now()
         attempt, feedback = None, ""
         if answer is None and graded is None:
             outcome = HINT_REQUEST
