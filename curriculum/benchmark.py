@@ -18,6 +18,8 @@ import sys
 import numpy as np
 from tqdm import tqdm
 
+from tracing.cli import writable_or_exit
+
 from .episode import run_episode
 from .oracle import Oracle
 from .planners import make_planner, planner_names
@@ -132,8 +134,8 @@ def check_targets(cells: list[dict], out=None) -> None:
             closed = (c["posttest"] - m) / (o - m) if o > m else float("nan")
             print(f"  {'PASS' if closed >= 0.5 else 'FAIL'} closes {closed:.0%} of the mastery->oracle gap at {where} "
                   f"(mastery {m:.3f}, adaptive {c['posttest']:.3f}, oracle {o:.3f}; target 50%)", file=out)
-        if c["scenario"] == "S2":
-            rivals = {n: p["retention"] for n, p in same.items() if n not in ("adaptive", "oracle")}
+        rivals = {n: p["retention"] for n, p in same.items() if n not in ("adaptive", "oracle")}
+        if c["scenario"] == "S2" and rivals:
             best = max(rivals, key=rivals.get)
             ok = c["retention"] >= rivals[best]
             print(f"  {'PASS' if ok else 'FAIL'} best delayed retention at {where}: adaptive {c['retention']:.3f}, "
@@ -153,7 +155,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args = ap.parse_args(argv)
     families = args.families.split(",")
     scenarios = (args.scenarios.split(",") if args.scenarios else QUICK["scenarios"] if args.quick else list(SCENARIOS))
-    learners = args.learners or (QUICK["learners"] if args.quick else 100)
+    learners = args.learners if args.learners is not None else (QUICK["learners"] if args.quick else 100)
     pilot = args.pilot if args.pilot is not None else (QUICK["pilot"] if args.quick else 50)
     planners = args.planners.split(",")
     for name in planners:
@@ -165,6 +167,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     for s in scenarios:
         if s not in SCENARIOS:
             ap.error(f"unknown scenario {s!r}: one of {SCENARIOS}")
+    if learners < 1 or pilot < 0 or args.seed < 0:
+        ap.error("--learners must be at least 1, --pilot and --seed at least 0")
+    if "adaptive" in planners and pilot == 0:
+        ap.error("adaptive learns from a pilot cohort: --pilot must be at least 1")
+    writable_or_exit(ap, args.json)
     grid = [(f, s, n) for f in families for s in scenarios for n in SCENARIO_SETTINGS[s].horizons]
     cells: list[dict] = []
     with tqdm(total=len(grid) * (len(planners) + 1) * learners, desc="episodes", unit="learner", file=sys.stderr) as bar:

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import torch
 
-from .data import load_log
+from .cli import log_or_exit
 from .fit import fit
 from .tracer import Tracer
 
@@ -55,7 +55,7 @@ def main(argv=None):
         tracer = Tracer.load(args.tracer)
     else:
         started = time.perf_counter()
-        log = load_log(args.data)
+        log = log_or_exit(parser, args.data)
         tracer = fit(log, epochs=args.epochs, device=args.device)
         report.update(answers=log.n_answers, learners=len(log.sequences), torch_threads_fit=torch.get_num_threads(),
                       fit_seconds=time.perf_counter() - started, epochs_run=tracer.config["epochs_run"],

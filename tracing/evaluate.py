@@ -20,7 +20,8 @@ import time
 import numpy as np
 
 from .baselines import BASELINES
-from .data import Log, load_log
+from .cli import log_or_exit, writable_or_exit
+from .data import Log
 from .fit import fit
 from .metrics import score
 
@@ -117,7 +118,8 @@ def main(argv=None):
     unknown = [m for m in models if m != "psikt" and m not in BASELINES]
     if unknown:
         parser.error(f"unknown model(s): {', '.join(unknown)}")
-    log = load_log(args.data)
+    writable_or_exit(parser, args.json)
+    log = log_or_exit(parser, args.data)
     missing = sorted(set(args.fold) - set(log.folds))
     if missing:
         parser.error(f"no fold {', '.join(map(str, missing))} in {args.data} (folds: {log.folds})")

@@ -20,7 +20,8 @@ import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
-from .data import Log, Sequence, load_log
+from .cli import log_or_exit, writable_or_exit
+from .data import Log, Sequence
 from .fit import fit
 from .tracer import Tracer
 
@@ -56,7 +57,8 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--json", help="write the result here")
     args = parser.parse_args(argv)
-    log = load_log(args.data).subset(lambda s: s.learner.startswith(args.learners))
+    writable_or_exit(parser, args.json)
+    log = log_or_exit(parser, args.data).subset(lambda s: s.learner.startswith(args.learners))
     if not log.sequences:
         parser.error(f"no learner id starts with {args.learners!r}")
     hidden_log, concept = items_as_kcs(log)

@@ -33,3 +33,18 @@ def test_cli_writes_the_specified_json(tmp_path, capsys):
 def test_cli_rejects_unknown_names():
     with pytest.raises(SystemExit):
         main(["--planners", "nope"])
+
+
+@pytest.mark.parametrize("args", [
+    ["--learners", "0"], ["--seed", "-1"], ["--planners", "adaptive", "--pilot", "0"],
+    ["--json", "/nonexistent/folder/out.json"],
+])
+def test_cli_refuses_bad_settings_before_running(args, capsys):
+    with pytest.raises(SystemExit) as ended:
+        main(["--families", "F1", "--scenarios", "S1", *args])
+    assert ended.value.code == 2 and "episodes" not in capsys.readouterr().err
+
+
+def test_targets_are_checked_with_adaptive_alone(capsys):
+    main(["--families", "F1", "--scenarios", "S2", "--learners", "2", "--pilot", "2", "--planners", "adaptive"])
+    assert "Targets (adaptive):" in capsys.readouterr().out

@@ -80,3 +80,11 @@ def test_seed_demo_gives_the_teacher_a_class_with_history(client, settings, djan
     learner = classroom.learners.order_by("pk").first()
     drill_down = client.get(reverse("dashboard:learner", args=[classroom.pk, learner.pk])).content.decode()
     assert "Not estimated yet" not in drill_down
+
+
+def test_import_benchmark_reports_a_file_that_is_not_text(tmp_path):
+    path = tmp_path / "bench.json"
+    path.write_bytes(b"\xff\xfe\x00{")
+    with pytest.raises(CommandError, match="is not JSON text"):
+        call_command("import_benchmark", str(path))
+    assert not BenchmarkRun.objects.exists()

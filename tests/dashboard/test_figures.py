@@ -193,6 +193,9 @@ def test_curriculum_view_shows_an_imported_benchmark_and_the_class(client, seede
     response = client.get(reverse("dashboard:curriculum", args=[classroom.pk]))
     bars = {trace["name"]: trace for trace in embedded_figure(response, "benchmark")["data"]}
     assert bars["adaptive"]["y"] == [0.71] and bars["mastery"]["y"] == [0.55]
+    for odd in ("\u00b2", "9" * 40, "x"):   # a Unicode digit, past any row id, not a number: the latest run
+        shown = client.get(reverse("dashboard:curriculum", args=[classroom.pk]), {"run": odd})
+        assert shown.status_code == 200 and shown.context["run"] == response.context["run"]
     assert bars["adaptive"]["error_y"]["array"] == pytest.approx([0.05])
     outcomes = response.context["outcomes"]
     assert [o.planner for o in outcomes] == ["adaptive"] and outcomes[0].learners == 2

@@ -151,3 +151,24 @@ def test_model_student_erased_for_its_client(course):
     assert ApiClient.objects.filter(pk=client.pk).exists()
     record = AuditRecord.objects.get()
     assert (record.learner_kind, record.actor_client, record.actor) == ("model", client, f"client:{client.pk} {client.name}")
+
+
+def test_a_teacher_reads_but_never_erases_a_model_student_attached_to_their_class(client, people):
+    model = ModelLearnerFactory()
+    Enrollment.objects.create(classroom=people["classroom"], learner=model)
+    client.force_login(people["teacher"])
+    assert client.get(reverse("privacy:export", args=[model.pk])).status_code == 200
+    erase = reverse("privacy:erase", args=[model.pk])
+    assert client.get(erase).status_code == 404 and client.post(erase).status_code == 404
+    assert Learner.objects.filter(pk=model.pk).exists()   # only its program (the API) or staff erase it
+
+
+def test_a_teacher_no_longer_in_the_teacher_role_loses_access(client, people):
+    teacher = people["teacher"]
+    teacher.role = User.Role.LEARNER
+    teacher.save()
+    client.force_login(teacher)
+    learner = people["learner"]
+    assert client.get(reverse("privacy:export", args=[learner.pk])).status_code == 404
+    assert client.post(reverse("privacy:erase", args=[learner.pk])).status_code == 404
+    assert Learner.objects.filter(pk=learner.pk).exists()

@@ -62,3 +62,27 @@ def test_fold_option_evaluates_only_the_named_folds_and_rejects_unknown_ones(tmp
     assert "fold 4 item_mean: auc" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--data", str(path), "--models", "item_mean", "--fold", "9"])
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (None, "cannot read"),                                              # no such file
+    (b"\x1f\x8b\x08\x00 truncated", "cannot read"),                     # a broken gzip
+    (b"learner_id,item_id,kc_ids,correct,timestamp,fold\ns1,q1,k1,yes,1,1\n", ":2: correct"),   # not 0/1, line 2
+])
+def test_a_bad_log_is_a_message_naming_the_file_not_a_traceback(tmp_path, capsys, content, reason):
+    path = tmp_path / ("log.csv.gz" if content and content.startswith(b"\x1f") else "log.csv")
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SystemExit) as ended:
+        main(["--data", str(path), "--models", "item_mean"])
+    err = capsys.readouterr().err
+    assert ended.value.code == 2 and str(path) in err and reason in err and "Traceback" not in err
+
+
+def test_an_unwritable_json_path_is_refused_before_the_run(tmp_path, capsys):
+    path = tmp_path / "sim.csv"
+    write_log(simulate(n_learners=20, n_kcs=2, n_items=4, length=5, seed=1).log, path)
+    with pytest.raises(SystemExit):
+        main(["--data", str(path), "--models", "item_mean", "--json", str(tmp_path / "no" / "such" / "out.json")])
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "item_mean" not in capsys.readouterr().out

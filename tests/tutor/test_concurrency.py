@@ -2,6 +2,7 @@
 
 import threading
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -20,29 +21,42 @@ pytestmark = [
 ]
 
 
-def test_parallel_answers_for_one_learner_keep_its_state_equal_to_a_rebuild(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
-    learner = HumanLearnerFactory()
-    item = Item.objects.get(key="add-1")
-    start = now()
+@pytest.fixture
+def item(valid_pack_path):
+    call_command("load_course", str(valid_pack_path), stdout=StringIO())
+    return Item.objects.get(key="add-1")
+
+
+def errors_of_threads(work, args) -> list[Exception]:
+    """Run work(arg) in a thread per arg, each with its own database connection; what they raised."""
     errors = []
 
-    def answer(offset: int):
+    def run(arg):
         try:
-            for n in range(5):
-                tutor_turn_take(learner=learner, item=item, source="api", step_key="sum", answer=str(n + offset),
-                                answered_at=start + timedelta(hours=1), idempotency_key=f"{offset}-{n}")
-        except Exception as error:  # collected and asserted below, never swallowed
+            work(arg)
+        except Exception as error:  # noqa: BLE001 (collected for the test to assert on, never swallowed)
             errors.append(error)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=answer, args=(offset,)) for offset in (0, 10, 20, 30)]
+    threads = [threading.Thread(target=run, args=(arg,)) for arg in args]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_parallel_answers_for_one_learner_keep_its_state_equal_to_a_rebuild(item):
+    learner = HumanLearnerFactory()
+    start = now()
+
+    def answer(offset: int):
+        for n in range(5):
+            tutor_turn_take(learner=learner, item=item, source="api", step_key="sum", answer=str(n + offset),
+                            answered_at=start + timedelta(hours=1), idempotency_key=f"{offset}-{n}")
+
+    assert errors_of_threads(answer, (0, 10, 20, 30)) == []
     assert Attempt.objects.filter(learner=learner).count() == 20
     stored = LearnerState.objects.get(learner=learner)
     assert stored.last_attempt_id == Attempt.objects.filter(learner=learner).latest("id").pk
@@ -53,28 +67,15 @@ def test_parallel_answers_for_one_learner_keep_its_state_equal_to_a_rebuild(vali
     assert state.planner_state == stored.planner_state
 
 
-def test_parallel_answers_on_the_servers_clock_are_never_out_of_order(valid_pack_path):
+def test_parallel_answers_on_the_servers_clock_are_never_out_of_order(item):
     # Each answer's time is read under the learner's lock: read before it, a request that waited
     # for the lock would store an earlier time than the answer stored before it ("time went backwards").
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
     learner = HumanLearnerFactory()
-    item = Item.objects.get(key="add-1")
-    errors = []
 
     def answer(offset: int):
-        try:
-            for n in range(5):
-                tutor_turn_take(learner=learner, item=item, source="api", graded=True, idempotency_key=f"{offset}-{n}")
-        except Exception as error:  # collected and asserted below, never swallowed
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for n in range(5):
+            tutor_turn_take(learner=learner, item=item, source="api", graded=True, idempotency_key=f"{offset}-{n}")
 
-    threads = [threading.Thread(target=answer, args=(offset,)) for offset in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert errors_of_threads(answer, range(6)) == []
     times = list(Attempt.objects.filter(learner=learner).order_by("id").values_list("answered_at", flat=True))
     assert len(times) == 30 and times == sorted(times)

@@ -117,6 +117,7 @@ def test_item_without_misconception_or_steps_is_rejected(pack):
         (lambda t: t["answer"].update(value="b - q"), ["[0].answer.value", "not a rational number"]),
         (lambda t: t.update(where=["b > a + 1000"]), ["[0].where", "no parameters satisfying"]),
         (lambda t: t.update(statement="Solve x + {c} = {b}"), ["[0].statement", "unknown placeholders ['c']"]),
+        (lambda t: t.update(statement="Solve x + {a:q} = {b}"), ["[0].statement", "{a} takes no format spec"]),
         (lambda t: t["parameters"].update(a={"low": 5, "high": 1}), ["[0].parameters.a", "low <= high"]),
         (lambda t: t["misconceptions"][0].update(answer="b - a"), ["[0].answer", "accepted as correct"]),
         (lambda t: t["answer"].update(value="b/(a - a)"), ["[0].answer.value", "divides by zero"]),

@@ -81,6 +81,12 @@ async def test_one_turn_at_a_time_and_bad_messages(loaded):
     assert (await communicator.receive_json_from())["error"] == "bad_message"
     await communicator.send_json_to({"type": "answer", "item": 999999, "answer": "1"})
     assert (await communicator.receive_json_from())["error"] == "unknown_item"
+    await communicator.send_to(text_data='{"type": "answer", "item": Infinity, "answer": "1"}')
+    assert (await communicator.receive_json_from())["error"] == "unknown_item"
+    await communicator.send_to(text_data="not json")   # answered, and the socket stays open
+    assert (await communicator.receive_json_from())["error"] == "bad_message"
+    await communicator.send_json_to({"type": "answer", "item": item.pk, "answer": "1", "idempotency_key": 5})
+    assert (await communicator.receive_json_from())["error"] == "bad_idempotency_key"
     await communicator.send_json_to({"type": "answer", "item": item.pk, "step": "nope", "answer": "1"})
     assert (await communicator.receive_json_from())["error"] == "unknown_step"
     await communicator.send_json_to({"type": "answer", "item": item.pk, "answer": "7"})
@@ -122,3 +128,16 @@ async def test_stop_cancels_generation_and_persists_no_turn(loaded, monkeypatch)
     await asyncio.sleep(0.1)
     assert await database_sync_to_async(TutorTurn.objects.count)() == 0
     await communicator.disconnect()
+
+
+async def test_answers_with_a_null_idempotency_key_are_each_stored(loaded):
+    user = await database_sync_to_async(UserFactory)()
+    item = await database_sync_to_async(Item.objects.get)(key="add-1")
+    communicator = await connected(user)
+    await communicator.connect()
+    for answer in ("1", "2"):
+        await communicator.send_json_to({"type": "answer", "item": item.pk, "answer": answer, "idempotency_key": None})
+        done = (await receive_until(communicator, "done"))[-1]
+        assert done["type"] == "done" and "replayed" not in done
+    await communicator.disconnect()
+    assert await database_sync_to_async(Attempt.objects.count)() == 2

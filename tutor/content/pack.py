@@ -419,9 +419,14 @@ def _check_item_answers(pack: CoursePack, item: ItemSpec, problems: list[Problem
 
 def _placeholders(text: str) -> set[str]:
     try:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None]
     except ValueError as error:
         raise CouldNotRead(f"bad placeholder: {error}") from error
+    for name, spec, conversion in fields:
+        if spec or conversion:  # "{a:q}" passes a name check and fails only when an item is drawn
+            raise CouldNotRead(f"bad placeholder: {{{name}}} takes no format spec or conversion")
+    return {name for name, _, _ in fields}
 
 
 def _template_texts(template: TemplateSpec) -> Iterator[tuple[str, str]]:

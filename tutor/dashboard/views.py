@@ -2,6 +2,7 @@
 class (or is staff), so a class one may not see is indistinguishable from one that does not exist."""
 
 import csv
+import re
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -104,7 +105,8 @@ def curriculum(request, classroom_id: int):
     classroom = _classroom(request, classroom_id)
     runs = list(BenchmarkRun.objects.only("id", "name", "imported_at")[:20])
     chosen = request.GET.get("run")
-    run = BenchmarkRun.objects.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
+    # ASCII digits of a size a row id can have: str.isdigit() also accepts "²", which is no number.
+    run = BenchmarkRun.objects.filter(pk=chosen).first() if chosen and re.fullmatch(r"[0-9]{1,18}", chosen) else None
     run = run or (BenchmarkRun.objects.first() if runs else None)
     comparison = class_planner_outcomes(classroom=classroom)
     shown = {"class": figures.figure_json(figures.class_planner_figure(comparison.outcomes))}

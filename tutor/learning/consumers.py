@@ -12,6 +12,7 @@ Server -> client: {"type": "start", "verdict", "move", "hint_level"}, {"type": "
 """
 
 import asyncio
+import json
 import logging
 
 from channels.db import database_sync_to_async
@@ -41,6 +42,14 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if getattr(self, "task", None) is not None:
             self.task.cancel()
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # A frame that is not JSON text is answered like any other bad message, not by a lost socket.
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
@@ -120,11 +129,16 @@ def _begin(learner: Learner, kind: str, content: dict) -> TurnStart:
     text = content.get(text_field, "")
     if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
         raise _BadTurn("bad_text", f"{text_field} must be text of at most {MAX_MESSAGE_CHARS} characters")
+    # A missing or null key means no key; anything else must be text (str(None) would be one shared
+    # key, "None", replaying every later keyless answer as the first one).
+    key = content.get("idempotency_key") or ""
+    if not isinstance(key, str):
+        raise _BadTurn("bad_idempotency_key", "idempotency_key must be text")
     try:
         return turn_begin(
             learner=learner, item=item, source="web", step_key=step_key,
             answer=text if kind == "answer" else None, message=text if kind == "hint" else "",
-            idempotency_key=str(content.get("idempotency_key", ""))[:128],
+            idempotency_key=key[:128],
         )
     except TimeWentBackwards as error:
         raise _BadTurn("time_went_backwards", str(error)) from error

@@ -2,20 +2,29 @@
 
 from django.db.models import Q
 
+from tutor.accounts.models import User
 from tutor.learning.engine import course_engine
 from tutor.learning.models import Attempt, Learner, LearnerState, TutorTurn
 
 
-def learner_for_data_request(*, user, learner_id: int) -> Learner | None:
-    """The learner if `user` may export or erase their data: the learner themselves, a teacher of a
-    class they are enrolled in, or staff. None otherwise, so callers answer 404 and never reveal
-    whether a learner they may not see exists."""
+def learner_for_data_request(*, user, learner_id: int, erase: bool = False) -> Learner | None:
+    """The learner if `user` may export (or, with `erase`, erase) their data: the learner
+    themselves, a teacher (by role, not only by a class's teacher list) of a class they are enrolled
+    in, or staff. A model-student attached to a class is read by its teachers but erased only by the
+    program that owns it (through the API) or staff. None otherwise, so callers answer 404 and never
+    reveal whether a learner they may not see exists."""
     if not user.is_authenticated:
         return None
     learners = Learner.objects.select_related("user", "api_client")
-    if not (user.is_staff or user.role == "staff"):
-        learners = learners.filter(Q(user=user) | Q(classrooms__teachers=user)).distinct()
-    return learners.filter(pk=learner_id).first()
+    if user.is_staff or user.role == User.Role.STAFF:
+        return learners.filter(pk=learner_id).first()
+    allowed = Q(user=user)
+    if user.role == User.Role.TEACHER:
+        taught = Q(classrooms__teachers=user)
+        if erase:
+            taught &= Q(kind=Learner.Kind.HUMAN)
+        allowed |= taught
+    return learners.filter(allowed, pk=learner_id).distinct().first()
 
 
 def _attempt_row(attempt: Attempt) -> dict:

@@ -16,8 +16,8 @@ from .selectors import learner_for_data_request
 from .services import learner_erase, learner_export
 
 
-def _learner_or_404(request, learner_id: int) -> Learner:
-    learner = learner_for_data_request(user=request.user, learner_id=learner_id)
+def _learner_or_404(request, learner_id: int, erase: bool = False) -> Learner:
+    learner = learner_for_data_request(user=request.user, learner_id=learner_id, erase=erase)
     if learner is None:
         raise Http404("no such learner")
     return learner
@@ -44,7 +44,7 @@ def learner_export_download(request, learner_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def learner_erase_confirm(request, learner_id: int):
-    learner = _learner_or_404(request, learner_id)
+    learner = _learner_or_404(request, learner_id, erase=True)
     if request.method == "GET":
         return render(request, "privacy/erase_confirm.html",
                       {"learner": learner, "own": learner.user_id == request.user.pk})

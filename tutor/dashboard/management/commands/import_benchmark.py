@@ -19,8 +19,8 @@ class Command(BaseCommand):
             data = json.loads(file.read_text())
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror or error}") from error
-        except json.JSONDecodeError as error:
-            raise CommandError(f"{path} is not JSON: {error}") from error
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise CommandError(f"{path} is not JSON text: {error}") from error
         try:
             run = benchmark_run_import(name=name or file.name, data=data, source=str(file.resolve()))
         except BenchmarkFormatError as error:
