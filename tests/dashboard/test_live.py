@@ -37,6 +37,8 @@ async def test_an_answer_in_the_class_pushes_a_fresh_overview(classroom):
     socket = _socket(classroom.pk, teacher)
     connected, _ = await socket.connect()
     assert connected
+    await socket.send_to(text_data="not json")   # ignored: the socket stays up and keeps pushing
+    await socket.send_to(bytes_data=b"\x00")
     ada = await database_sync_to_async(Learner.objects.get)(enrollment__classroom=classroom, kind="human")
     await database_sync_to_async(answer)(ada, "add-1", "7", timezone.now())
     message = await socket.receive_json_from(timeout=10)

@@ -46,8 +46,8 @@ class ClassOverviewConsumer(AsyncJsonWebsocketConsumer):
         if getattr(self, "pending", None) is not None:
             self.pending.cancel()
 
-    async def receive_json(self, content, **kwargs):
-        pass  # the overview only listens
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        pass  # the overview only listens: nothing a client sends is read, so nothing can break it
 
     async def class_changed(self, event):
         if self.pending is not None and not self.pending.done():
