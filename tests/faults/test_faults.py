@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import wait_for
 
-pytestmark = [pytest.mark.services, pytest.mark.timeout(2400)]  # the soak alone takes ~20 min under load
+pytestmark = [pytest.mark.services, pytest.mark.timeout(3600)]  # the soak alone took 17-26 min on 2 cores
 
 
 def task_results(stack) -> dict[str, str]:
@@ -91,7 +91,7 @@ SOAK_ANSWERS = int(os.environ.get("FAULTS_SOAK_ANSWERS", "1000"))  # 50 x 1000 =
 
 def test_fifty_concurrent_learners_lose_and_double_no_answer_and_keep_state_equal_to_a_rebuild(stack):
     stack.env["DATABASE_POOL_MAX"] = str(SOAK_LEARNERS + 5)
-    run = stack.driver("soak", "--learners", str(SOAK_LEARNERS), "--answers", str(SOAK_ANSWERS), timeout=1800)
+    run = stack.driver("soak", "--learners", str(SOAK_LEARNERS), "--answers", str(SOAK_ANSWERS), timeout=3000)
     print(f"soak: {SOAK_LEARNERS} learners x {SOAK_ANSWERS} answers in {run['seconds']} s")
     assert (run["error_count"], run["errors"], run["replays_created"]) == (0, [], 0)
     found = stack.driver("verify", timeout=1800)

@@ -1,0 +1,100 @@
+"""CPU and queries per API request, in process (DRF's test client: no network, no server), for the
+tutoring loop a model-student drives (`GET next/` then a self-graded `POST attempts/`) and, as the
+floor any endpoint pays, a read that does no tutoring (`GET /api/v1/courses/`: token lookup,
+throttle, routing, rendering). The load target of docs/benchmarks.md is checked against these
+figures. Everything it writes is rolled back."""
+
+import random
+import time
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from tutor.accounts.models import ApiClient
+from tutor.content.models import Course
+from tutor.learning.services import cohort_create
+
+FLOOR_PATH = "/api/v1/courses/"
+
+
+class _Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "CPU ms and queries per next + attempts turn and per minimal authenticated read; writes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--course", default="demo-algebra")
+        parser.add_argument("--planner", default="adaptive")
+        parser.add_argument("--learners", type=int, default=8)
+        parser.add_argument("--turns", type=int, default=160, help="measured turns, spread over the learners")
+
+    def handle(self, *args, course: str, planner: str, learners: int, turns: int, **options):
+        found = Course.objects.filter(slug=course).first()
+        if found is None:
+            raise CommandError(f"no course {course!r}: load it first (load_course or load_sim_course)")
+        if learners < 1 or turns < learners:
+            raise CommandError("--learners must be at least 1 and --turns at least --learners")
+        try:
+            with transaction.atomic():
+                figures = self._measure(found, planner, learners, turns)
+                raise _Rollback
+        except _Rollback:
+            pass
+        self.stdout.write(
+            f"{figures['turns']} turns ({planner}, {learners} learners), in process: "
+            f"{figures['turn_ms']:.1f} ms CPU per turn; queries per next {figures['next_q']:.1f}, "
+            f"per attempts {figures['attempts_q']:.1f}\n"
+            f"GET {FLOOR_PATH}: {figures['floor_ms']:.2f} ms CPU per request, {figures['floor_q']} queries"
+        )
+
+    def _measure(self, course: Course, planner: str, learners: int, turns: int) -> dict:
+        client = ApiClient(name="bench-api-cost")
+        token = client.issue_token()
+        client.save()
+        api = APIClient(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Token {token}")
+        cohort = cohort_create(api_client=client, course=course, planner=planner, size=learners)
+        ids = list(cohort.learners.values_list("pk", flat=True))
+        rng, clock = random.Random(0), timezone.now()
+        queries = {"next": 0, "attempts": 0}
+
+        def turn(learner: int) -> None:
+            nonlocal clock
+            clock += timedelta(seconds=30)
+            with CaptureQueriesContext(connection) as seen:
+                response = api.get(f"/api/v1/learners/{learner}/next/", {"at": clock.isoformat()})
+            queries["next"] += len(seen.captured_queries)
+            if response.status_code != 200:
+                raise CommandError(f"next failed: {response.status_code} {response.content[:300]!r}")
+            answer = {"item": response.json()["item"]["id"], "correct": rng.random() < 0.6, "timestamp": clock.isoformat()}
+            with CaptureQueriesContext(connection) as seen:
+                response = api.post(f"/api/v1/learners/{learner}/attempts/", answer, format="json")
+            queries["attempts"] += len(seen.captured_queries)
+            if response.status_code != 201:
+                raise CommandError(f"attempt failed: {response.status_code} {response.content[:300]!r}")
+
+        for learner in ids:  # warm-up: builds the course engine once, as a running server has
+            turn(learner)
+        queries = {"next": 0, "attempts": 0}
+        rounds = turns // learners
+        started = time.process_time()
+        for _ in range(rounds):
+            for learner in ids:
+                turn(learner)
+        turn_ms = (time.process_time() - started) / (rounds * learners) * 1000
+        with CaptureQueriesContext(connection) as seen:
+            api.get(FLOOR_PATH)
+        floor_q = len(seen.captured_queries)
+        started = time.process_time()
+        for _ in range(turns):
+            if api.get(FLOOR_PATH).status_code != 200:
+                raise CommandError(f"GET {FLOOR_PATH} failed")
+        floor_ms = (time.process_time() - started) / turns * 1000
+        done = rounds * learners
+        return {"turns": done, "turn_ms": turn_ms, "next_q": queries["next"] / done,
+                "attempts_q": queries["attempts"] / done, "floor_ms": floor_ms, "floor_q": floor_q}
