@@ -113,6 +113,29 @@ async def test_only_teachers_of_the_class_may_listen(classroom, other_classroom,
     await socket.disconnect()  # as the server does after a refusal: the consumer ends cleanly
 
 
+def _lose_access(classroom, teacher, how: str) -> None:
+    if how == "taken_off_the_class":
+        classroom.teachers.remove(teacher)
+    elif how == "no_longer_a_teacher":
+        teacher.role = "learner"
+        teacher.save(update_fields=["role"])
+    else:
+        teacher.is_active = False
+        teacher.save(update_fields=["is_active"])
+
+
+@pytest.mark.parametrize("how", ["taken_off_the_class", "no_longer_a_teacher", "deactivated"])
+async def test_a_teacher_who_loses_access_gets_no_further_update_and_is_disconnected(classroom, how):
+    teacher = await database_sync_to_async(classroom.teachers.get)()
+    socket = _socket(classroom.pk, teacher)
+    assert (await socket.connect())[0]
+    await database_sync_to_async(_lose_access)(classroom, teacher, how)
+    ada = await database_sync_to_async(Learner.objects.get)(enrollment__classroom=classroom, kind="human")
+    await database_sync_to_async(answer)(ada, "add-1", "7", timezone.now())
+    assert await socket.receive_output(timeout=10) == {"type": "websocket.close", "code": 4403}
+    await socket.disconnect()
+
+
 async def test_a_foreign_origin_is_refused(classroom):
     teacher = await database_sync_to_async(classroom.teachers.get)()
     socket = _socket(classroom.pk, teacher, headers=[(b"origin", b"http://evil.example"), (b"host", b"127.0.0.1")])

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import get_user_model
 
 from . import figures
 from .selectors import class_overview, classroom_for_teacher
@@ -32,6 +33,7 @@ class ClassOverviewConsumer(AsyncJsonWebsocketConsumer):
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
         self.anonymise = query.get("anon") == ["1"]
+        self.user_id = user.pk
         self.pending: asyncio.Task | None = None
         self.last_sent = 0.0
         self.group = class_group(self.classroom.pk)
@@ -58,10 +60,22 @@ class ClassOverviewConsumer(AsyncJsonWebsocketConsumer):
         loop = asyncio.get_running_loop()
         await asyncio.sleep(max(0.0, self.last_sent + THROTTLE_SECONDS - loop.time()))
         self.last_sent = loop.time()
-        await self.send_json(await database_sync_to_async(_overview_message)(self.classroom, self.anonymise))
+        message = await database_sync_to_async(_overview_message)(self.user_id, self.classroom.pk, self.anonymise)
+        if message is None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.close(code=4403)
+            return
+        await self.send_json(message)
 
 
-def _overview_message(classroom, anonymise: bool) -> dict:
+def _overview_message(user_id: int, classroom_id: int, anonymise: bool) -> dict | None:
+    """The overview, or None once the user no longer teaches the class (taken off it, out of the
+    teacher role or deactivated since the socket opened): access is checked again before each update,
+    not only at connect."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    classroom = classroom_for_teacher(user=user, classroom_id=classroom_id) if user is not None else None
+    if classroom is None:
+        return None
     shown = figures.overview_figures(class_overview(classroom=classroom), anonymise)
     return {"type": "overview", "heatmap": shown["heatmap"], "activity": shown["activity"],
             "needs_help_html": figures.needs_help_html(classroom, shown["needs_help"], anonymise)}
