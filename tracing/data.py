@@ -105,6 +105,7 @@ def load_log(path) -> Log:
         rows: dict[str, list] = {}
         current = None
         first_kcs: dict[str, tuple[str, ...]] = {}
+        last_time: dict[str, float] = {}
         for line_no, row in enumerate(reader, start=2):
             if not row:
                 continue
@@ -129,11 +130,14 @@ def load_log(path) -> Log:
                 rows[learner] = [fold, [], [], [], []]
                 current = learner
             rec = rows[learner]
-            prev_times = rec[4]
-            if prev_times and not np.isnan(ts) and not np.isnan(prev_times[-1]) and ts < prev_times[-1]:
-                raise LogFormatError(
-                    f"{path}:{line_no}: timestamp {ts} is earlier than the previous answer of learner {learner!r}"
-                )
+            # Blank timestamps are allowed (a log without a clock), but time never runs backwards
+            # across them: compare with the learner's last answer that has a time.
+            if not np.isnan(ts):
+                if ts < last_time.get(learner, ts):
+                    raise LogFormatError(
+                        f"{path}:{line_no}: timestamp {ts} is earlier than the previous answer of learner {learner!r}"
+                    )
+                last_time[learner] = ts
             item = row[col["item_id"]]
             if first_kcs.setdefault(item, kcs) != kcs:
                 item = f"{item}[{';'.join(kcs)}]"

@@ -63,6 +63,13 @@ def test_unsorted_time_within_learner_names_line(tmp_path):
         fh.write(HEADER + "a,i1,k,1,100,1\na,i2,k,0,200,1\na,i3,k,1,150,1\n")
     with pytest.raises(LogFormatError, match=r"log\.csv\.gz:4: timestamp 150.0 is earlier"):
         load_log(path)
+    with gzip.open(path, "wt") as fh:   # a blank time in between does not hide it
+        fh.write(HEADER + "a,i1,k,1,100,1\na,i2,k,0,,1\na,i3,k,1,50,1\n")
+    with pytest.raises(LogFormatError, match=r"log\.csv\.gz:4: timestamp 50.0 is earlier"):
+        load_log(path)
+    with gzip.open(path, "wt") as fh:
+        fh.write(HEADER + "a,i1,k,1,100,1\na,i2,k,0,,1\na,i3,k,1,150,1\nb,i1,k,1,50,1\n")
+    assert [list(s.times) for s in load_log(path).sequences][1] == [50.0]
 
 
 def test_bad_fold_names_line(tmp_path):
