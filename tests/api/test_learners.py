@@ -45,6 +45,10 @@ def test_attempts_checked_self_graded_idempotent_and_listed(owner, learner_id):
     assert replay.status_code == 200 and replay.json() == body
     graded = owner.post(url, {"item": item, "correct": True}, format="json")
     assert graded.status_code == 201 and graded.json()["correct"] is True
+    assert graded.json()["mastery"] != body["mastery"]
+    # Re-sent after the learner moved on: still the original result, mastery included.
+    late = owner.post(url, {"item": item, "step": "sum", "answer": "34", "idempotency_key": "k1"}, format="json")
+    assert late.status_code == 200 and late.json() == body
     assert Attempt.objects.filter(learner_id=learner_id).count() == 2
     rows = owner.get(url).json()
     assert rows["count"] == 2 and [r["verdict"] for r in rows["results"]] == ["misconception", "correct"]

@@ -197,6 +197,10 @@ class TutorTurn(models.Model):
     model_name = models.CharField(max_length=200)
     prompt_sha256 = models.CharField(max_length=64)
     guard_verdicts = models.JSONField(default=list)
+    mastery_after = models.JSONField(
+        default=dict, blank=True, editable=False,
+        help_text="The mastery returned with this turn ({kc: {p, sd}}), kept when the answer came with an "
+                  "idempotency key, so that a re-sent request gets the original result.")
     fell_back = models.BooleanField(default=False, help_text="The rule text replaced the model's reply.")
     ttft_ms = models.FloatField(null=True, blank=True)
     tokens = models.PositiveIntegerField(default=0)

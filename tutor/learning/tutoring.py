@@ -156,9 +156,11 @@ def turn_begin(
                 step_key=step_key, idempotency_key=idempotency_key, graded=graded,
             )
             if not created:
+                # The original result: the mastery returned then (turns stored before it was kept: now's).
                 replayed = TutorTurn.objects.filter(attempt=attempt).first()
-                return TurnStart(None, attempt, replayed, learner.pk, item, step_key, answer or "",
-                                 mastery_summary(engine, state))
+                mastery = (replayed.mastery_after if replayed is not None and replayed.mastery_after
+                           else mastery_summary(engine, state))
+                return TurnStart(None, attempt, replayed, learner.pk, item, step_key, answer or "", mastery)
             learner_state_fold(state=state, engine=engine, attempt=attempt)
             class_answer_recorded(learner=learner)
             outcome = attempt.verdict
@@ -179,7 +181,10 @@ def turn_finish(*, start: TurnStart, text: str, facts: dict) -> TutorTurn:
         learner_id=start.learner_id, item=start.item, step_key=start.step_key, attempt=start.attempt,
         learner_text=start.learner_text, move_category=decision.category.value, move_intent=decision.intent.value,
         evaluation=decision.evaluation.value, hint_level=decision.hint_level, text=text,
-        prompt_sha256=start.prepared.request.prompt.sha256, **facts,
+        prompt_sha256=start.prepared.request.prompt.sha256,
+        # Only an answer with an idempotency key can be re-sent and must then get the same result.
+        mastery_after=start.mastery if start.attempt is not None and start.attempt.idempotency_key else {},
+        **facts,
     )
 
 

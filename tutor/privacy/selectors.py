@@ -41,7 +41,8 @@ def _turn_row(turn: TutorTurn) -> dict:
         "id": turn.pk, "item": turn.item.key, "step": turn.step_key, "attempt": turn.attempt_id,
         "learner_text": turn.learner_text, "tutor_text": turn.text, "move": turn.move_intent,
         "evaluation": turn.evaluation, "hint_level": turn.hint_level, "backend": turn.backend,
-        "model": turn.model_name, "fell_back": turn.fell_back, "created_at": turn.created_at.isoformat(),
+        "model": turn.model_name, "fell_back": turn.fell_back, "mastery_after": turn.mastery_after,
+        "created_at": turn.created_at.isoformat(),
     }
 
 
