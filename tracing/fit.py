@@ -1,12 +1,5 @@
-"""Fitting PSI-KT by stochastic variational inference in Pyro, with knowledge integrated out by the ADF.
-
-ELBO: sum over learners of log p(y_1..N | traits, globals) (the filter's one-step predictive
-log-probabilities, as ``pyro.factor``; knowledge and the level mu are integrated out by the filter)
-+ log p(traits) - log q(traits) for the static traits (alpha, sigma, gamma, eta), with per-learner
-Gaussian variational traits and the globals as MAP point estimates (``pyro.param`` plus log-priors).
-Learners are minibatched by ``pyro.plate(subsample=...)``; batches group learners of similar
-length, and because batches are drawn uniformly, the likelihood is scaled by the number of batches
-(an unbiased estimate of the full-data term).
+"""Fitting PSI-KT by stochastic variational inference in Pyro: the train/validation split, the
+starting values, and epochs of minibatch SVI with early stopping. The model and guide are in svi.py.
 """
 from __future__ import annotations
 
@@ -14,34 +7,17 @@ import time
 
 import numpy as np
 import pyro
-import pyro.distributions as dist
 import torch
-import torch.nn.functional as F
-from pyro import poutine
 from pyro.infer import SVI, Trace_ELBO
 from pyro.optim import ClippedAdam
 from tqdm import tqdm
 
-from . import filter as adf
 from .batching import encode, length_batches
 from .data import Log
-from .model import (
-    DEFAULT_TRAIT_LOC,
-    EMBED_DIM,
-    STATIC_TRAITS,
-    filter_params_of,
-    item_matrices,
-    link_traits,
-    prerequisite_matrix,
-)
+from .model import DEFAULT_TRAIT_LOC, EMBED_DIM, STATIC_TRAITS, item_matrices
 from .prior import initial_globals
-from .tracer import NO_FORGETTING, Tracer
-
-# Prior scales / weights of the MAP globals.
-ITEM_B_SCALE = 1.0
-EMBED_SCALE = 1.0
-SPARSITY = 0.05
-KC_LOG_SCALE = 0.5
+from .svi import Setup, guide, model
+from .tracer import Tracer
 
 
 def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30, lr: float = 0.03,
@@ -55,9 +31,9 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     ``val_fraction`` split of the learners (scored with population traits, as for unseen learners)
     and returns the best epoch's model; with ``checkpoint`` that model is also saved there each time
     it improves. ``ablate=("forgetting",)`` fixes the forgetting rate at ~0; ``("item_difficulty",)``
-    fixes every item's difficulty at 0.
+    fixes every item's difficulty at 0. Pyro's param store is fitted in a scope of its own: the
+    caller's params are neither seen nor changed.
     """
-    pyro.clear_param_store()
     pyro.set_rng_seed(seed)
     rng = np.random.default_rng(seed)
     dev = torch.device(device)
@@ -92,65 +68,24 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     p_item = (hits + 5 * p0) / (counts + 10)
     logit = lambda p: np.log(p / (1 - p))
     b_init = torch.tensor(logit(p0) - logit(p_item), dtype=torch.float32, device=dev)
-    frozen = set()
     if "item_difficulty" in ablate:  # every item as hard as its KCs' level: a per-KC model, as BKT is
-        b_init, frozen = torch.zeros_like(b_init), {"item_b"}
+        b_init = torch.zeros_like(b_init)
     trait_init = torch.tensor(DEFAULT_TRAIT_LOC, dtype=torch.float32, device=dev)
     trait_init[1] = logit(p0)
 
-    start = initial_globals(K, b_init, trait_init, seed=seed, device=dev)
-
-    def globals_():
-        return {name: (pyro.param(name, lambda value=value: value.clone()) if name not in frozen else value)
-                for name, value in start.items()}
-
-    def filter_params(g):
-        P = prerequisite_matrix(g["U"], g["W"], g["edge_bias"], declared, declared_boost)
-        return filter_params_of(g, P, q, h), P
-
-    static = torch.tensor(STATIC_TRAITS, device=dev)
-
-    def link(raw_static, g):
-        """Full linked traits [B, 5]: sampled static traits, and the population mean of mu, which
-        the filter then integrates out with its prior variance."""
-        raw = g["trait_loc"].expand(raw_static.shape[0], 5).index_copy(1, static, raw_static)
-        traits = link_traits(raw)
-        if "forgetting" in ablate:
-            traits = torch.cat([torch.full_like(traits[:, :1], NO_FORGETTING), traits[:, 1:]], 1)
-        return traits
-
-    def model(idx, items, dt, y, mask, n_batches):
-        g = globals_()
-        fp, P = filter_params(g)
-        log_prior = (dist.Normal(0, ITEM_B_SCALE).log_prob(g["item_b"]).sum()
-                     + dist.Normal(0, EMBED_SCALE).log_prob(g["U"]).sum()
-                     + dist.Normal(0, EMBED_SCALE).log_prob(g["W"]).sum()
-                     + dist.Normal(0, 1.0).log_prob(g["kc_offset"]).sum()
-                     + dist.Normal(0, KC_LOG_SCALE).log_prob(g["kc_log_gain"]).sum()
-                     + dist.Normal(0, KC_LOG_SCALE).log_prob(g["kc_log_v0"]).sum()
-                     - SPARSITY * P.sum())
-        pyro.factor("globals_prior", log_prior)
-        with poutine.scale(scale=n_batches * len(idx) / N), pyro.plate("learners", N, subsample=idx):
-            raw = pyro.sample("traits", dist.Normal(g["trait_loc"][static],
-                                                    F.softplus(g["trait_scale"][static])).to_event(1))
-            _, logp = adf.run(fp, link(raw, g), items, dt, y)
-            pyro.factor("answers", (logp * mask).sum(-1))
-
-    def guide(idx, items, dt, y, mask, n_batches):
-        loc = pyro.param("q_loc", lambda: trait_init[static].expand(N, len(STATIC_TRAITS)).clone())
-        scale = pyro.param("q_scale", lambda: torch.full((N, len(STATIC_TRAITS)), 0.1, device=dev),
-                           constraint=dist.constraints.positive)
-        with poutine.scale(scale=n_batches * len(idx) / N), pyro.plate("learners", N, subsample=idx):
-            pyro.sample("traits", dist.Normal(loc[idx], scale[idx]).to_event(1))
+    setup = Setup(n_learners=N, start=initial_globals(K, b_init, trait_init, seed=seed, device=dev), item_q=q,
+                  item_h=h, declared=declared, declared_boost=declared_boost, ablate=tuple(ablate))
 
     svi = SVI(model, guide, ClippedAdam({"lr": lr, "clip_norm": 10.0, "lrd": 0.995}), Trace_ELBO())
     lengths = [len(s) for s in train]
 
     def snapshot() -> Tracer:
         store = pyro.get_param_store()
+        start = setup.start
         params = {k: v.detach() for k, v in {**start, **{k: store[k] for k in start if k in store}}.items()}
         raws = []
         if "q_loc" in store:
+            static = torch.tensor(STATIC_TRAITS, device=dev)
             raws = params["trait_loc"].expand(N, 5).index_copy(1, static, store["q_loc"].detach()).cpu().tolist()
         return Tracer(params, log.kcs, log.items, log.item_kcs, config, declared,
                       {s.learner: raw for s, raw in zip(train, raws)})
@@ -165,26 +100,27 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
 
     best, best_ll, bad = None, -float("inf"), 0
     started = time.perf_counter()
-    for epoch in range(epochs):
-        batches = length_batches(lengths, batch_answers, max_batch, rng)
-        loss = 0.0
-        bar = tqdm(batches, desc=f"psikt epoch {epoch + 1}", disable=not progress, leave=False)
-        for b in bar:
-            items, dt, y, mask = encode([train[i] for i in b], item_index, step_days, dev)
-            loss += svi.step(torch.as_tensor(b, device=dev), items, dt, y, mask, len(batches))
-        current = snapshot()
-        ll = val_loglik(current)
-        if progress:
-            tqdm.write(f"epoch {epoch + 1}: loss/answer {loss / len(batches) / max(sum(lengths), 1):.4f} "
-                       f"val loglik/answer {ll:.4f} ({time.perf_counter() - started:.0f}s)")
-        if ll > best_ll or best is None:
-            best, best_ll, bad = current, ll, 0
-            if checkpoint is not None:
-                best.save(checkpoint)
-        else:
-            bad += 1
-            if bad >= patience:
-                break
+    with pyro.get_param_store().scope():
+        for epoch in range(epochs):
+            batches = length_batches(lengths, batch_answers, max_batch, rng)
+            loss = 0.0
+            bar = tqdm(batches, desc=f"psikt epoch {epoch + 1}", disable=not progress, leave=False)
+            for b in bar:
+                items, dt, y, mask = encode([train[i] for i in b], item_index, step_days, dev)
+                loss += svi.step(setup, torch.as_tensor(b, device=dev), items, dt, y, mask, len(batches))
+            current = snapshot()
+            ll = val_loglik(current)
+            if progress:
+                tqdm.write(f"epoch {epoch + 1}: loss/answer {loss / len(batches) / max(sum(lengths), 1):.4f} "
+                           f"val loglik/answer {ll:.4f} ({time.perf_counter() - started:.0f}s)")
+            if ll > best_ll or best is None:
+                best, best_ll, bad = current, ll, 0
+                if checkpoint is not None:
+                    best.save(checkpoint)
+            else:
+                bad += 1
+                if bad >= patience:
+                    break
     best.config["fit_seconds"] = time.perf_counter() - started
     best.config["epochs_run"] = epoch + 1
     best.config["val_loglik"] = best_ll
