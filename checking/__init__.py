@@ -17,9 +17,10 @@ from .check import (
 from .errors import CouldNotRead
 from .sandbox import CheckerPool, default_pool
 from .templates import condition_holds, render_answer
+from .tokens import normalize
 
 __all__ = [
     "ALGEBRAIC_MODES", "CORRECT", "INCORRECT", "MISCONCEPTION", "MODES", "UNREADABLE",
     "AnswerSpec", "CheckResult", "CheckerPool", "CouldNotRead", "Misconception",
-    "check_answer", "condition_holds", "default_pool", "render_answer", "validate_answer_text",
+    "check_answer", "condition_holds", "default_pool", "normalize", "render_answer", "validate_answer_text",
 ]

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
-
-from tracing.cli import writable_or_exit
 
 from .episode import run_episode
 from .oracle import Oracle
@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         ap.error("--learners must be at least 1, --pilot and --seed at least 0")
     if "adaptive" in planners and pilot == 0:
         ap.error("adaptive learns from a pilot cohort: --pilot must be at least 1")
-    writable_or_exit(ap, args.json)
+    if args.json and not os.access(Path(args.json).resolve().parent, os.W_OK):  # before the long run, not after
+        ap.error(f"cannot write {args.json}: its folder does not exist or is not writable")
     grid = [(f, s, n) for f in families for s in scenarios for n in SCENARIO_SETTINGS[s].horizons]
     cells: list[dict] = []
     with tqdm(total=len(grid) * (len(planners) + 1) * learners, desc="episodes", unit="learner", file=sys.stderr) as bar:

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
@@ -13,7 +15,7 @@ def mastery_percent(page: Page, kc: str) -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_learner_answers_wrong_gets_a_hint_answers_right_and_mastery_rises(asgi_server, page: Page, valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+    call_command("load_course", str(valid_pack_path), stdout=io.StringIO())
     User.objects.create_user("ivy", password="a-long-passphrase-9")
 
     page.goto(asgi_server + "/accounts/login/")

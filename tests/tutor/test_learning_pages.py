@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -10,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def loaded(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+    call_command("load_course", str(valid_pack_path), stdout=io.StringIO())
 
 
 @pytest.mark.parametrize("path", ["/learn/tiny/", "/learn/tiny/practice/"])

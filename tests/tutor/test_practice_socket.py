@@ -1,4 +1,5 @@
 import asyncio
+import io
 
 import pytest
 from channels.db import database_sync_to_async
@@ -17,7 +18,7 @@ ORIGIN = (b"origin", b"http://127.0.0.1")
 
 @pytest.fixture
 def loaded(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+    call_command("load_course", str(valid_pack_path), stdout=io.StringIO())
 
 
 async def connected(user, origin=ORIGIN) -> WebsocketCommunicator:

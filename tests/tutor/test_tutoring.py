@@ -1,3 +1,4 @@
+import io
 from datetime import timedelta
 
 import pytest
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def loaded(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=open("/dev/null", "w"))
+    call_command("load_course", str(valid_pack_path), stdout=io.StringIO())
 
 
 def answer(learner, key, text, step="", at=None, **kwargs):

@@ -14,9 +14,9 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(condition=models.Q(role__in=["learner", "teacher", "staff"]), name="user_role_valid")
-        ]
+        constraints = (
+            models.CheckConstraint(condition=models.Q(role__in=["learner", "teacher", "staff"]), name="user_role_valid"),
+        )
 
 
 class ApiClient(models.Model):

@@ -5,8 +5,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tutor.learning.services import learner_for_user
-
+from .events import user_signed_up
 from .forms import SignUpForm
 
 
@@ -16,7 +15,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = form.save()
-            learner_for_user(user=user)
+            user_signed_up.send(sender=type(user), user=user)
         login(request, user)
         return redirect("home")
     return render(request, "registration/signup.html", {"form": form})

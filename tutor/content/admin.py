@@ -3,22 +3,11 @@ from django.contrib import admin
 from .models import Course, Hint, Item, ItemTemplate, KnowledgeComponent, Misconception, Step
 
 
-@admin.action(description="Refit the tracer from these courses' answers (background job)")
-def tracers_refit(modeladmin, request, courses):
-    """Also the first fit of a course that has no tracer version yet; TracerModel's admin reuses it."""
-    from tutor.learning.tasks import tracer_refit  # the learning app depends on this one, not back
-
-    course_ids = sorted(set(courses.values_list("pk", flat=True)))
-    for course_id in course_ids:
-        tracer_refit.delay(course_id, None, True)
-    modeladmin.message_user(request, f"queued a refit for {len(course_ids)} course(s)")
-
-
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
     list_display = ("title", "slug", "version", "updated_at")
     search_fields = ("title", "slug")
-    actions = (tracers_refit,)
+    # The learning app adds its "refit the tracer" action (learning/admin.py): content knows nothing of learning.
 
 
 @admin.register(KnowledgeComponent)
@@ -47,7 +36,7 @@ class ItemAdmin(admin.ModelAdmin):
     list_select_related = ("course", "template")
     search_fields = ("key", "statement")
     filter_horizontal = ("kcs",)
-    inlines = [StepInline, MisconceptionInline]
+    inlines = (StepInline, MisconceptionInline)
 
 
 class HintInline(admin.TabularInline):
@@ -60,7 +49,7 @@ class StepAdmin(admin.ModelAdmin):
     list_display = ("__str__", "position")
     list_select_related = ("item",)
     search_fields = ("item__key", "key", "prompt")
-    inlines = [HintInline]
+    inlines = (HintInline,)
 
 
 @admin.register(ItemTemplate)

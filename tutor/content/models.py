@@ -30,8 +30,8 @@ class KnowledgeComponent(models.Model):
     prerequisites = models.ManyToManyField("self", symmetrical=False, related_name="dependents", blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["course", "key"], name="kc_key_unique_in_course")]
-        ordering = ["course", "id"]
+        constraints = (models.UniqueConstraint(fields=["course", "key"], name="kc_key_unique_in_course"),)
+        ordering = ["course", "id"]  # noqa: RUF012 -- Meta is read, never mutated; a tuple would need a migration
 
     def __str__(self) -> str:
         return self.name
@@ -48,7 +48,7 @@ class ItemTemplate(models.Model):
     content_hash = models.CharField(max_length=64)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["course", "key"], name="template_key_unique_in_course")]
+        constraints = (models.UniqueConstraint(fields=["course", "key"], name="template_key_unique_in_course"),)
 
     def __str__(self) -> str:
         return self.key
@@ -66,7 +66,7 @@ class Item(models.Model):
     content_hash = models.CharField(max_length=64)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(fields=["course", "key"], name="item_key_unique_in_course"),
             models.CheckConstraint(condition=_ANSWER_MODE_VALID, name="item_answer_mode_valid"),
             models.CheckConstraint(
@@ -74,8 +74,8 @@ class Item(models.Model):
                 | models.Q(template__isnull=False, parameters__isnull=False),
                 name="item_parameters_iff_template",
             ),
-        ]
-        ordering = ["course", "id"]
+        )
+        ordering = ["course", "id"]  # noqa: RUF012 -- Meta is read, never mutated; a tuple would need a migration
 
     def __str__(self) -> str:
         return self.key
@@ -90,12 +90,12 @@ class Step(models.Model):
     kcs = models.ManyToManyField(KnowledgeComponent, related_name="steps")
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(fields=["item", "key"], name="step_key_unique_in_item"),
             models.UniqueConstraint(fields=["item", "position"], name="step_position_unique_in_item"),
             models.CheckConstraint(condition=_ANSWER_MODE_VALID, name="step_answer_mode_valid"),
-        ]
-        ordering = ["item", "position"]
+        )
+        ordering = ["item", "position"]  # noqa: RUF012 -- Meta is read, never mutated; a tuple would need a migration
 
     def __str__(self) -> str:
         return f"{self.item.key}/{self.key}"
@@ -112,11 +112,11 @@ class Hint(models.Model):
     text = models.TextField()
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(fields=["step", "level"], name="hint_level_unique_in_step"),
             models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=3), name="hint_level_valid"),
-        ]
-        ordering = ["step", "level"]
+        )
+        ordering = ["step", "level"]  # noqa: RUF012 -- Meta is read, never mutated; a tuple would need a migration
 
 
 class Misconception(models.Model):
@@ -129,4 +129,4 @@ class Misconception(models.Model):
     feedback = models.TextField()
 
     class Meta:
-        ordering = ["item", "step", "id"]
+        ordering = ["item", "step", "id"]  # noqa: RUF012 -- Meta is read, never mutated; a tuple would need a migration

@@ -1,12 +1,32 @@
 from django import forms
 from django.contrib import admin, messages
 
-from tutor.content.admin import tracers_refit
+from tutor.content.admin import CourseAdmin
 from tutor.content.models import Course
 
 from .models import Attempt, Classroom, Cohort, Enrollment, Learner, LearnerState, TracerModel, TutorTurn
 from .refit import tracer_model_activate
 from .services import cohort_attach
+from .tasks import tracer_refit
+
+
+@admin.action(description="Refit the tracer from these courses' answers (background job)")
+def tracers_refit(modeladmin, request, courses):
+    """Also the first fit of a course that has no tracer version yet; TracerModel's admin reuses it."""
+    course_ids = sorted(set(courses.values_list("pk", flat=True)))
+    for course_id in course_ids:
+        tracer_refit.delay(course_id, None, True)
+    modeladmin.message_user(request, f"queued a refit for {len(course_ids)} course(s)")
+
+
+class CourseWithTracerAdmin(CourseAdmin):
+    """The content app's Course admin plus what the learning app does with a course."""
+
+    actions = (*CourseAdmin.actions, tracers_refit)
+
+
+admin.site.unregister(Course)
+admin.site.register(Course, CourseWithTracerAdmin)
 
 
 @admin.register(Learner)
@@ -26,7 +46,7 @@ class EnrollmentInline(admin.TabularInline):
 class ClassroomAdmin(admin.ModelAdmin):
     list_display = ("name", "course")
     filter_horizontal = ("teachers",)
-    inlines = [EnrollmentInline]
+    inlines = (EnrollmentInline,)
 
 
 class CohortAdminForm(forms.ModelForm):

@@ -26,7 +26,7 @@ class Learner(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.CheckConstraint(
                 condition=models.Q(kind="human", user__isnull=False, api_client__isnull=True)
                 | models.Q(kind="model", user__isnull=True, api_client__isnull=False),
@@ -38,7 +38,7 @@ class Learner(models.Model):
                 condition=models.Q(kind="model") & ~models.Q(label=""),
                 name="model_learner_label_unique_per_client",
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return self.user.get_username() if self.user_id else f"{self.api_client}:{self.label or self.pk}"
@@ -74,7 +74,7 @@ class Enrollment(models.Model):
     enrolled_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["classroom", "learner"], name="enrollment_unique")]
+        constraints = (models.UniqueConstraint(fields=["classroom", "learner"], name="enrollment_unique"),)
 
 
 class AppendOnlyError(RuntimeError):
@@ -123,7 +123,7 @@ class Attempt(models.Model):
     objects = AttemptQuerySet.as_manager()
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["learner", "idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
@@ -137,9 +137,9 @@ class Attempt(models.Model):
                 condition=models.Q(misconception_label="") | models.Q(verdict=MISCONCEPTION),
                 name="attempt_misconception_label_only_for_misconceptions",
             ),
-        ]
-        indexes = [models.Index(fields=["learner", "id"], name="attempt_learner_order")]
-        ordering = ["id"]
+        )
+        indexes = (models.Index(fields=["learner", "id"], name="attempt_learner_order"),)
+        ordering = ["id"]  # noqa: RUF012 -- Meta is read, never mutated; a tuple would need a migration
 
     @property
     def correct(self) -> bool:
@@ -171,7 +171,7 @@ class LearnerState(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["learner", "course"], name="learner_state_unique")]
+        constraints = (models.UniqueConstraint(fields=["learner", "course"], name="learner_state_unique"),)
 
 
 class TutorTurn(models.Model):
@@ -207,10 +207,10 @@ class TutorTurn(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["learner", "item", "step_key"], name="turn_learner_step")]
-        constraints = [
+        indexes = (models.Index(fields=["learner", "item", "step_key"], name="turn_learner_step"),)
+        constraints = (
             models.CheckConstraint(condition=models.Q(hint_level__lte=3), name="turn_hint_level_valid"),
-        ]
+        )
 
 
 class TracerModel(models.Model):
@@ -223,11 +223,11 @@ class TracerModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["course"], condition=models.Q(is_active=True), name="one_active_tracer_per_course"
-            )
-        ]
+            ),
+        )
 
     def load(self):
         import tempfile

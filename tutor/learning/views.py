@@ -1,14 +1,13 @@
 import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from plotly.offline import get_plotlyjs
 
 from tutor.content.models import Course
-
-from plotly.offline import get_plotlyjs
 
 from .knowledge import learner_state_locked, mastery_history, next_item_choose, review_schedule
 from .services import learner_for_user

@@ -26,10 +26,10 @@ class AuditRecord(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-at", "-id"]
-        constraints = [
+        ordering = ["-at", "-id"]  # noqa: RUF012 -- Meta is read, never mutated; a tuple would need a migration
+        constraints = (
             models.CheckConstraint(condition=models.Q(action__in=["export", "erase"]), name="audit_action_valid"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} of learner {self.learner_id} by {self.actor}"

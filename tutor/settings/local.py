@@ -1,6 +1,6 @@
 """Development and test settings: DEBUG on, a fixed local-only secret key unless one is given."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
