@@ -8,9 +8,13 @@ the benchmark that ranks the planners. No Django; ``adaptive`` uses the public A
     planner.observe(learner="L1", item=item, correct=True, now=t)
     planner.explain(learner="L1")                         # dict: why this item
     state = planner.save_state("L1"); planner.load_state("L1", state)   # JSON-serialisable dict
+
+A host that keeps each learner's state (and tracer state) itself reads the rest of the contract in
+``curriculum.planners.base``: ``needs_tracer`` and ``BeliefUpdate``, ``carried_over``, ``share_key``
+with ``pool_of``/``load_pool``.
 """
 from .domain import Domain, DomainError, Item, ItemWithoutKCError, PrerequisiteCycleError, UnknownKCError
-from .planners import Planner, UnknownLearnerError, make_planner, planner_names
+from .planners import DEFAULT_PLANNER, BeliefUpdate, Planner, UnknownLearnerError, make_planner, planner_names
 
-__all__ = ["Domain", "DomainError", "Item", "ItemWithoutKCError", "Planner", "PrerequisiteCycleError",
+__all__ = ["DEFAULT_PLANNER", "BeliefUpdate", "Domain", "DomainError", "Item", "ItemWithoutKCError", "Planner", "PrerequisiteCycleError",
            "UnknownKCError", "UnknownLearnerError", "make_planner", "planner_names"]

@@ -12,8 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checking import CORRECT, AnswerSpec, check_answer
-from checking.tokens import normalize
+from checking import CORRECT, AnswerSpec, check_answer, normalize
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _MATH_TOKEN = re.compile(r"^[0-9a-zA-Z.+\-*/^()=\u2212\u00d7\u00f7,]+$")

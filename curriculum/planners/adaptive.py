@@ -58,8 +58,12 @@ Items of equal difficulty rotate (fewest repeats first).
   prior_k = (1 + reached_k) / (2 + reached_k + unreached_answers_k / retire_after).
   A KC nobody reaches (an unlearnable distractor) loses weight with every answer spent on it.
   ``save_pool``/``load_pool`` persist these counts. Each learner's state also keeps its own
-  contribution (``share``), so a server whose learners are served apart sums a cohort's shares into
-  a pool (``pool_of``) instead of relying on one planner object having taught them all.
+  contribution (``share``, the ``share_key``), so a server whose learners are served apart sums a
+  cohort's shares into a pool (``pool_of``) instead of relying on one planner object having taught
+  them all.
+- Its belief: a host that keeps the learner's tracer state passes it in (``belief``, see
+  ``planners.base``); otherwise the planner folds the answers into a tracer state of its own
+  (``tracer`` in the learner's state), with the same updates.
 
 The tracer comes from ``tracer=`` (a fitted ``tracing.Tracer``) or is fitted on ``pilot=`` (answer
 logs of other learners, e.g. a cohort taught by ``random``) with the declared prerequisites as prior.
@@ -73,7 +77,7 @@ import numpy as np
 
 from tracing import Log, Sequence, Tracer, fit
 
-from .base import Planner
+from .base import BeliefUpdate, Planner
 
 SECONDS_PER_DAY = 86400.0
 
@@ -95,6 +99,11 @@ def fit_on_pilot(domain, pilot: list[dict], epochs: int, seed: int) -> Tracer:
 
 class AdaptivePlanner(Planner):
     name = "adaptive"
+    needs_tracer = True
+    # Besides the choices: the prior (drawn from the pool of the learners before) and the clock's
+    # start (the first choice may come before the first answer) cannot be replayed from answers.
+    replay_keeps = (*Planner.replay_keeps, "prior", "start")
+    share_key = "share"
 
     def __init__(self, domain, seed=0, *, tracer: Tracer | None = None, pilot: list[dict] | None = None,
                  horizon: int = 150, target_days: float | None = None, retention: float = 0.9,
@@ -145,6 +154,9 @@ class AdaptivePlanner(Planner):
         self.pool[kind][kc] += n
         st["share"][kind][kc] = st["share"][kind].get(kc, 0) + n
 
+    def pool_needed(self, keep: dict) -> bool:
+        return "prior" not in keep  # a kept prior was drawn from the pool already
+
     def save_pool(self) -> dict:
         return {k: dict(v) for k, v in self.pool.items()}
 
@@ -155,7 +167,7 @@ class AdaptivePlanner(Planner):
         # Beta(1, 1) on "a block of retire_after answers reaches the KC": reaches are successes,
         # blocks of answers that did not reach it are failures.
         m, u = self.pool["mastered"], self.pool["unreached"]
-        return {"tracer": self.tracer.new_learner(), "start": None, "recent": {k: [] for k in self.domain.kcs}, "retired": {}, "reached": {}, "reviews": {}, "rung": {},
+        return {"start": None, "recent": {k: [] for k in self.domain.kcs}, "retired": {}, "reached": {}, "reviews": {}, "rung": {},
                 "share": {"mastered": {}, "unreached": {}},
                 "prior": {k: (1 + m[k]) / (2 + m[k] + u[k] / self.retire_after) for k in self.domain.kcs}}
 
@@ -165,18 +177,24 @@ class AdaptivePlanner(Planner):
         super().load_state(learner, {**self._initial(), **state})
 
     # ---- choice -----------------------------------------------------------------------------------
-    def _beliefs(self, st, days):
-        m = self.tracer.mastery(st["tracer"], days * SECONDS_PER_DAY if st["tracer"]["n"] else None)
+    def _own_belief(self, st) -> dict:
+        """The tracer state the planner keeps for a caller that keeps none (see the module docstring)."""
+        if "tracer" not in st:
+            st["tracer"] = self.tracer.new_learner()
+        return st["tracer"]
+
+    def _beliefs(self, tracer_state, days):
+        m = self.tracer.mastery(tracer_state, days * SECONDS_PER_DAY if tracer_state["n"] else None)
         rows = [m[k] for k in self.domain.kcs]
         return (np.array([r.p for r in rows]), np.array([r.mean for r in rows]), np.array([r.sd for r in rows]))
 
-    def scores(self, st, now: float) -> tuple[np.ndarray, dict]:
+    def scores(self, st, now: float, belief: dict) -> tuple[np.ndarray, dict]:
         if st["start"] is None:
             st["start"] = now
         target = max(st["start"] + self.target_days, now)
-        p, mean, sd = self._beliefs(st, now)
-        p_t, mean_t, sd_t = self._beliefs(st, target)
-        traits = self.tracer.traits(st["tracer"])
+        p, mean, sd = self._beliefs(belief, now)
+        p_t, mean_t, sd_t = self._beliefs(belief, target)
+        traits = self.tracer.traits(belief)
         eta, alpha = traits["eta"], traits["alpha"]
         reached = np.array([k in st["reached"] for k in self.domain.kcs])
         rho = self._readiness(p, reached)
@@ -212,8 +230,8 @@ class AdaptivePlanner(Planner):
         gate = np.where(reached, 1.0, 1 / (1 + np.exp(-self.declared_slope * (p - self.declared_ready))))
         return learned * np.prod(np.where(self.declared, gate[:, None], 1.0), axis=0)
 
-    def _choose(self, st, rng, now):
-        score, d = self.scores(st, now)
+    def _choose(self, st, rng, now, belief):
+        score, d = self.scores(st, now, belief if belief is not None else self._own_belief(st))
         if not np.isfinite(score).any():
             # Every KC resting or retired: the best by the same prior-weighted score, rest and
             # retirement lifted (a KC the cohort does not reach stays last).
@@ -253,13 +271,19 @@ class AdaptivePlanner(Planner):
                 rung = below[-1] if below else -math.inf
         st["rung"][kc] = None if rung == -math.inf else rung   # JSON has no infinity
 
-    def _update(self, st, item, outcomes, now):
-        if st["start"] is None:
-            st["start"] = now
-        before, _, _ = self._beliefs(st, now)
+    def _folded(self, st, item, outcomes, now) -> BeliefUpdate:
+        """The answers folded into the planner's own tracer state."""
+        before = self._own_belief(st)
         for y in outcomes:
             st["tracer"] = self.tracer.update(st["tracer"], item, y, now * SECONDS_PER_DAY)
-        p, _, _ = self._beliefs(st, now)
+        return BeliefUpdate(before, st["tracer"])
+
+    def _update(self, st, item, outcomes, now, belief):
+        if st["start"] is None:
+            st["start"] = now
+        belief = belief if belief is not None else self._folded(st, item, outcomes, now)
+        before, _, _ = self._beliefs(belief.before, now)
+        p, _, _ = self._beliefs(belief.after, now)
         for kc in self.domain.item(item).kcs:
             k = self.domain.kc_index[kc]
             self._climb(st, kc, self.domain.item(item).difficulty, outcomes)

@@ -37,14 +37,14 @@ class DUMPPlanner(Planner):
         return np.array([(np.mean(st["adv"][a]) if st["adv"][a] else 0.0)
                          + self.c * math.sqrt(2 * math.log(total + 1) / (st["n"][a] + 1)) for a in self.names])
 
-    def _choose(self, st, rng, now):
+    def _choose(self, st, rng, now, belief):
         scores = self.ucb(st)
         p = softmax(scores, self.temperature)
         k = int(rng.choice(len(p), p=p))
         arm = self.names[k]
         return self.least_practised_item(st, arm), {"kc": arm, "ucb": float(scores[k]), "p": float(p[k])}
 
-    def _update(self, st, item, outcomes, now):
+    def _update(self, st, item, outcomes, now, belief):
         for arm in self.domain.item(item).kcs:
             if arm not in st["n"]:
                 continue

@@ -12,7 +12,7 @@ class FixedOrderPlanner(Planner):
         super().__init__(domain, seed)
         self.share = max(1, horizon // len(domain.practicable))
 
-    def _choose(self, st, rng, now):
+    def _choose(self, st, rng, now, belief):
         slot = st["selections"] // self.share
         kc = self.domain.practicable[slot % len(self.domain.practicable)]
         return self.least_practised_item(st, kc), {"kc": kc, "rule": f"topological order, {self.share} items per KC"}

@@ -31,7 +31,7 @@ class FSRSReviewPlanner(Planner):
     def _initial(self):
         return {"cards": {}}
 
-    def _choose(self, st, rng, now):
+    def _choose(self, st, rng, now, belief):
         kcs = self.domain.practicable
         due = {kc: Card.from_dict(d).due for kc, d in st["cards"].items()}
         overdue = [kc for kc in kcs if kc in due and due[kc] <= _when(now)]
@@ -43,7 +43,7 @@ class FSRSReviewPlanner(Planner):
             kc, rule = min(kcs, key=lambda k: due[k]), "nothing due: KC due soonest"
         return self.least_practised_item(st, kc), {"kc": kc, "rule": rule}
 
-    def _update(self, st, item, outcomes, now):
+    def _update(self, st, item, outcomes, now, belief):
         for kc in self.domain.item(item).kcs:
             old = st["cards"].get(kc)
             card = Card.from_dict(old) if old else Card(card_id=self.domain.kc_index[kc] + 1, due=_when(now))

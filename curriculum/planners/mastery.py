@@ -40,7 +40,7 @@ class MasteryPlanner(Planner):
     def _done(self, st, kc):
         return st["p"][kc] >= self.threshold or st["attempts"][kc] >= self.cap
 
-    def _choose(self, st, rng, now):
+    def _choose(self, st, rng, now, belief):
         # A KC without items cannot be practised, so it never blocks its children.
         done = {k for k in self.domain.kcs if not self.domain.items_of[k] or self._done(st, k)}
         for kc in self.domain.practicable:
@@ -54,7 +54,7 @@ class MasteryPlanner(Planner):
         kc = min(open_kcs, key=lambda k: st["p"][k])
         return self.least_practised_item(st, kc), {"kc": kc, "p_learned": st["p"][kc], "rule": "review weakest KC"}
 
-    def _update(self, st, item, outcomes, now):
+    def _update(self, st, item, outcomes, now, belief):
         for kc in self.domain.item(item).kcs:
             for y in outcomes:
                 st["p"][kc] = bkt_update(st["p"][kc], bool(y), guess=self.guess, slip=self.slip, learn=self.learn)

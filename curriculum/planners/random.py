@@ -7,5 +7,5 @@ from .base import Planner
 class RandomPlanner(Planner):
     name = "random"
 
-    def _choose(self, st, rng, now):
+    def _choose(self, st, rng, now, belief):
         return self.domain.items[int(rng.integers(len(self.domain.items)))].id, {"rule": "uniform over items"}

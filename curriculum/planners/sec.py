@@ -50,14 +50,14 @@ class SECPlanner(Planner):
     def _initial(self):
         return {"q": {a: 0.0 for a in self.names}, "history": {a: [] for a in self.names}}
 
-    def _choose(self, st, rng, now):
+    def _choose(self, st, rng, now, belief):
         p = softmax(np.array([st["q"][a] for a in self.names]), self.tau)
         arm = self.names[int(rng.choice(len(p), p=p))]
         counts = st["counts"]
         item = min(self.arms[arm], key=lambda i: counts.get(i, 0))
         return item, {"arm": arm, "q": st["q"][arm], "p": float(p[self.names.index(arm)])}
 
-    def _update(self, st, item, outcomes, now):
+    def _update(self, st, item, outcomes, now, belief):
         arm = self.arm_of[item]
         st["history"][arm].extend(outcomes)
         group = self.reward == "group" or (self.reward == "auto" and len(outcomes) > 1)

@@ -56,7 +56,7 @@ class ZPDESPlanner(Planner):
                 out.append(kc)
         return out
 
-    def _choose(self, st, rng, now):
+    def _choose(self, st, rng, now, belief):
         arms = self.active(st)
         if not arms:
             kc = self.domain.practicable[int(rng.integers(len(self.domain.practicable)))]
@@ -68,7 +68,7 @@ class ZPDESPlanner(Planner):
         kc = arms[sample(rng, p)]
         return self.least_practised_item(st, kc), {"kc": kc, "zpd": arms, "w": {k: st["w"][k] for k in arms}}
 
-    def _update(self, st, item, outcomes, now):
+    def _update(self, st, item, outcomes, now, belief):
         for kc in self.domain.item(item).kcs:
             st["history"][kc].extend(outcomes)
             r = learning_progress(st["history"][kc], self.window)

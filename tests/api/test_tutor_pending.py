@@ -13,7 +13,7 @@ from tutor.content.models import Item
 from tutor.learning import generation, tasks
 from tutor.learning.models import TutorTurn
 from tutor.learning.pending import prepared_dump, prepared_load
-from tutor.learning.tutoring import turn_begin, turn_finish
+from tutor.learning.tutoring import turn_stream_end, tutor_turn_take
 from tutor.privacy.services import learner_erase
 
 pytestmark = pytest.mark.django_db
@@ -123,9 +123,9 @@ def test_the_stored_request_rebuilds_the_prepared_turn_exactly(course):
     learner, item = HumanLearnerFactory(), Item.objects.get(course=course, key="lin-expr")
     intents = set()
     for answer in (None, "x", "2*x", None, "5", "6"):
-        start = turn_begin(learner=learner, item=item, answered_at=now(), source="web", step_key="expand",
-                           answer=answer)
-        turn_finish(start=start, text="...", facts={"backend": "rule", "model_name": ""})  # the ladder climbs
+        start = tutor_turn_take(learner=learner, item=item, answered_at=now(), source="web", step_key="expand",
+                                answer=answer, streamed=True).stream
+        turn_stream_end(start=start, text="...", facts={"backend": "rule", "model_name": ""})  # the ladder climbs
         prepared = start.prepared
         intents.add(prepared.decision.intent.value)
         loaded = prepared_load(json.loads(json.dumps(prepared_dump(prepared))))

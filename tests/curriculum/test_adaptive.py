@@ -132,7 +132,7 @@ def test_a_review_is_one_answer_right_rests_longer_wrong_goes_back_to_practice(l
     p.start("A")
     p.observe("A", "a.0", True, 0.0)
     st = p.save_state("A")
-    recall = p._beliefs(st, 0.01)[0][0]
+    recall = p._beliefs(st["tracer"], 0.01)[0][0]
     st["reached"]["a"] = float(recall) + 0.2    # recall has dropped by more than 0.15: due
     p.load_state("A", st)
     assert p.select("A", 0.01).startswith("a.") and p.explain("A")["rule"].startswith("review")
@@ -140,7 +140,7 @@ def test_a_review_is_one_answer_right_rests_longer_wrong_goes_back_to_practice(l
     st = p.save_state("A")
     assert st["reviews"] == {"a": 1} and "a" in st["reached"]
     assert p._drop(st, "a") == pytest.approx(0.3)     # the next review waits for twice the drop
-    st["reached"]["a"] = float(p._beliefs(st, 0.02)[0][0]) + 0.5
+    st["reached"]["a"] = float(p._beliefs(st["tracer"], 0.02)[0][0]) + 0.5
     p.load_state("A", st)
     p.observe("A", "a.1", False, 0.02)
     st = p.save_state("A")

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tutor.dashboard.selectors import kc_order
-from tutor.learning.engine import SECONDS_PER_DAY, course_engine, tracer_time
+from tutor.learning.engine import course_engine
 from tutor.learning.models import Attempt, Learner, LearnerState, TutorTurn
+from tutor.learning.observations import SECONDS_PER_DAY, tracer_time
 
 from .helpers import answer, embedded_figure, struggling_history
 
@@ -206,8 +207,8 @@ def test_curriculum_view_shows_an_imported_benchmark_and_the_class(client, seede
 
 
 def test_needs_help_names_learners_predicted_to_fail_their_next_item(client, seeded):
-    from tutor.learning.engine import tracer_item_key
     from tutor.learning.knowledge import next_item_choose
+    from tutor.learning.observations import tracer_item_key
 
     classroom, ada, model = seeded
     for learner in (ada, model):

@@ -30,7 +30,6 @@ from tutor.accounts.models import User
 from tutor.content.models import Course, Item
 from tutor.dashboard.services import class_group
 from tutor.learning import refit
-from tutor.learning.engine import step_tracer_key, tracer_item_key, tracer_time
 from tutor.learning.knowledge import learner_state_rebuild
 from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TracerModel
 from tutor.learning.services import learner_for_user
@@ -136,9 +135,7 @@ def verify(args) -> dict:
             if args.traits:
                 window = refit.learner_traits_window(state=locked)
                 tracer = engine.tracer
-                expected = tracer.estimate_traits(
-                    tracer.new_learner(), [step_tracer_key(tracer_item_key(a.item), a.step_key) for a in window],
-                    [int(a.correct) for a in window], [tracer_time(a.answered_at) for a in window])["traits"]
+                expected = refit.traits_from_window(engine, window)
                 if not np.allclose(expected, stored[0]["traits"], atol=1e-4):
                     traits_off.append(state.learner_id)
                 estimated += stored[0]["traits"] != tracer.new_learner()["traits"]

@@ -116,7 +116,7 @@ def test_the_trait_estimate_runs_outside_the_learners_lock_and_is_redone_if_an_a
     learner = HumanLearnerFactory()
     practise(learner, ANSWERS[:3])
     state = LearnerState.objects.get(learner=learner)
-    estimate, calls = refit._traits_estimated, []
+    estimate, calls = refit.traits_from_window, []
 
     def answer_arrives_during_the_first_estimate(engine, window):
         calls.append((len(transaction.get_connection().atomic_blocks), len(window)))
@@ -124,7 +124,7 @@ def test_the_trait_estimate_runs_outside_the_learners_lock_and_is_redone_if_an_a
             practise(learner, ANSWERS[3:4], start=now() + timedelta(hours=1))
         return estimate(engine, window)
 
-    monkeypatch.setattr(refit, "_traits_estimated", answer_arrives_during_the_first_estimate)
+    monkeypatch.setattr(refit, "traits_from_window", answer_arrives_during_the_first_estimate)
     assert refit.learner_traits_estimate(state_id=state.pk)
     # First outside the job's transaction (no row lock held; the test's own transaction is the base
     # level), then again inside it, under the lock, on the newer window.
@@ -213,11 +213,12 @@ def test_admin_fits_a_course_that_has_no_tracer_version_yet(client, people, in_p
 
 
 def test_dashboard_aggregates_are_precomputed_for_classes_with_recent_answers(people):
+    from tutor.dashboard import tasks as dashboard_tasks
     from tutor.dashboard.selectors import aggregates_cache_keys, class_overview
 
     classroom, quiet = people["classroom"], ClassroomFactory(course=people["classroom"].course)
     cache.delete_many(aggregates_cache_keys(classroom.pk) + aggregates_cache_keys(quiet.pk))
-    assert sorted(tasks.class_aggregates_precompute.apply().get()) == sorted(
+    assert sorted(dashboard_tasks.class_aggregates_precompute.apply().get()) == sorted(
         {classroom.pk, Enrollment.objects.get(learner=people["other"]).classroom_id})
     assert all(cache.get(key) is not None for key in aggregates_cache_keys(classroom.pk))
     assert cache.get(aggregates_cache_keys(quiet.pk)[0]) is None  # no answers there: nothing to warm

@@ -9,7 +9,7 @@ from llm.backends import BackendError
 from llm.prompt import REGENERATE
 from tutor.content.models import Item
 from tutor.learning import generation
-from tutor.learning.tutoring import turn_begin, tutor_turn_take
+from tutor.learning.tutoring import tutor_turn_take
 
 from .factories import HumanLearnerFactory, now
 from .scripted import ScriptedModel
@@ -32,8 +32,8 @@ def turn_with(monkeypatch, model):
 
 def streamed(model) -> tuple[list[str], generation.GuardedGeneration]:
     """What a streaming consumer (the WebSocket) would forward, delta by delta."""
-    start = turn_begin(learner=HumanLearnerFactory(), item=Item.objects.get(key="add-1"), answered_at=now(),
-                       source="web", step_key="sum", answer="6")
+    start = tutor_turn_take(learner=HumanLearnerFactory(), item=Item.objects.get(key="add-1"), answered_at=now(),
+                            source="web", step_key="sum", answer="6", streamed=True).stream
     reply = generation.GuardedGeneration(start.prepared, model)
 
     async def collect():

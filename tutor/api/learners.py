@@ -3,8 +3,8 @@ the tutor and reads mastery. The owning client may do everything; a teacher of a
 is enrolled in may only read (tutor.api.access)."""
 
 from contextlib import contextmanager
+from datetime import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -16,13 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from curriculum import planner_names
-from tutor.content.models import Course, Item
-from tutor.learning.engine import tracer_time
+from tutor.content.models import Course
 from tutor.learning.knowledge import learner_state_locked, next_item_choose
 from tutor.learning.models import Attempt, LearnerState, TutorTurn
-from tutor.learning.pending import tutor_turn_queue
-from tutor.learning.services import TimeWentBackwards, model_learner_create
-from tutor.learning.tutoring import mastery_summary, tutor_turn_take
+from tutor.learning.observations import tracer_time
+from tutor.learning.services import model_learner_create
+from tutor.learning.tutoring import TurnRejected, TurnResult, mastery_summary, turn_item, tutor_turn_take
 from tutor.privacy.services import learner_erase
 
 from .access import IsApiClient, IsApiClientOrTeacher, state_own, state_readable, stored_id
@@ -69,31 +68,42 @@ def _learner_out(state: LearnerState) -> dict:
             "external_id": state.learner.label, "cohort": state.learner.cohort_id}
 
 
-def _course_item(state: LearnerState, item_id: int) -> Item:
-    item = Item.objects.filter(pk=item_id, course=state.course).first()
-    if item is None:
-        raise ApiError("unknown_item", "no such item in this learner's course", status.HTTP_404_NOT_FOUND,
-                       fields={"item": item_id})
-    return item
+TURN_REJECTED_STATUS = {"unknown_item": status.HTTP_404_NOT_FOUND, "time_went_backwards": status.HTTP_409_CONFLICT}
+
+
+def turn_over_http(state: LearnerState, *, item_id: int | None, step_key: str = "", answer: str | None = None,
+                   message: str = "", graded: bool | None = None, idempotency_key: str = "",
+                   answered_at: datetime | None = None) -> TurnResult:
+    """A model-student's tutor turn over REST (arguments as tutoring.tutor_turn_take), its errors as
+    API errors. `item_id` None: the learner's current item."""
+    try:
+        if item_id is not None:
+            item = turn_item(learner=state.learner, item_id=item_id, course=state.course)
+        elif state.current_item_id is not None:
+            item = state.current_item
+        else:
+            raise ApiError("no_current_item", "this learner has no current item: give item, or call next/ first",
+                           status.HTTP_409_CONFLICT)
+        return tutor_turn_take(learner=state.learner, item=item, source="api", step_key=step_key, answer=answer,
+                               message=message, graded=graded, idempotency_key=idempotency_key,
+                               answered_at=answered_at)
+    except TurnRejected as error:
+        raise ApiError(error.code, str(error), TURN_REJECTED_STATUS.get(error.code, status.HTTP_400_BAD_REQUEST),
+                       fields={error.field: error.value} if error.field else None) from error
 
 
 def attempt_take(*, state: LearnerState, values: dict) -> tuple[dict, int]:
     """One validated attempt (AttemptIn) through the tutor turn: the response body and its status, 201
     when stored, 200 when its idempotency key replayed an earlier one. A bad attempt raises ApiError."""
-    item = _course_item(state, values["item"])
-    if values["step"] and not item.steps.filter(key=values["step"]).exists():
-        raise ApiError("unknown_step", "no such step in this item", fields={"step": values["step"]})
-    try:
-        result = tutor_turn_take(
-            learner=state.learner, item=item, answered_at=values.get("timestamp"), source="api",
-            step_key=values["step"], answer=values.get("answer"), graded=values["correct"],
-            idempotency_key=values["idempotency_key"],
-        )
-    except TimeWentBackwards as error:
-        raise ApiError("time_went_backwards", str(error), status.HTTP_409_CONFLICT) from error
+    result = turn_over_http(
+        state, item_id=values["item"], answered_at=values.get("timestamp"), step_key=values["step"],
+        answer=values.get("answer"), graded=values["correct"], idempotency_key=values["idempotency_key"],
+    )
+    turn = result.turn
     body = {
         "id": result.attempt.pk, "correct": result.attempt.correct, "verdict": result.attempt.verdict,
-        "feedback": {"move": result.turn.move_intent, "text": result.turn.text, "hint_level": result.turn.hint_level},
+        "feedback": {"move": turn.move_intent, "text": turn.text, "hint_level": turn.hint_level,
+                     "turn": turn.pk, "status": turn.status},
         "mastery": {kc: m["p"] for kc, m in result.mastery.items()},
     }
     return body, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
@@ -187,16 +197,8 @@ class TutorView(APIView):
         state = state_own(request, learner)
         data = TutorIn(data=request.data)
         data.is_valid(raise_exception=True)
-        if "item" in data.validated_data:
-            item = _course_item(state, data.validated_data["item"])
-        elif state.current_item_id is not None:
-            item = state.current_item
-        else:
-            raise ApiError("no_current_item", "this learner has no current item: give item, or call next/ first",
-                           status.HTTP_409_CONFLICT)
-        take = tutor_turn_take if settings.LLM_BACKEND == "rule" else tutor_turn_queue
-        turn = take(learner=state.learner, item=item, source="api",
-                    message=data.validated_data["message"]).turn
+        turn = turn_over_http(state, item_id=data.validated_data.get("item"),
+                              message=data.validated_data["message"]).turn
         if turn.status == TutorTurn.DONE:
             return Response(TutorOut(turn).data, status=status.HTTP_201_CREATED)
         location = reverse("learner-tutor-turn", kwargs={"learner": learner, "turn": turn.pk})

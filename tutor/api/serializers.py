@@ -2,6 +2,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from curriculum import DEFAULT_PLANNER
 from tutor.learning.services import MAX_ANSWER_CHARS, MAX_COHORT_SIZE
 
 from .errors import ApiError
@@ -54,7 +55,7 @@ class CourseDetailOut(CourseOut):
 class LearnerIn(serializers.Serializer):
     course = serializers.SlugField()
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    planner = serializers.CharField(max_length=32, required=False, default="adaptive")
+    planner = serializers.CharField(max_length=32, required=False, default=DEFAULT_PLANNER)
 
 
 class LearnerOut(serializers.Serializer):
@@ -68,7 +69,7 @@ class LearnerOut(serializers.Serializer):
 class CohortIn(serializers.Serializer):
     course = serializers.SlugField()
     size = serializers.IntegerField(min_value=1, max_value=MAX_COHORT_SIZE, help_text="how many model-students")
-    planner = serializers.CharField(max_length=32, required=False, default="adaptive")
+    planner = serializers.CharField(max_length=32, required=False, default=DEFAULT_PLANNER)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
@@ -114,8 +115,11 @@ class AttemptIn(serializers.Serializer):
 
 class FeedbackOut(serializers.Serializer):
     move = serializers.CharField()
-    text = serializers.CharField()
+    text = serializers.CharField(help_text="empty while pending")
     hint_level = serializers.IntegerField()
+    turn = serializers.IntegerField(help_text="the tutor turn: poll learners/{id}/tutor/{turn}/ while pending")
+    status = serializers.ChoiceField(choices=["done", "pending"],
+                                     help_text="pending: a language model is still writing `text`")
 
 
 class AttemptOut(serializers.Serializer):

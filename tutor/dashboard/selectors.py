@@ -19,15 +19,9 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from tutor.learning.engine import (
-    SECONDS_PER_DAY,
-    CourseEngine,
-    course_engine,
-    step_tracer_key,
-    tracer_item_key,
-    tracer_time,
-)
+from tutor.learning.engine import CourseEngine, course_engine
 from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TutorTurn
+from tutor.learning.observations import SECONDS_PER_DAY, evidence, observation, tracer_item_key
 
 MASTERED = 0.6  # the progress page's threshold for "reached"
 WHEEL_SPIN_ATTEMPTS = 10  # Beck & Gong (2013): 10 practice opportunities without mastery
@@ -229,26 +223,26 @@ def _replay(engine: CourseEngine, attempts: list[Attempt], traits: list[float] |
     done_at = None
     after = tracer.mastery(state)
     for attempt in attempts:
-        if attempt.verdict == Attempt.Verdict.UNREADABLE_:
+        seen = observation(attempt)
+        if seen is None:
             continue
-        key = step_tracer_key(tracer_item_key(attempt.item), attempt.step_key)
-        at = tracer_time(attempt.answered_at)
+        key, at = seen.key, seen.at
         before = after  # mastery as of the last answer, as the tutor saw it when choosing this item
         predicted = tracer.predict(state, key, at) if predictions else float("nan")
-        if not attempt.step_key:
+        if seen.final:
             finals += 1
             mastered = {kc for kc, m in before.items() if m.p >= MASTERED}
             if set(tracer.item_kcs[key]) <= mastered and len(mastered) < len(before):
                 wasted += 1
-        state = tracer.update(state, key, attempt.correct, at)
+        state = tracer.update(state, key, seen.correct, at)
         after = tracer.mastery(state)
         for kc in tracer.item_kcs[key]:
             counts[kc] += 1
-            curve.append(CurvePoint(kc, counts[kc], predicted, attempt.correct, after[kc].p))
+            curve.append(CurvePoint(kc, counts[kc], predicted, seen.correct, after[kc].p))
         if done_at is None and all(m.p >= MASTERED for m in after.values()):
             done_at = finals
         items.append(key)
-        correct.append(int(attempt.correct))
+        correct.append(int(seen.correct))
         times.append(at)
     return Replay(curve, items, correct, times, finals, done_at, wasted, state)
 
@@ -418,8 +412,8 @@ def course_structure(*, classroom: Classroom) -> CourseStructure:
     learned = {(pre, kc): float(graph.matrix[index[pre], index[kc]]) for pre in kcs for kc in kcs if pre != kc}
     offsets = tracer.params["kc_offset"].tolist()
     difficulty = tracer.params["item_b"].tolist()
-    answers = (Attempt.objects.filter(learner__enrollment__classroom=classroom, item__course_id=classroom.course_id)
-               .exclude(verdict=Attempt.Verdict.UNREADABLE_).values("item__kcs__key")
+    answers = (evidence(Attempt.objects.filter(learner__enrollment__classroom=classroom,
+                                               item__course_id=classroom.course_id)).values("item__kcs__key")
                .annotate(n=Count("id"), correct=Count("id", filter=Q(verdict=Attempt.Verdict.CORRECT_))))
     kc_correct = {row["item__kcs__key"]: (row["n"], row["correct"] / row["n"]) for row in answers}
     return CourseStructure(

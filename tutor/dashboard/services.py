@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from tutor.content.models import Course, Item, KnowledgeComponent
@@ -28,18 +27,14 @@ def class_group(classroom_id: int) -> str:
 
 
 def class_aggregates_invalidate(*, classroom_ids) -> None:
-    """Delete every cached aggregate of these classes (the privacy app calls this when a learner's
-    data is erased, so nothing derived from it outlives it in the cache)."""
+    """Delete every cached aggregate of these classes (also on learning's learner_erased, so nothing
+    derived from an erased learner outlives them in the cache)."""
     cache.delete_many([key for pk in classroom_ids for key in aggregates_cache_keys(pk)])
 
 
-def class_answer_recorded(*, learner: Learner) -> None:
-    """Called by the tutoring service after an attempt is recorded: once the transaction commits,
-    tell the live overviews of the learner's classes. The consumers coalesce bursts (throttle)."""
-    transaction.on_commit(lambda: _classes_notify(learner.pk), robust=True)  # a push never fails an answer
-
-
-def _classes_notify(learner_id: int) -> None:
+def classes_notify(*, learner_id: int) -> None:
+    """Tell the live overviews of the learner's classes that an answer came in (subscribed to
+    learning's answer_recorded, which delivers after commit). The consumers coalesce bursts."""
     layer = get_channel_layer()
     for classroom_id in Enrollment.objects.filter(learner_id=learner_id).values_list("classroom_id", flat=True):
         async_to_sync(layer.group_send)(class_group(classroom_id), {"type": "class.changed"})

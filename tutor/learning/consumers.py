@@ -17,15 +17,12 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.db import transaction
 
-from .models import Learner
-from .selectors import learner_item
-from .services import TimeWentBackwards
 from .generation import GuardedGeneration
-from .tutoring import TurnStart, turn_begin, turn_finish
+from .models import Learner
+from .services import learner_for_user
+from .tutoring import TurnRejected, TurnResult, TurnStart, turn_item, turn_stream_end, tutor_turn_take
 
-MAX_MESSAGE_CHARS = 2000
 logger = logging.getLogger(__name__)
 
 
@@ -35,7 +32,7 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        self.learner = await database_sync_to_async(_human_learner)(user)
+        self.learner = await database_sync_to_async(learner_for_user)(user=user)
         self.task: asyncio.Task | None = None
         await self.accept()
 
@@ -78,13 +75,14 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
 
     async def _turn(self, kind: str, content: dict):
         try:
-            start = await database_sync_to_async(_begin)(self.learner, kind, content)
-        except _BadTurn as error:
+            result = await database_sync_to_async(_take)(self.learner, kind, content)
+        except TurnRejected as error:
             await self._error(error.code, str(error))
             return
-        if start.prepared is None:
-            await self.send_json({"type": "done", "turn": start.replayed.pk if start.replayed else None,
-                                  "mastery": start.mastery, "replayed": True})
+        start = result.stream
+        if start is None:  # an idempotency key replayed an earlier answer
+            await self.send_json({"type": "done", "turn": result.turn.pk if result.turn else None,
+                                  "mastery": result.mastery, "replayed": True})
             return
         decision = start.prepared.decision
         verdict = start.attempt.verdict if start.attempt else "hint_request"
@@ -95,7 +93,7 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         except asyncio.CancelledError:
             await self.send_json({"type": "stopped"})
             raise
-        turn = await database_sync_to_async(_finish)(start, text, facts)
+        turn = await database_sync_to_async(turn_stream_end)(start=start, text=text, facts=facts)
         await self.send_json({"type": "done", "turn": turn.pk, "mastery": start.mastery,
                               "next_step": start.prepared.request.data.content.next_step_prompt})
 
@@ -106,44 +104,15 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         return generation.text, generation.facts
 
 
-class _BadTurn(ValueError):
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code = code
-
-
-def _human_learner(user) -> Learner:
-    from .services import learner_for_user
-
-    return learner_for_user(user=user)
-
-
-def _begin(learner: Learner, kind: str, content: dict) -> TurnStart:
-    item = learner_item(learner=learner, item_id=content.get("item"))
-    if item is None:
-        raise _BadTurn("unknown_item", "no such item in your courses")
-    step_key = content.get("step") or ""
-    if not isinstance(step_key, str) or (step_key and not item.steps.filter(key=step_key).exists()):
-        raise _BadTurn("unknown_step", "no such step in this item")
-    text_field = "answer" if kind == "answer" else "message"
-    text = content.get(text_field, "")
-    if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
-        raise _BadTurn("bad_text", f"{text_field} must be text of at most {MAX_MESSAGE_CHARS} characters")
-    # A missing or null key means no key; anything else must be text (str(None) would be one shared
-    # key, "None", replaying every later keyless answer as the first one).
-    key = content.get("idempotency_key") or ""
-    if not isinstance(key, str):
-        raise _BadTurn("bad_idempotency_key", "idempotency_key must be text")
-    try:
-        return turn_begin(
-            learner=learner, item=item, source="web", step_key=step_key,
-            answer=text if kind == "answer" else None, message=text if kind == "hint" else "",
-            idempotency_key=key[:128],
-        )
-    except TimeWentBackwards as error:
-        raise _BadTurn("time_went_backwards", str(error)) from error
-
-
-def _finish(start: TurnStart, text: str, facts: dict):
-    with transaction.atomic():
-        return turn_finish(start=start, text=text, facts=facts)
+def _take(learner: Learner, kind: str, content: dict) -> TurnResult:
+    """A frame as a streamed tutor turn: the frame's fields, as they came, for the turn to validate."""
+    field = "answer" if kind == "answer" else "message"
+    text = content.get(field, "")
+    if not isinstance(text, str):  # JSON null must not turn an answer into a request for help
+        raise TurnRejected("bad_text", f"{field} must be text", field)
+    return tutor_turn_take(
+        learner=learner, item=turn_item(learner=learner, item_id=content.get("item")), source="web",
+        step_key=content.get("step") or "", answer=text if kind == "answer" else None,
+        message=text if kind == "hint" else "", idempotency_key=content.get("idempotency_key") or "",
+        streamed=True,
+    )

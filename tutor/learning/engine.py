@@ -12,7 +12,8 @@ from curriculum import Item as PlanItem
 from tracing import Tracer, prior_tracer
 from tutor.content.models import Course, Item, ItemTemplate, KnowledgeComponent, Step
 
-SECONDS_PER_DAY = 86400.0
+from .models import TracerModel
+from .observations import step_tracer_key
 
 
 @dataclass(frozen=True)
@@ -28,23 +29,13 @@ class CourseEngine:
 
     def planner(self, name: str) -> Planner:
         """One planner per name and course version; per-learner state is loaded into it for each use,
-        under `lock` (planners are not thread-safe). A prior pooled across learners (adaptive) is
-        loaded from the course's learner states when a learner starts (knowledge._planner), never
-        taken from this process's memory: it would depend on which learners this process served."""
+        under `lock` (planners are not thread-safe). A pool across learners is loaded from the
+        course's learner states when a learner starts (knowledge._planner), never taken from this
+        process's memory: it would depend on which learners this process served. A planner that
+        plans on a tracer gets the course's, and reads each learner's belief from their state."""
         if name not in self._planners:
-            options = {"tracer": self.tracer} if name == "adaptive" else {}
-            self._planners[name] = make_planner(name, self.domain, seed=self.course_id, **options)
+            self._planners[name] = make_planner(name, self.domain, seed=self.course_id, tracer=self.tracer)
         return self._planners[name]
-
-
-def tracer_item_key(item: Item) -> str:
-    """Items drawn from one template share their parameters in the tracer: they are one item there."""
-    return f"template:{item.template.key}" if item.template_id else item.key
-
-
-def step_tracer_key(item_key: str, step_key: str) -> str:
-    """Steps are items of their own for the tracer: they carry their own KCs."""
-    return f"{item_key}#{step_key}" if step_key else item_key
 
 
 def _content_items(course: Course) -> list[tuple[str, tuple[str, ...], float]]:
@@ -94,15 +85,11 @@ def _build(course: Course, version: str) -> CourseEngine:
 
 
 def _active_tracer(course: Course) -> Tracer | None:
-    from .models import TracerModel
-
     active = TracerModel.objects.filter(course=course, is_active=True).order_by("-created_at").first()
     return active.load() if active else None
 
 
 def _version(course: Course) -> str:
-    from .models import TracerModel
-
     active = TracerModel.objects.filter(course=course, is_active=True).values_list("pk", flat=True).first()
     return f"{course.content_hash}:{active or 'prior'}"
 
@@ -121,12 +108,3 @@ def course_engine(course: Course) -> CourseEngine:
             _cache[course.pk] = engine
         return engine
 
-
-def tracer_time(answered_at) -> float:
-    """The tracer's clock: seconds since the epoch."""
-    return answered_at.timestamp()
-
-
-def planner_time(moment) -> float:
-    """The planners' clock: days since the epoch."""
-    return moment.timestamp() / SECONDS_PER_DAY

@@ -8,18 +8,38 @@ callers (which collect them).
 
 import asyncio
 import functools
+from dataclasses import dataclass
 
 from django.conf import settings
 
-from llm.backends import RuleBackend
+from llm.backends import GenerationRequest, RuleBackend
 from llm.backends.local import LocalBackend
 from llm.backends.openai import OpenAIBackend
+from llm.guard import Guard
 from llm.guarded import GuardedReply
+from llm.policy import Decision
+
+
+@dataclass(frozen=True)
+class PreparedTurn:
+    """Everything a generation needs, fixed when the move was decided: the decision, the prompt's
+    input and the guard. A queued generation stores it as JSON (pending.prepared_dump)."""
+
+    decision: Decision
+    request: GenerationRequest
+    guard: Guard
 
 
 @functools.cache
 def _local_backend(path: str, device: str) -> LocalBackend:
     return LocalBackend(path, device=device)  # loads its model once per process, on first use
+
+
+def generates_inline() -> bool:
+    """Whether replies are written in the request: the rule backend's text is a pure function of
+    the prepared turn and takes microseconds; a model's may take seconds and is never awaited while
+    a learner's row is locked (it is streamed after commit, or queued)."""
+    return settings.LLM_BACKEND == "rule"
 
 
 def backend():
@@ -35,7 +55,7 @@ def backend():
 class GuardedGeneration(GuardedReply):
     """One prepared turn's reply from the configured backend; `facts` are what TutorTurn persists."""
 
-    def __init__(self, prepared, chosen=None):
+    def __init__(self, prepared: PreparedTurn, chosen=None):
         super().__init__(chosen or backend(), prepared.request, prepared.guard)
 
     @property
@@ -53,7 +73,7 @@ class GuardedGeneration(GuardedReply):
         }
 
 
-def generate_complete(prepared, chosen=None) -> tuple[str, dict]:
+def generate_complete(prepared: PreparedTurn, chosen=None) -> tuple[str, dict]:
     """The whole reply at once, for callers that do not stream (REST API, its Celery task, tests);
     `chosen` overrides the configured backend."""
     generation = GuardedGeneration(prepared, chosen)

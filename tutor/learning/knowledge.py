@@ -5,109 +5,90 @@ of the transaction, rebuilt from the log when it was computed under another trac
 version, so two requests for one learner never interleave their updates.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from curriculum import BeliefUpdate
 from tutor.content.models import Course, Item
 from tutor.content.services import item_from_template
 
-from .engine import (
-    SECONDS_PER_DAY,
-    CourseEngine,
-    course_engine,
-    planner_time,
-    step_tracer_key,
-    tracer_item_key,
-    tracer_time,
-)
+from . import events
+from .engine import CourseEngine, course_engine
 from .models import Attempt, Learner, LearnerState
+from .observations import (
+    SECONDS_PER_DAY,
+    learner_attempts,
+    observation,
+    observations,
+    planner_time,
+)
 
-UNREADABLE = Attempt.Verdict.UNREADABLE_
 
-
-def _cohort_shares(state: LearnerState, keep: dict | None = None) -> list | None:
-    """For a learner about to start (no planner state, no prior carried over by a rebuild): the
-    other learners' contributions to adaptive's prior pooled over the course. One query over the
-    course's states, so it is read before engine.lock is taken. None when nothing is pooled."""
-    if state.planner_state or state.planner != "adaptive" or "prior" in (keep or {}):
+def _pool_shares(planner, state: LearnerState, keep: dict) -> list | None:
+    """For a learner about to start (no planner state yet): the other learners' contributions to the
+    planner's pool over the course, when it pools and needs them. One query over the course's
+    states, so it is read before engine.lock is taken. None when nothing is pooled."""
+    if state.planner_state or not planner.share_key or not planner.pool_needed(keep):
         return None
     return list(LearnerState.objects.filter(course_id=state.course_id, planner=state.planner)
-                .exclude(pk=state.pk).values_list("planner_state__share", flat=True))
+                .exclude(pk=state.pk).values_list(f"planner_state__{planner.share_key}", flat=True))
 
 
-def _planner(engine: CourseEngine, state: LearnerState, keep: dict | None = None, shares: list | None = None):
-    """The course's planner with this learner's state loaded; call under engine.lock and take the
-    state back with `release_state`, so that the process holds no learner's state. A new learner
-    starts with `keep` (what a rebuild carries over) and the prior pooled over `shares`
-    (`_cohort_shares`), as the benchmark's planner pools over the learners it taught before."""
-    planner = engine.planner(state.planner)
-    learner = str(state.learner_id)
-    if state.planner_state:
-        planner.load_state(learner, state.planner_state)
-        return planner
-    if shares is not None:
-        planner.load_pool(planner.pool_of(shares))
-    planner.start(learner=learner, keep=keep)
-    return planner
-
-
-@dataclass
 class _Folder:
-    """Folds attempts into one learner's tracer and planner state."""
+    """One learner's tracer and planner state, folded from attempts under the engine's lock.
 
-    engine: CourseEngine
-    state: LearnerState
-    keep: dict | None = None  # for a learner started afresh, see _planner
-    shares: list | None = None
+    The tracer state is the learner's one belief: the planner reads it (a planner that plans on a
+    tracer gets it as `belief`) and keeps no copy. A learner started afresh starts with `keep` (what
+    a rebuild carries over) and the planner's pool summed over `shares` (`_pool_shares`), as the
+    benchmark's planner pools over the learners it taught before. `finish` hands the planner's state
+    back, so that the process holds no learner's state."""
 
-    def __post_init__(self):
-        self.planner = _planner(self.engine, self.state, self.keep, self.shares)
+    def __init__(self, engine: CourseEngine, state: LearnerState, keep: dict, shares: list | None):
+        self.engine, self.state, self.learner = engine, state, str(state.learner_id)
+        self.planner = engine.planner(state.planner)
+        if state.planner_state:
+            self.planner.load_state(self.learner, state.planner_state)
+            return
+        if shares is not None:
+            self.planner.load_pool(self.planner.pool_of(shares))
+        self.planner.start(learner=self.learner, keep=keep)
 
     def fold(self, attempt: Attempt) -> None:
-        if attempt.verdict != UNREADABLE:
-            key = step_tracer_key(tracer_item_key(attempt.item), attempt.step_key)
-            self.state.tracer_state = self.engine.tracer.update(
-                self.state.tracer_state, key, attempt.correct, tracer_time(attempt.answered_at)
-            )
-            if not attempt.step_key:
-                self.planner.observe(
-                    learner=str(self.state.learner_id),
-                    item=tracer_item_key(attempt.item),
-                    correct=attempt.correct,
-                    now=planner_time(attempt.answered_at),
-                )
+        seen = observation(attempt)
+        if seen is not None:
+            before = self.state.tracer_state
+            self.state.tracer_state = self.engine.tracer.update(before, seen.key, seen.correct, seen.at)
+            if seen.final:  # planners choose items; a step's answer informs them through the belief
+                self.planner.observe(learner=self.learner, item=seen.item_key, correct=seen.correct,
+                                     now=planner_time(attempt.answered_at),
+                                     belief=BeliefUpdate(before, self.state.tracer_state))
         self.state.last_attempt = attempt
 
+    def select(self, moment: datetime) -> tuple[str, dict]:
+        key = self.planner.select(self.learner, now=planner_time(moment), belief=self.state.tracer_state)
+        return key, self.planner.explain(self.learner)
+
     def finish(self) -> None:
-        self.state.planner_state = self.planner.release_state(str(self.state.learner_id))
+        self.state.planner_state = self.planner.release_state(self.learner)
         self.state.tracer_version = self.engine.version
 
 
 def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
     """Recompute the derived state from the log (no save). The learner's static traits are kept:
-    they are parameters a background job estimates (refit.learner_traits_estimate), not folds."""
-    # The log holds answers, not choices: how many items the planner has chosen (its random draws
-    # are seeded by that count), why it chose the last one, and adaptive's prior (pooled from the
-    # learners before) and clock start (its first choice may come before the first answer) cannot
-    # be replayed, so they are kept, from the start of the fold: it depends on the last two.
-    kept = {key: value for key, value in (state.planner_state or {}).items()
-            if key in ("selections", "why", "prior", "start")}
+    they are parameters a background job estimates (refit.learner_traits_estimate), not folds.
+    What the planner's state holds that the log cannot replay is carried over from the start of the
+    fold (the planner's contract names it)."""
+    kept = engine.planner(state.planner).carried_over(state.planner_state or {})
     state.tracer_state = engine.tracer.new_learner((state.tracer_state or {}).get("traits"))
     state.planner_state = {}
     state.last_attempt = None
-    attempts = (
-        Attempt.objects.filter(learner_id=state.learner_id, item__course_id=state.course_id)
-        .select_related("item__template")
-        .order_by("id")
-    )
-    shares = _cohort_shares(state, kept)
+    shares = _pool_shares(engine.planner(state.planner), state, kept)
     with engine.lock:
         folder = _Folder(engine, state, kept, shares)
-        for attempt in attempts.iterator():
+        for attempt in learner_attempts(learner_id=state.learner_id, course_id=state.course_id).iterator():
             folder.fold(attempt)
         folder.finish()
 
@@ -134,16 +115,14 @@ def learner_state_locked(*, learner: Learner, course: Course) -> tuple[LearnerSt
 
 
 def learner_state_fold(*, state: LearnerState, engine: CourseEngine, attempt: Attempt) -> None:
-    """Fold one new attempt into a locked, up-to-date state and save it."""
-    shares = _cohort_shares(state)
+    """Fold one new attempt into a locked, up-to-date state, save it and publish the answer."""
+    shares = _pool_shares(engine.planner(state.planner), state, {})
     with engine.lock:
-        folder = _Folder(engine, state, shares=shares)
+        folder = _Folder(engine, state, {}, shares)
         folder.fold(attempt)
         folder.finish()
     state.save()
-    from .refit import learner_traits_schedule  # refit builds on this module
-
-    learner_traits_schedule(state=state, attempt=attempt)
+    events.publish(events.answer_recorded, learner_id=state.learner_id)
 
 
 def _item_for_planner_key(course: Course, key: str, state: LearnerState) -> Item:
@@ -164,12 +143,11 @@ def next_item_choose(*, learner: Learner, course: Course, now: datetime | None =
         moment = now or timezone.now()
         if state.last_attempt_id:
             moment = max(moment, state.last_attempt.answered_at)
-        shares = _cohort_shares(state)
+        shares = _pool_shares(engine.planner(state.planner), state, {})
         with engine.lock:
-            planner = _planner(engine, state, shares=shares)
-            key = planner.select(str(learner.pk), now=planner_time(moment))
-            reason = planner.explain(str(learner.pk))
-            state.planner_state = planner.release_state(str(learner.pk))
+            folder = _Folder(engine, state, {}, shares)
+            key, reason = folder.select(moment)
+            folder.finish()
         state.current_item = _item_for_planner_key(course, key, state)
         state.current_reason = reason
         state.save(update_fields=["planner_state", "current_item", "current_reason", "updated_at"])
@@ -181,15 +159,9 @@ def mastery_history(*, state: LearnerState, engine: CourseEngine) -> list[tuple[
     current tracer: the learner's learning curve as the model sees it now."""
     tracer_state = engine.tracer.new_learner()
     points = []
-    attempts = (
-        Attempt.objects.filter(learner_id=state.learner_id, item__course_id=state.course_id)
-        .exclude(verdict=UNREADABLE).select_related("item__template").order_by("id")
-    )
-    for attempt in attempts.iterator():
-        at = tracer_time(attempt.answered_at)
-        key = step_tracer_key(tracer_item_key(attempt.item), attempt.step_key)
-        tracer_state = engine.tracer.update(tracer_state, key, attempt.correct, at)
-        points.append((at, {kc: m.p for kc, m in engine.tracer.mastery(tracer_state).items()}))
+    for seen in observations(learner_attempts(learner_id=state.learner_id, course_id=state.course_id).iterator()):
+        tracer_state = engine.tracer.update(tracer_state, seen.key, seen.correct, seen.at)
+        points.append((seen.at, {kc: m.p for kc, m in engine.tracer.mastery(tracer_state).items()}))
     return points
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from checking import CORRECT, INCORRECT, MISCONCEPTION, UNREADABLE
+from curriculum import DEFAULT_PLANNER
 
 
 class Learner(models.Model):
@@ -159,7 +160,7 @@ class LearnerState(models.Model):
 
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="states")
     course = models.ForeignKey("content.Course", on_delete=models.CASCADE, related_name="learner_states")
-    planner = models.CharField(max_length=32, default="adaptive", help_text="A name from curriculum.planner_names().")
+    planner = models.CharField(max_length=32, default=DEFAULT_PLANNER, help_text="A name from curriculum.planner_names().")
     tracer_state = models.JSONField(default=dict)
     tracer_version = models.CharField(max_length=100, blank=True)
     planner_state = models.JSONField(default=dict)

@@ -1,9 +1,9 @@
 """Model generations for REST tutor turns, taken off the request.
 
 A language model may take seconds to reply; an API client should not hold a connection (nor the
-learner's state lock) for that. So with a model backend the REST tutor endpoint decides the move at
-once, stores the turn as pending with everything the generation needs, and a Celery task writes the
-text. The stored request is the prepared turn as plain JSON: the policy's decision and the content it
+learner's state lock) for that. So with a model backend a REST turn (tutoring.tutor_turn_take)
+decides the move at once, stores the turn as pending with everything the generation needs, and a
+Celery task writes the text. The stored request is the prepared turn as plain JSON: the policy's decision and the content it
 allowed were fixed when the learner asked, and the generation must not re-decide them from a state
 that may have moved since. The prompt is rebuilt from that input (build_prompt is a pure function),
 and its hash is compared with the one recorded on the turn.
@@ -13,7 +13,6 @@ import dataclasses
 import logging
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.db import transaction
 
 from checking import AnswerSpec
@@ -23,9 +22,8 @@ from llm.moves import Evaluation, Intent
 from llm.policy import Decision, WeakPrerequisite
 from llm.prompt import PromptInput, TurnContent, build_prompt
 
-from .generation import generate_complete
+from .generation import PreparedTurn, generate_complete
 from .models import TutorTurn
-from .tutoring import PreparedTurn, TurnResult, turn_begin, turn_finish
 
 logger = logging.getLogger(__name__)
 
@@ -90,22 +88,3 @@ def pending_turn_generate(*, turn_id: int) -> bool:
             status=TutorTurn.DONE, text=text, pending_request=None, prompt_sha256=sha256, **facts)
     return written == 1
 
-
-def tutor_turn_queue(**kwargs) -> TurnResult:
-    """Like tutor_turn_take, but the text is left to the tutor_turn_generate task, scheduled once
-    this transaction commits; the returned turn is pending unless the task ran at once (tasks run
-    in-process on the embedded defaults). A broker that is down leaves the turn pending until the
-    periodic sweep (tutor_turns_pending_requeue) queues it again."""
-    from .tasks import tutor_turn_generate  # tasks imports this module
-
-    with transaction.atomic():
-        start = turn_begin(**kwargs)
-        if start.prepared is None:
-            return TurnResult(start.attempt, start.replayed, False, start.mastery)
-        turn = turn_finish(start=start, text="", facts={
-            "backend": settings.LLM_BACKEND, "model_name": "", "status": TutorTurn.PENDING,
-            "pending_request": prepared_dump(start.prepared),
-        })
-        transaction.on_commit(lambda: tutor_turn_generate.delay(turn.pk), robust=True)
-    turn.refresh_from_db()
-    return TurnResult(start.attempt, turn, True, start.mastery)

@@ -20,13 +20,12 @@ from django.db import transaction
 from tracing import Log, Sequence, fit
 from tutor.content.models import Course
 
-from .engine import CourseEngine, course_engine, step_tracer_key, tracer_item_key, tracer_time
+from .engine import CourseEngine, course_engine
 from .knowledge import learner_state_locked, learner_state_rebuild
 from .models import Attempt, LearnerState, TracerModel
+from .observations import evidence, learner_attempts, observation, observation_of, observations
 
 logger = logging.getLogger(__name__)
-
-UNREADABLE = Attempt.Verdict.UNREADABLE_
 
 
 class RefitBusy(RuntimeError):
@@ -41,16 +40,12 @@ def _lock_key(course_id: int) -> str:
     return f"tracer-refit-lock:{course_id}"
 
 
-def _course_attempts(course: Course):
-    return Attempt.objects.filter(item__course=course).exclude(verdict=UNREADABLE)
-
-
 def course_log(*, course: Course) -> tuple[Log, dict]:
     """The course's checked answers as a tracing Log (one sequence per learner, in log order) with
     the tracer vocabulary of every item and step of the course, and a fingerprint of what it holds."""
     engine = course_engine(course)
     rows = (
-        _course_attempts(course)
+        evidence(Attempt.objects.filter(item__course=course))
         .order_by("learner_id", "id")
         .values_list("learner_id", "item__key", "item__template__key", "step_key", "verdict", "answered_at", "id")
     )
@@ -59,11 +54,12 @@ def course_log(*, course: Course) -> tuple[Log, dict]:
         if learner_id != current:
             current = learner_id
             sequences.append((str(learner_id), [], [], []))
-        key = step_tracer_key(f"template:{template_key}" if template_key else item_key, step_key)
+        seen = observation_of(item_key=item_key, template_key=template_key, step_key=step_key, verdict=verdict,
+                              answered_at=answered_at)
         _, items, correct, times = sequences[-1]
-        items.append(key)
-        correct.append(int(verdict == Attempt.Verdict.CORRECT_))
-        times.append(tracer_time(answered_at))
+        items.append(seen.key)
+        correct.append(int(seen.correct))
+        times.append(seen.at)
         last_id, count = max(last_id, attempt_id), count + 1
     tracer = engine.tracer
     log = Log(
@@ -162,7 +158,7 @@ def learner_traits_schedule(*, state: LearnerState, attempt: Attempt) -> None:
     """After every TRACER_TRAITS_EVERY-th checked answer, re-estimate the learner's traits in the
     background once this transaction commits. A broker that is down does not fail the answer: the
     next N-th answer schedules the estimate again, and it reads the latest answers whenever it runs."""
-    if attempt.verdict == UNREADABLE or state.tracer_state["n"] % settings.TRACER_TRAITS_EVERY:
+    if observation(attempt) is None or state.tracer_state["n"] % settings.TRACER_TRAITS_EVERY:
         return
     from .tasks import learner_traits_estimate  # tasks imports this module
 
@@ -172,19 +168,17 @@ def learner_traits_schedule(*, state: LearnerState, attempt: Attempt) -> None:
 
 def learner_traits_window(*, state: LearnerState) -> list[Attempt]:
     """The checked answers a trait estimate reads: the learner's latest TRACER_TRAITS_WINDOW in the course."""
-    latest = (_course_attempts(state.course).filter(learner_id=state.learner_id)
-              .select_related("item__template").order_by("-id")[: settings.TRACER_TRAITS_WINDOW])
+    latest = (evidence(learner_attempts(learner_id=state.learner_id, course_id=state.course_id))
+              .order_by("-id")[: settings.TRACER_TRAITS_WINDOW])
     return list(latest)[::-1]
 
 
-def _traits_estimated(engine: CourseEngine, window: list[Attempt]) -> list[float]:
-    tracer = engine.tracer
-    return tracer.estimate_traits(
-        tracer.new_learner(),
-        [step_tracer_key(tracer_item_key(a.item), a.step_key) for a in window],
-        [int(a.correct) for a in window],
-        [tracer_time(a.answered_at) for a in window],
-    )["traits"]
+def traits_from_window(engine: CourseEngine, window: list[Attempt]) -> list[float]:
+    """A learner's static traits estimated from a window of their answers (learner_traits_window),
+    starting from the population traits."""
+    tracer, seen = engine.tracer, observations(window)
+    return tracer.estimate_traits(tracer.new_learner(), [s.key for s in seen], [int(s.correct) for s in seen],
+                                  [s.at for s in seen])["traits"]
 
 
 def learner_traits_estimate(*, state_id: int) -> bool:
@@ -202,14 +196,14 @@ def learner_traits_estimate(*, state_id: int) -> bool:
     engine, window = course_engine(row.course), learner_traits_window(state=row)
     if not window:
         return False
-    traits = _traits_estimated(engine, window)
+    traits = traits_from_window(engine, window)
     with transaction.atomic():
         if not LearnerState.objects.filter(pk=state_id).exists():
             return False
         state, locked_engine = learner_state_locked(learner=row.learner, course=row.course)
         latest = learner_traits_window(state=state)
         if locked_engine is not engine or [a.pk for a in latest] != [a.pk for a in window]:
-            traits = _traits_estimated(locked_engine, latest)
+            traits = traits_from_window(locked_engine, latest)
         state.tracer_state = locked_engine.tracer.new_learner(traits)
         learner_state_rebuild(state=state, engine=locked_engine)
         state.save()

@@ -5,10 +5,11 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from checking import CORRECT, INCORRECT, MISCONCEPTION, CheckResult, check_answer
+from tutor.accounts.models import User
 from tutor.content.models import Item
 from tutor.content.selectors import item_answer
 
-from .models import Attempt, Cohort, Enrollment, Learner, LearnerState
+from .models import Attempt, Classroom, Cohort, Enrollment, Learner, LearnerState
 
 MAX_ANSWER_CHARS = 2000
 MAX_COHORT_SIZE = 500
@@ -119,10 +120,6 @@ DEMO_LEARNERS = ("ada", "ben", "chloe")
 
 def demo_class_seed(*, course) -> dict[str, str]:
     """A teacher, a few learners and their class, for trying the app locally. Returns the logins."""
-    from tutor.accounts.models import User
-
-    from .models import Classroom, Enrollment
-
     def account(username: str, role: str, **extra) -> User:
         user, created = User.objects.get_or_create(username=username, defaults={"role": role, **extra})
         if created:

@@ -14,10 +14,9 @@ from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tutor.content.models import Course
-from tutor.dashboard.selectors import class_overview, class_planner_outcomes
 
 from . import pending, refit
-from .models import Attempt, Classroom, TutorTurn
+from .models import Attempt, TutorTurn
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
 # Jobs that answers and switches schedule keep no result: with a result backend, scheduling would
@@ -68,25 +67,6 @@ def learner_states_refresh(course_id: int) -> int:
 )
 def learner_traits_estimate(state_id: int) -> bool:
     return refit.learner_traits_estimate(state_id=state_id)
-
-
-# How far back the aggregate warm-up looks for answers; a little more than its beat interval.
-AGGREGATES_ACTIVE_WINDOW = timedelta(minutes=6)
-
-
-@shared_task(**FIRE_AND_FORGET, soft_time_limit=240, time_limit=300)
-def class_aggregates_precompute() -> list[int]:
-    """Every few minutes (django-celery-beat): compute and cache the dashboard aggregates of every
-    class whose learners answered lately, so a teacher opening the overview finds them ready. The
-    dashboard's cache keys carry a fingerprint of their data, so a value computed here is served
-    only while nothing has changed since."""
-    since = timezone.now() - AGGREGATES_ACTIVE_WINDOW
-    classrooms = (Classroom.objects.filter(enrollment__learner__attempts__recorded_at__gte=since)
-                  .select_related("course").distinct().order_by("pk"))
-    for classroom in classrooms:
-        class_overview(classroom=classroom)
-        class_planner_outcomes(classroom=classroom)
-    return [classroom.pk for classroom in classrooms]
 
 
 @shared_task(

@@ -1,12 +1,22 @@
-"""The tutor turn: check -> tracer update -> policy -> generate -> guard -> persist, in one transaction.
+"""The tutor turn, one path for every transport:
+validate -> record -> fold into the learner's state -> decide the move -> generate -> finish.
 
-Browser, REST API and WebSocket all come through here, so people and model-students get the same
-tutor. The streaming consumer uses the same preparation and persistence around its own generation.
+The WebSocket consumer, the REST endpoints that take answers (`attempts/`, `attempts/batch/`), the
+tutor endpoint, the pending-generation task and the demo replay all call `tutor_turn_take`; their own
+code only translates their transport to and from it (`TurnRejected` carries the error code every
+transport reports). Generation comes in three deliveries, chosen here:
+- inline, for the rule backend: its text is a pure function of the decision, written in the same
+  transaction as the answer, so an answer never lacks its turn;
+- streamed, for the WebSocket: the caller streams `result.stream` after this transaction commits
+  (no lock held while a model writes) and ends the turn with `turn_stream_end`;
+- queued, for a model backend over REST: the turn is stored pending and a Celery task writes the
+  text (pending.py), again with no lock held.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -15,36 +25,154 @@ from checking import AnswerSpec
 from llm.backends import GenerationRequest
 from llm.guard import Guard
 from llm.moves import Intent
-from llm.policy import HINT_REQUEST, Decision, Policy, TurnState, WeakPrerequisite
+from llm.policy import HINT_REQUEST, Policy, TurnState, WeakPrerequisite
 from llm.prompt import PromptInput, TurnContent, build_prompt
-from tutor.content.models import Hint, Item, Step
+from tutor.content.models import Course, Hint, Item, Step
 from tutor.content.selectors import answer_spec
-from tutor.dashboard.services import class_answer_recorded
 
 from .engine import CourseEngine
-from .generation import generate_complete
+from .generation import PreparedTurn, generate_complete, generates_inline
 from .knowledge import learner_state_fold, learner_state_locked
 from .models import Attempt, Learner, LearnerState, TutorTurn
-from .services import attempt_record
+from .pending import prepared_dump
+from .refit import learner_traits_schedule
+from .selectors import learner_item
+from .services import MAX_ANSWER_CHARS, TimeWentBackwards, attempt_record
+from .tasks import tutor_turn_generate
 
 POLICY = Policy()
 HINT_INTENTS = (Intent.SEEK_STRATEGY, Intent.GUIDING_FOCUS, Intent.REVEALING_ANSWER)
+MAX_IDEMPOTENCY_KEY_CHARS = 128
+
+
+class TurnRejected(ValueError):
+    """A turn that cannot be taken, with a stable code for every transport: unknown_item,
+    unknown_step, bad_text, bad_idempotency_key (400-like), time_went_backwards (a conflict)."""
+
+    def __init__(self, code: str, detail: str, field: str = "", value=None):
+        super().__init__(detail)
+        self.code, self.field, self.value = code, field, value
 
 
 @dataclass(frozen=True)
-class TurnResult:
+class TurnStart:
+    """What the first half of a turn decided, for the generation and the finish."""
+
+    prepared: PreparedTurn
     attempt: Attempt | None
-    turn: TutorTurn
-    created: bool  # False when an idempotency key replayed an earlier answer
+    learner_id: int
+    item: Item
+    step_key: str
+    learner_text: str
     mastery: dict[str, dict]
 
 
 @dataclass(frozen=True)
-class PreparedTurn:
-    decision: Decision
-    request: GenerationRequest
-    guard: Guard
+class TurnResult:
+    attempt: Attempt | None  # None for a help request
+    turn: TutorTurn | None  # None while a streamed turn is still being generated (see `stream`)
+    created: bool  # False when an idempotency key replayed an earlier answer
+    mastery: dict[str, dict]
+    stream: TurnStart | None = None  # for the streaming caller: stream it, then turn_stream_end
 
+
+def turn_item(*, learner: Learner, item_id, course: Course | None = None) -> Item:
+    """The item a turn is about, if this learner may work on it (in `course`, when given)."""
+    item = learner_item(learner=learner, item_id=item_id)
+    if item is None or (course is not None and item.course_id != course.pk):
+        where = "course" if course is not None else "courses"
+        raise TurnRejected("unknown_item", f"no such item in this learner's {where}", "item", item_id)
+    return item
+
+
+def tutor_turn_take(
+    *, learner: Learner, item: Item, source: str, step_key: str = "", answer: str | None = None,
+    message: str = "", graded: bool | None = None, idempotency_key: str = "",
+    answered_at: datetime | None = None, streamed: bool = False,
+) -> TurnResult:
+    """One tutor turn. `answer` None (and `graded` None) is a request for help, `message` the
+    learner's words with it; `graded` is a self-graded answer (simulators). `answered_at` None: the
+    server's clock, read once the learner's state is locked, so that answers racing for one learner
+    are stored in the order they are taken. Raises TurnRejected; stores nothing then."""
+    answer, message, idempotency_key = _validated(item, step_key, answer, message, idempotency_key)
+    with transaction.atomic():
+        state, engine = learner_state_locked(learner=learner, course=item.course)
+        attempt, outcome, feedback = None, HINT_REQUEST, ""
+        if answer is not None or graded is not None:
+            attempt, created = _recorded(learner, item, source, step_key, answer or "", graded, idempotency_key,
+                                         answered_at or timezone.now())
+            if not created:
+                return _replayed(attempt, engine, state)
+            learner_state_fold(state=state, engine=engine, attempt=attempt)
+            learner_traits_schedule(state=state, attempt=attempt)
+            outcome = attempt.verdict
+            if attempt.misconception_label:
+                feedback = _misconception_feedback(item, step_key, attempt.misconception_label)
+        prepared = _decided(engine=engine, state=state, item=item, step_key=step_key, outcome=outcome,
+                            misconception_feedback=feedback, learner_text=answer if answer is not None else message)
+        start = TurnStart(prepared, attempt, learner.pk, item, step_key, "" if attempt is not None else message,
+                          mastery_summary(engine, state))
+        if streamed:
+            return TurnResult(attempt, None, True, start.mastery, start)
+        if generates_inline():
+            text, facts = generate_complete(prepared)
+            return TurnResult(attempt, _turn_write(start, text, facts), True, start.mastery)
+        turn = _turn_write(start, "", {"backend": settings.LLM_BACKEND, "model_name": "", "status": TutorTurn.PENDING,
+                                       "pending_request": prepared_dump(prepared)})
+        transaction.on_commit(lambda: tutor_turn_generate.delay(turn.pk), robust=True)
+    turn.refresh_from_db()  # the task runs at once on the embedded defaults (no broker)
+    return TurnResult(attempt, turn, True, start.mastery)
+
+
+def turn_stream_end(*, start: TurnStart, text: str, facts: dict) -> TutorTurn:
+    """Store a streamed turn once its text is complete (the stream ran after the answer committed)."""
+    with transaction.atomic():
+        return _turn_write(start, text, facts)
+
+
+def mastery_summary(engine: CourseEngine, state: LearnerState) -> dict[str, dict]:
+    return {kc: {"p": m.p, "sd": m.sd} for kc, m in engine.tracer.mastery(state.tracer_state).items()}
+
+
+# ---- validate -------------------------------------------------------------------------------------
+
+def _validated(item: Item, step_key, answer, message, idempotency_key) -> tuple[str | None, str, str]:
+    if not isinstance(step_key, str) or (step_key and not item.steps.filter(key=step_key).exists()):
+        raise TurnRejected("unknown_step", "no such step in this item", "step", step_key)
+    texts = {"answer": answer, "message": message}
+    for field, text in texts.items():
+        if text is not None and (not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS):
+            raise TurnRejected("bad_text", f"{field} must be text of at most {MAX_ANSWER_CHARS} characters", field)
+    # A missing or null key means no key; anything else must be text (str(None) would be one shared
+    # key, "None", replaying every later keyless answer as the first one).
+    key = idempotency_key or ""
+    if not isinstance(key, str) or len(key) > MAX_IDEMPOTENCY_KEY_CHARS:
+        raise TurnRejected("bad_idempotency_key",
+                           f"idempotency_key must be text of at most {MAX_IDEMPOTENCY_KEY_CHARS} characters",
+                           "idempotency_key")
+    # NUL cannot be stored in PostgreSQL text and means nothing in an answer: drop it, never fail on it.
+    return (answer.replace("\x00", "") if answer is not None else None), (message or "").replace("\x00", ""), key
+
+
+# ---- record ---------------------------------------------------------------------------------------
+
+def _recorded(learner, item, source, step_key, answer, graded, idempotency_key, answered_at) -> tuple[Attempt, bool]:
+    try:
+        return attempt_record(learner=learner, item=item, raw_answer=answer, answered_at=answered_at, source=source,
+                              step_key=step_key, idempotency_key=idempotency_key, graded=graded)
+    except TimeWentBackwards as error:
+        raise TurnRejected("time_went_backwards", str(error), "timestamp") from error
+
+
+def _replayed(attempt: Attempt, engine: CourseEngine, state: LearnerState) -> TurnResult:
+    """A re-sent idempotency key: the original result, with the mastery returned then (turns stored
+    before it was kept: the mastery now)."""
+    turn = TutorTurn.objects.filter(attempt=attempt).first()
+    mastery = turn.mastery_after if turn is not None and turn.mastery_after else mastery_summary(engine, state)
+    return TurnResult(attempt, turn, False, mastery)
+
+
+# ---- decide the move ------------------------------------------------------------------------------
 
 def _steps(item: Item) -> list[Step]:
     return list(item.steps.prefetch_related("kcs").order_by("position"))
@@ -72,14 +200,11 @@ def _weak_prerequisites(engine: CourseEngine, state: LearnerState, step: Step) -
     return tuple(WeakPrerequisite(kc, engine.kc_names[kc], mastery[kc].p) for kc in prerequisites if kc in mastery)
 
 
-def mastery_summary(engine: CourseEngine, state: LearnerState) -> dict[str, dict]:
-    return {kc: {"p": m.p, "sd": m.sd} for kc, m in engine.tracer.mastery(state.tracer_state).items()}
-
-
-def _prepare(
+def _decided(
     *, engine: CourseEngine, state: LearnerState, item: Item, step_key: str, outcome: str,
     misconception_feedback: str, learner_text: str,
 ) -> PreparedTurn:
+    """The policy's move on this step and everything its generation may use and must not say."""
     steps = _steps(item)
     step = _focus_step(steps, step_key)
     earlier = TutorTurn.objects.filter(learner_id=state.learner_id, item=item, step_key=step_key).aggregate(
@@ -119,63 +244,16 @@ def _prepare(
     return PreparedTurn(decision, GenerationRequest(build_prompt(data), data), guard)
 
 
-@dataclass(frozen=True)
-class TurnStart:
-    """What turn_begin decided, for the caller that generates and then calls turn_finish."""
-
-    prepared: PreparedTurn | None  # None when an idempotency key replayed an earlier answer
-    attempt: Attempt | None
-    replayed: TutorTurn | None
-    learner_id: int
-    item: Item
-    step_key: str
-    learner_text: str
-    mastery: dict[str, dict]
+def _misconception_feedback(item: Item, step_key: str, label: str) -> str:
+    rows = item.misconceptions.filter(label=label)
+    rows = rows.filter(step__key=step_key) if step_key else rows.filter(step__isnull=True)
+    found = rows.first()
+    return found.feedback if found else ""
 
 
-def turn_begin(
-    *, learner: Learner, item: Item, source: str, answered_at: datetime | None = None, step_key: str = "",
-    answer: str | None = None, message: str = "", idempotency_key: str = "", graded: bool | None = None,
-) -> TurnStart:
-    """Check and log the answer, update the learner's state and decide the move, in one transaction.
-    With `answer` None the learner asked for help (`message` is their text, possibly empty).
-    `answered_at` None: the server's clock, read once the learner's state is locked, so that answers
-    racing for the same learner are stored in the order they are taken (never "time went backwards")."""
-    # NUL cannot be stored in PostgreSQL text and means nothing in an answer: drop it, never fail on it.
-    answer, message = (answer.replace("\x00", "") if answer is not None else None), message.replace("\x00", "")
-    # Inside tutor_turn_take an error aborts the whole turn anyway: no savepoint round trips.
-    with transaction.atomic(savepoint=False):
-        state, engine = learner_state_locked(learner=learner, course=item.course)
-        answered_at = answered_at or timezone.now()
-        attempt, feedback = None, ""
-        if answer is None and graded is None:
-            outcome = HINT_REQUEST
-        else:
-            attempt, created = attempt_record(
-                learner=learner, item=item, raw_answer=answer or "", answered_at=answered_at, source=source,
-                step_key=step_key, idempotency_key=idempotency_key, graded=graded,
-            )
-            if not created:
-                # The original result: the mastery returned then (turns stored before it was kept: now's).
-                replayed = TutorTurn.objects.filter(attempt=attempt).first()
-                mastery = (replayed.mastery_after if replayed is not None and replayed.mastery_after
-                           else mastery_summary(engine, state))
-                return TurnStart(None, attempt, replayed, learner.pk, item, step_key, answer or "", mastery)
-            learner_state_fold(state=state, engine=engine, attempt=attempt)
-            class_answer_recorded(learner=learner)
-            outcome = attempt.verdict
-            if attempt.misconception_label:
-                feedback = _misconception_feedback(item, step_key, attempt.misconception_label)
-        learner_text = answer if answer is not None else message
-        prepared = _prepare(
-            engine=engine, state=state, item=item, step_key=step_key, outcome=outcome,
-            misconception_feedback=feedback, learner_text=learner_text,
-        )
-        return TurnStart(prepared, attempt, None, learner.pk, item, step_key,
-                         "" if attempt is not None else message, mastery_summary(engine, state))
+# ---- finish ---------------------------------------------------------------------------------------
 
-
-def turn_finish(*, start: TurnStart, text: str, facts: dict) -> TutorTurn:
+def _turn_write(start: TurnStart, text: str, facts: dict) -> TutorTurn:
     decision = start.prepared.decision
     return TutorTurn.objects.create(
         learner_id=start.learner_id, item=start.item, step_key=start.step_key, attempt=start.attempt,
@@ -187,19 +265,3 @@ def turn_finish(*, start: TurnStart, text: str, facts: dict) -> TutorTurn:
         **facts,
     )
 
-
-def tutor_turn_take(**kwargs) -> TurnResult:
-    """One full, non-streaming turn (REST API, tests) in one transaction; arguments as turn_begin."""
-    with transaction.atomic():
-        start = turn_begin(**kwargs)
-        if start.prepared is None:
-            return TurnResult(start.attempt, start.replayed, False, start.mastery)
-        text, facts = generate_complete(start.prepared)
-        return TurnResult(start.attempt, turn_finish(start=start, text=text, facts=facts), True, start.mastery)
-
-
-def _misconception_feedback(item: Item, step_key: str, label: str) -> str:
-    rows = item.misconceptions.filter(label=label)
-    rows = rows.filter(step__key=step_key) if step_key else rows.filter(step__isnull=True)
-    found = rows.first()
-    return found.feedback if found else ""

@@ -12,7 +12,7 @@ import logging
 from django.db import transaction
 
 from tutor.accounts.models import ApiClient, User
-from tutor.dashboard.services import class_aggregates_invalidate
+from tutor.learning import events
 from tutor.learning.models import Attempt, Enrollment, Learner, LearnerState, TutorTurn
 
 from .models import AuditRecord
@@ -72,4 +72,4 @@ def learner_erase(*, learner: Learner, actor_user: User | None = None, actor_cli
         Learner.objects.filter(pk=learner.pk).delete()
         if detail["account"]:
             User.objects.filter(pk=user.pk).delete()
-        transaction.on_commit(lambda: class_aggregates_invalidate(classroom_ids=classroom_ids), robust=True)
+        events.publish(events.learner_erased, classroom_ids=classroom_ids)  # nothing derived may outlive them

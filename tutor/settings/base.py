@@ -118,7 +118,7 @@ CELERY_TASK_TIME_LIMIT = 3600
 # The DatabaseScheduler copies these into django-celery-beat's tables, where staff can edit them.
 CELERY_BEAT_SCHEDULE = {
     "refit-tracers-nightly": {"task": "tutor.learning.tasks.tracers_refit_all", "schedule": crontab(hour=2, minute=30)},
-    "dashboard-aggregates": {"task": "tutor.learning.tasks.class_aggregates_precompute", "schedule": 300.0},
+    "dashboard-aggregates": {"task": "tutor.dashboard.tasks.class_aggregates_precompute", "schedule": 300.0},
     "tutor-turns-pending": {"task": "tutor.learning.tasks.tutor_turns_pending_requeue", "schedule": 120.0},
 }
 # A learner's static traits are re-estimated in the background after every this many checked answers.

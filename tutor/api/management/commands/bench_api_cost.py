@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from curriculum import DEFAULT_PLANNER
 from tutor.accounts.models import ApiClient
 from tutor.content.models import Course
 from tutor.learning.services import cohort_create
@@ -30,7 +31,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--course", default="demo-algebra")
-        parser.add_argument("--planner", default="adaptive")
+        parser.add_argument("--planner", default=DEFAULT_PLANNER)
         parser.add_argument("--learners", type=int, default=8)
         parser.add_argument("--turns", type=int, default=160, help="measured turns, spread over the learners")
 

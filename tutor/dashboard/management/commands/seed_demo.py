@@ -2,8 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tutor.content.models import Course
-from tutor.dashboard.services import demo_class_replay
 from tutor.learning.services import demo_class_seed
+
+from ...services import demo_class_replay
 
 
 class Command(BaseCommand):
