@@ -68,6 +68,20 @@ def test_a_model_turn_is_accepted_pending_then_written_by_the_task(
     assert len(model.prompts) == 1 and TutorTurn.objects.get(pk=body["id"]).text == MODEL_TEXT.strip()
 
 
+def test_an_answer_with_a_model_backend_is_stored_at_once_and_its_reply_queued_not_written_under_the_lock(
+        owner, learner_id, item, model, queued, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner.post(f"/api/v1/learners/{learner_id}/attempts/",
+                              {"item": item, "step": "sum", "answer": "6"}, format="json")
+    assert response.status_code == 201
+    feedback = response.json()["feedback"]
+    assert (feedback["status"], feedback["text"], feedback["move"]) == ("pending", "", "seek_strategy")
+    assert queued == [feedback["turn"]] and model.prompts == []  # nothing generated in the request
+    assert tasks.tutor_turn_generate(feedback["turn"]) is True
+    polled = owner.get(f"/api/v1/learners/{learner_id}/tutor/{feedback['turn']}/").json()
+    assert (polled["status"], polled["text"]) == ("done", MODEL_TEXT.strip())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_without_a_broker_the_task_runs_on_commit_and_the_turn_comes_back_written(
         owner, learner_id, item, model, in_process_tasks):
