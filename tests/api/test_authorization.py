@@ -131,3 +131,23 @@ def test_a_teacher_never_reads_human_learners_through_the_api(classroom, course)
     Enrollment.objects.create(classroom=classroom, learner=human)
     teacher = session(classroom.teachers.get())
     assert teacher.get(f"/api/v1/learners/{human.pk}/").status_code == 404
+
+
+def test_a_teacher_moved_out_of_the_teacher_role_loses_api_read_access(owner, cohort, classroom, course):
+    """Issue 18 defect 6: class membership alone is not enough; the role is checked as the dashboard does."""
+    learner = cohort.learners.order_by("pk").first().pk
+    item = Item.objects.get(course=course, key="add-1").pk
+    assert owner.post(f"/api/v1/learners/{learner}/attempts/", {"item": item, "answer": "7"}, format="json").status_code == 201
+    user = classroom.teachers.get()
+    teacher = session(user)
+    paths = (f"/api/v1/learners/{learner}/", f"/api/v1/learners/{learner}/attempts/",
+             f"/api/v1/learners/{learner}/mastery/", f"/api/v1/cohorts/{cohort.pk}/")
+    assert [teacher.get(path).status_code for path in paths] == [200] * len(paths)
+    user.role = "learner"
+    user.save(update_fields=["role"])
+    for path in paths:
+        response = teacher.get(path)
+        # As for any signed-in non-teacher (the "learner session" column of EXPECTED): refused, no data.
+        assert response.status_code == 403, (path, response.status_code)
+        assert response.json() == {"error": "permission_denied", "detail": response.json()["detail"]}
+    assert classroom.teachers.filter(pk=user.pk).exists()  # still listed as the class's teacher

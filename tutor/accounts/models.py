@@ -18,6 +18,12 @@ class User(AbstractUser):
             models.CheckConstraint(condition=models.Q(role__in=["learner", "teacher", "staff"]), name="user_role_valid"),
         )
 
+    @property
+    def may_teach(self) -> bool:
+        """Whether this account holds a teaching role now (teacher, staff). Being listed as a class's
+        teacher is not enough: one moved to another role loses what teachers see, everywhere."""
+        return self.is_staff or self.role in (self.Role.TEACHER, self.Role.STAFF)
+
 
 class ApiClient(models.Model):
     """A program that drives model-students over the REST API. Only a hash of its token is stored."""

@@ -16,7 +16,8 @@ def _client(user):
 
 
 def _teaches(user) -> bool:
-    return _client(user) is None and user.is_authenticated and user.teaching.exists()
+    """A teacher by role (`User.may_teach`, the dashboard's rule too) listed as a teacher of a class."""
+    return _client(user) is None and user.is_authenticated and user.may_teach and user.teaching.exists()
 
 
 class IsApiClient(BasePermission):
@@ -41,6 +42,8 @@ def learner_states_readable(*, user) -> QuerySet[LearnerState]:
     states = LearnerState.objects.select_related("learner", "course")
     if (client := _client(user)) is not None:
         return states.filter(learner__api_client=client)
+    if not (user.is_authenticated and user.may_teach):
+        return states.none()
     taught = Enrollment.objects.filter(classroom__teachers=user).values("learner_id")
     return states.filter(learner__kind=Learner.Kind.MODEL, learner_id__in=taught)
 

@@ -37,7 +37,7 @@ def aggregates_cache_keys(classroom_id: int) -> list[str]:
 
 
 def can_teach(user) -> bool:
-    return user.is_authenticated and (user.is_staff or user.role in ("teacher", "staff"))
+    return user.is_authenticated and user.may_teach
 
 
 def teacher_classrooms(*, user):
