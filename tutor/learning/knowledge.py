@@ -133,6 +133,21 @@ def _item_for_planner_key(course: Course, key: str, state: LearnerState) -> Item
     return course.items.get(key=key)
 
 
+def _last_answered_at(state: LearnerState) -> datetime:
+    """When the learner's last answer (state.last_attempt_id, which must be set) was given.
+
+    The lock's query joins the last attempt, but on PostgreSQL a lock that had to wait re-reads only
+    the locked state row: the joined attempt is still the one of the row first seen (or none, when
+    the state had no answer then). Attempts never change, so a joined attempt with the id the
+    re-read row names is right; any other is read again (issue 18, defect 5)."""
+    attempt = state.last_attempt
+    if attempt is not None and attempt.pk == state.last_attempt_id:
+        return attempt.answered_at
+    attempt = Attempt.objects.only("answered_at").get(pk=state.last_attempt_id)
+    state.last_attempt = attempt
+    return attempt.answered_at
+
+
 def next_item_choose(*, learner: Learner, course: Course, now: datetime | None = None) -> tuple[Item, dict]:
     """Ask the learner's planner for the next item; remember it as the current item.
 
@@ -142,7 +157,7 @@ def next_item_choose(*, learner: Learner, course: Course, now: datetime | None =
         state, engine = learner_state_locked(learner=learner, course=course)
         moment = now or timezone.now()
         if state.last_attempt_id:
-            moment = max(moment, state.last_attempt.answered_at)
+            moment = max(moment, _last_answered_at(state))
         shares = _pool_shares(engine.planner(state.planner), state, {})
         with engine.lock:
             folder = _Folder(engine, state, {}, shares)
