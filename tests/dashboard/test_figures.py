@@ -223,3 +223,15 @@ def test_needs_help_names_learners_predicted_to_fail_their_next_item(client, see
     assert chance < 0.4
     assert f"predicted at risk: {chance:.0%} chance on the next item" in helped["ada"]
     assert f"{model.api_client.name}:sim-a" not in helped
+
+
+def test_a_learner_label_is_drawn_as_text_never_as_a_live_link(client, seeded):
+    """Issue 18 defect 12: Plotly draws its strings as HTML, so a label holding a link became one."""
+    classroom, _, model = seeded
+    model.label = '<a href="http://evil">x</a>'
+    model.save(update_fields=["label"])
+    client.force_login(classroom.teachers.get())
+    heatmap = embedded_figure(client.get(reverse("dashboard:overview", args=[classroom.pk])), "heatmap")
+    shown = heatmap["data"][0]["y"][1]
+    assert shown == f'{model.api_client.name}:&lt;a href="http://evil"&gt;x&lt;/a&gt;'
+    assert "<a" not in json.dumps(heatmap)

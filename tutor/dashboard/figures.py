@@ -1,6 +1,11 @@
 """Plotly figures of the dashboard, built in Python from the selectors' dataclasses. Pages embed
-them as JSON (`figure_json`) and static/dashboard/dashboard.js draws them with the local plotly.js."""
+them as JSON (`figure_json`) and static/dashboard/dashboard.js draws them with the local plotly.js.
 
+Plotly draws its strings as a subset of HTML (`<a href>` becomes a live link, `<b>`, `<br>`...), so
+every name that comes from people (learners' labels, usernames, a course pack's names) goes through
+`plain` first and is drawn as the text it is."""
+
+import html
 import json
 
 import plotly.graph_objects as go
@@ -10,6 +15,17 @@ from plotly.subplots import make_subplots
 from .selectors import LEARNED_EDGE, ClassOverview, CourseStructure, LearnerDetail, PlannerOutcome
 
 MASTERY_SCALE = [[0, "#b71c1c"], [0.5, "#fff59d"], [1, "#1b5e20"]]
+
+
+def plain(text) -> str:
+    """Text for a Plotly string (tick label, hover text, legend, annotation) drawn as written, not as
+    Plotly's HTML: &, < and > become entities plotly.js turns back into characters. Not quotes:
+    plotly.js decodes numeric entities and a few named ones, and &quot; is not among them."""
+    return html.escape(str(text), quote=False)
+
+
+def _plain_names(names: dict[str, str]) -> dict[str, str]:
+    return {key: plain(name) for key, name in names.items()}
 
 
 def figure_json(figure: go.Figure) -> dict:
@@ -24,7 +40,7 @@ def display_names(overview: ClassOverview, anonymise: bool) -> list[str]:
 
 def mastery_heatmap(overview: ClassOverview, names: list[str]) -> go.Figure:
     figure = go.Figure(go.Heatmap(
-        z=overview.p, x=overview.kc_names, y=names, customdata=overview.sd, zmin=0, zmax=1,
+        z=overview.p, x=[plain(name) for name in overview.kc_names], y=[plain(name) for name in names], customdata=overview.sd, zmin=0, zmax=1,
         colorscale=MASTERY_SCALE, colorbar={"title": "P(mastered)"}, xgap=1, ygap=1,
         hovertemplate="%{y}<br>%{x}<br>P(mastered) %{z:.2f}<br>uncertainty (sd) %{customdata:.2f}<extra></extra>",
     ))
@@ -54,6 +70,7 @@ def activity_figure(overview: ClassOverview) -> go.Figure:
 
 def learning_curves(detail: LearnerDetail, kcs: list[str], kc_names: dict[str, str]) -> go.Figure:
     """Per KC: the tracer's P(correct) before each answer against what the learner answered."""
+    kc_names = _plain_names(kc_names)
     figure = go.Figure()
     for kc in kcs:
         points = [p for p in detail.replay.curve if p.kc == kc]
@@ -71,6 +88,7 @@ def learning_curves(detail: LearnerDetail, kcs: list[str], kc_names: dict[str, s
 
 
 def recall_figure(detail: LearnerDetail, kc_names: dict[str, str]) -> go.Figure:
+    kc_names = _plain_names(kc_names)
     figure = go.Figure([go.Scatter(x=list(range(len(curve))), y=curve, mode="lines", name=kc_names[kc])
                         for kc, curve in detail.recall.items()])
     figure.update_layout(title="Predicted mastery over the coming weeks without practice", height=360,
@@ -91,6 +109,7 @@ def graph_figure(structure: CourseStructure) -> go.Figure:
     """The declared graph beside the learned one; on the right, red edges are learned but not
     declared and dotted grey ones declared but not supported by the data."""
     at = _positions(structure)
+    kc_names = _plain_names(structure.kc_names)
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Declared prerequisites",
                                                            f"Learned (edges with P >= {LEARNED_EDGE})"))
     learned = {edge for edge, p in structure.learned.items() if p >= LEARNED_EDGE}
@@ -107,13 +126,13 @@ def graph_figure(structure: CourseStructure) -> go.Figure:
             (x0, y0), (x1, y1) = at[pre], at[kc]
             figure.add_trace(go.Scatter(
                 x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False, hoverinfo="text",
-                text=f"{structure.kc_names[pre]} → {structure.kc_names[kc]}: {label}",
+                text=f"{kc_names[pre]} → {kc_names[kc]}: {label}",
                 line={"color": colour, "dash": dash, "width": 1 + 3 * structure.learned[(pre, kc)]}), row=1, col=col)
         # Numbers, not names, on the nodes: names overlap; the page lists them by number, hover names them.
         figure.add_trace(go.Scatter(
             x=[at[kc][0] for kc in structure.kcs], y=[at[kc][1] for kc in structure.kcs], mode="markers+text",
             text=[str(n) for n in range(1, len(structure.kcs) + 1)], textfont={"color": "#fff", "size": 10},
-            hovertext=[structure.kc_names[kc] for kc in structure.kcs], hoverinfo="text", showlegend=False,
+            hovertext=[kc_names[kc] for kc in structure.kcs], hoverinfo="text", showlegend=False,
             marker={"size": 20, "color": "#0b3d91"}), row=1, col=col)
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
@@ -123,7 +142,7 @@ def graph_figure(structure: CourseStructure) -> go.Figure:
 
 
 def difficulty_figure(structure: CourseStructure) -> go.Figure:
-    names = [structure.kc_names[kc] for kc in structure.kcs]
+    names = [plain(structure.kc_names[kc]) for kc in structure.kcs]
     answered = [structure.kc_correct.get(kc, (0, None)) for kc in structure.kcs]
     figure = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.12,
                            subplot_titles=("Skill difficulty", "Item difficulty (tracer)"))
@@ -144,7 +163,7 @@ def difficulty_figure(structure: CourseStructure) -> go.Figure:
 
 def benchmark_figure(cells: list[dict]) -> go.Figure:
     """Post-test per planner in every simulated cell, with the benchmark's 95% intervals."""
-    label = lambda cell: f"{cell['family']} {cell['scenario']} N={cell['horizon']}"
+    label = lambda cell: plain(f"{cell['family']} {cell['scenario']} N={cell['horizon']}")
     figure = go.Figure()
     for planner in dict.fromkeys(cell["planner"] for cell in cells):
         mine = [cell for cell in cells if cell["planner"] == planner]
@@ -154,7 +173,7 @@ def benchmark_figure(cells: list[dict]) -> go.Figure:
                      "array": [cell["posttest_ci"][1] - cell["posttest"] for cell in mine],
                      "arrayminus": [cell["posttest"] - cell["posttest_ci"][0] for cell in mine]}
         figure.add_trace(go.Bar(x=[label(cell) for cell in mine], y=[cell["posttest"] for cell in mine],
-                                name=planner, error_y=error))
+                                name=plain(planner), error_y=error))
     figure.update_layout(title="Post-test on simulated cohorts", barmode="group", height=420,
                          yaxis={"title": "post-test", "range": [0, 1]}, margin={"t": 50, "l": 10, "r": 10, "b": 10},
                          legend={"orientation": "h"})
@@ -162,7 +181,7 @@ def benchmark_figure(cells: list[dict]) -> go.Figure:
 
 
 def class_planner_figure(outcomes: list[PlannerOutcome]) -> go.Figure:
-    figure = go.Figure(go.Bar(x=[o.planner for o in outcomes], y=[o.posttest for o in outcomes],
+    figure = go.Figure(go.Bar(x=[plain(o.planner) for o in outcomes], y=[o.posttest for o in outcomes],
                               customdata=[o.learners for o in outcomes],
                               hovertemplate="%{x}: mean mastery %{y:.2f} over %{customdata} learners<extra></extra>"))
     figure.update_layout(title="This class: mean mastery now by planner", height=320,

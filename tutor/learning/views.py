@@ -1,3 +1,5 @@
+import html
+
 import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -75,7 +77,7 @@ def progress(request, course: str):
     for kc in engine.domain.kcs:
         if history:
             figure.add_trace(go.Scatter(x=list(range(1, len(history) + 1)), y=[p[kc] for _, p in history],
-                                        mode="lines", name=engine.kc_names[kc]))
+                                        mode="lines", name=html.escape(engine.kc_names[kc], quote=False)))
     schedule = review_schedule(state=state, engine=engine, now=timezone.now().timestamp())
     return render(request, "learning/progress.html", {
         "course": course, "answers": len(history), "schedule": schedule,
