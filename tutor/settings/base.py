@@ -1,6 +1,8 @@
 """Settings shared by every environment. Everything that differs between machines comes from the
 environment (django-environ); the defaults run on a fresh machine with no services at all."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -79,6 +81,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DATABASE_POOL_MAX", default=20),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool, not persistent connections, reuses them
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves concurrent requests: readers run beside the one writer (WAL), a
+    # transaction takes the write lock at BEGIN (IMMEDIATE), so two turns that both read then write
+    # cannot deadlock on the upgrade, which SQLite fails at once with "database is locked", and a
+    # request waits up to `timeout` seconds for the lock instead of failing. One writer at a time.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    })
+    # Tests get a file database, as served, not Django's in-memory one (whose single connection a
+    # live server shares across its threads, so concurrency would go untested). One per process:
+    # test runs side by side in one checkout must not remove each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"tutor-test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
