@@ -109,8 +109,24 @@ def test_protocol_errors_are_json_too(owner, learner_id):
     for path in ("/api/v1/learners/abc/", "/api/v1/nothing/", f"/api/v1/learners/{learner_id}/grades/"):
         unknown = owner.get(path)
         assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found"), path
-    assert owner.get(f"/api/v1/learners/{learner_id}").url == f"/api/v1/learners/{learner_id}/"
-    assert owner.get("/api/v1/nothing").url == "/api/v1/nothing/"
+    # Without the trailing slash: the endpoint itself, or a JSON 404; never a redirect (issue 18, defect 13).
+    assert owner.get(f"/api/v1/learners/{learner_id}").json() == owner.get(f"/api/v1/learners/{learner_id}/").json()
+    for path in ("/api/v1/nothing", f"/api/v1/learners/{learner_id}/grades", "/api/v1/learners/abc"):
+        unknown = owner.get(path)
+        assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found"), path
+
+
+def test_an_answer_posted_without_the_trailing_slash_is_stored_not_redirected(owner, learner_id):
+    """Issue 18 defect 13: the 301 to the slashed path was followed as a GET and the answer lost."""
+    item = Item.objects.get(course__slug="tiny", key="add-1").pk
+    posted = owner.post(f"/api/v1/learners/{learner_id}/attempts", {"item": item, "answer": "7"}, format="json")
+    assert posted.status_code == 201, (posted.status_code, posted.get("Location"))
+    assert Attempt.objects.filter(learner_id=learner_id).count() == 1
+    listed = owner.get(f"/api/v1/learners/{learner_id}/attempts").json()
+    assert [row["id"] for row in listed["results"]] == [posted.json()["id"]]
+    tutor = owner.post(f"/api/v1/learners/{learner_id}/tutor", {"message": "hint", "item": item}, format="json")
+    assert tutor.status_code in (201, 202)
+    assert owner.get(f"/api/v1/learners/{learner_id}/next").status_code == 200
 
 
 def test_next_takes_the_learners_clock_with_a_timezone(owner, learner_id):
