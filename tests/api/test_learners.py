@@ -129,6 +129,22 @@ def test_an_answer_posted_without_the_trailing_slash_is_stored_not_redirected(ow
     assert owner.get(f"/api/v1/learners/{learner_id}/next").status_code == 200
 
 
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+@pytest.mark.parametrize("shape", ["object", "array"])
+def test_json_nested_too_deep_is_a_400_naming_the_bound(owner, learner_id, depth, shape):
+    """Issue 18 defect 10: ~1,000 levels raised RecursionError in the parser, a 500."""
+    body = '{"a":' * depth + "1" + "}" * depth if shape == "object" else "[" * depth + "]" * depth
+    for path in (f"/api/v1/learners/{learner_id}/attempts/", "/api/v1/attempts/batch/", "/api/v1/learners/"):
+        response = owner.post(path, body, content_type="application/json")
+        assert (response.status_code, response.json()["error"]) == (400, "parse_error"), path
+        assert "nested deeper than 32" in response.json()["detail"]
+    assert not Attempt.objects.exists()
+    # 32 levels is within the bound: parsed, and refused by the serializer as any wrong body is.
+    within = owner.post(f"/api/v1/learners/{learner_id}/attempts/", '{"a":' * 32 + "1" + "}" * 32,
+                        content_type="application/json")
+    assert (within.status_code, within.json()["error"]) == (400, "invalid")
+
+
 def test_next_takes_the_learners_clock_with_a_timezone(owner, learner_id):
     url = f"/api/v1/learners/{learner_id}/next/"
     assert owner.get(url, {"at": "2031-01-01T00:00:00Z"}).status_code == 200

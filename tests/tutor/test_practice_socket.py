@@ -101,6 +101,21 @@ async def test_one_turn_at_a_time_and_bad_messages(loaded):
     assert await database_sync_to_async(Attempt.objects.count)() == 1
 
 
+@pytest.mark.parametrize("frame", ["[" * 100_000 + "]" * 100_000, '{"type": "answer", "a":' * 5000 + "1" + "}" * 5000])
+async def test_json_nested_too_deep_gets_an_error_frame_and_the_socket_stays_open(loaded, frame):
+    """Issue 18 defect 10: RecursionError in the frame's parse closed the socket (1011)."""
+    user = await database_sync_to_async(UserFactory)()
+    item = await database_sync_to_async(Item.objects.get)(key="add-1")
+    communicator = await connected(user)
+    await communicator.connect()
+    await communicator.send_to(text_data=frame)
+    assert (await communicator.receive_json_from(timeout=10))["error"] == "bad_message"
+    await communicator.send_json_to({"type": "answer", "item": item.pk, "step": "sum", "answer": "7"})
+    assert (await receive_until(communicator, "done"))[-1]["type"] == "done"
+    await communicator.disconnect()
+    assert await database_sync_to_async(Attempt.objects.count)() == 1
+
+
 class SlowRuleBackend:
     """The rule backend with a pause before every piece, like a slow model: stop has time to arrive."""
 

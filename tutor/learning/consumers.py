@@ -41,10 +41,11 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             self.task.cancel()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        # A frame that is not JSON text is answered like any other bad message, not by a lost socket.
+        # A frame that is not JSON text is answered like any other bad message, not by a lost socket;
+        # so is JSON nested too deep to parse (RecursionError, issue 18 defect 10).
         try:
             content = json.loads(text_data) if text_data is not None else None
-        except ValueError:
+        except (ValueError, RecursionError):
             content = None
         await self.receive_json(content, **kwargs)
 

@@ -168,6 +168,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's defaults with JSON nesting bounded (tutor.api.parsers.MAX_JSON_DEPTH).
+    "DEFAULT_PARSER_CLASSES": [
+        "tutor.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env("API_THROTTLE_RATE", default="6000/min")},
     "DEFAULT_PAGINATION_CLASS": "tutor.api.pagination.BoundedLimitOffsetPagination",
