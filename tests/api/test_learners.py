@@ -90,6 +90,30 @@ def test_simulated_time_may_run_ahead_but_not_back(owner, learner_id):
     assert Attempt.objects.count() == 1
 
 
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59Z", "2100-01-01T00:00:00Z", "2099-12-31T23:30:00-01:00",
+                                    "1969-12-31T23:59:59Z", "0001-01-01T00:00:00Z"])
+def test_a_timestamp_out_of_range_is_a_400_naming_the_field_and_blocks_nobody(owner, learner_id, moment):
+    """Issue 18 defect 11: an answer dated in year 9999 was stored, and every later one was refused as
+    going back in time (the log is append-only)."""
+    item = Item.objects.get(course__slug="tiny", key="add-1").pk
+    url = f"/api/v1/learners/{learner_id}/attempts/"
+    refused = owner.post(url, {"item": item, "correct": True, "timestamp": moment}, format="json")
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid")
+    assert "1970-01-01" in str(refused.json()["fields"]["timestamp"])
+    batch = owner.post("/api/v1/attempts/batch/", {"attempts": [
+        {"learner": learner_id, "item": item, "correct": True, "timestamp": moment}]}, format="json").json()
+    assert (batch["results"][0]["status"], batch["failed"]) == (400, 1)
+    assert "timestamp" in batch["results"][0]["error"]["fields"]
+    at = owner.get(f"/api/v1/learners/{learner_id}/next/", {"at": moment})
+    assert (at.status_code, "at" in at.json()["fields"]) == (400, True)
+    assert not Attempt.objects.exists()
+    # Both ends of the range, in order.
+    for key, edge in (("add-1", "1970-01-01T00:00:00Z"), ("frac-1", "2099-12-31T23:59:59Z")):
+        other = Item.objects.get(course__slug="tiny", key=key).pk
+        assert owner.post(url, {"item": other, "answer": "7", "timestamp": edge}, format="json").status_code == 201
+    assert Attempt.objects.count() == 2
+
+
 def test_mastery_has_probabilities_uncertainty_and_traits(owner, learner_id):
     body = owner.get(f"/api/v1/learners/{learner_id}/mastery/").json()
     assert set(body["mastery"]) == {"add", "frac", "lin"} and 0 < body["mastery"]["add"]["p"] < 1

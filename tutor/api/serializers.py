@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,6 +11,12 @@ from .errors import ApiError
 
 MAX_BATCH = 1000
 MAX_ID = 2**63 - 1  # the largest primary key the databases store; larger ids would fail in the query
+# Every time the API accepts lies in [EARLIEST, LATEST). The attempt log is append-only and refuses an
+# answer dated before the learner's previous one, so one answer dated in year 9999 blocked the learner
+# for good (issue 18, defect 11). Simulated clocks may run ahead of the server's, hence a fixed range
+# rather than "not after now".
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class IdField(serializers.IntegerField):
@@ -99,12 +107,25 @@ class NextOut(serializers.Serializer):
     reason = serializers.DictField()
 
 
+class BoundedDateTimeField(serializers.DateTimeField):
+    """ISO 8601 date and time from EARLIEST (included) to LATEST (excluded)."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not EARLIEST <= moment < LATEST:
+            raise serializers.ValidationError(
+                f"must be from {EARLIEST:%Y-%m-%dT%H:%M:%SZ} to before {LATEST:%Y-%m-%dT%H:%M:%SZ}, not {value}")
+        return moment
+
+
 class AttemptIn(serializers.Serializer):
     item = IdField()
     step = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     answer = serializers.CharField(max_length=MAX_ANSWER_CHARS, required=False, allow_blank=True, trim_whitespace=False)
     correct = serializers.BooleanField(required=False, allow_null=True, default=None)
-    timestamp = serializers.DateTimeField(required=False)
+    timestamp = BoundedDateTimeField(
+        required=False, help_text="when the learner answered (ISO 8601), from 1970-01-01 to before 2100-01-01 UTC; "
+        "default the server's clock; never before the learner's previous answer (409)")
     idempotency_key = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
 
     def validate(self, data):
@@ -177,7 +198,7 @@ class BatchOut(serializers.Serializer):
     failed = serializers.IntegerField(help_text="entries not stored")
 
 
-class AwareDateTimeField(serializers.DateTimeField):
+class AwareDateTimeField(BoundedDateTimeField):
     """ISO 8601 with a timezone: a moment, not a wall-clock reading in some unknown zone."""
 
     def to_internal_value(self, value):
