@@ -8,7 +8,7 @@ import hashlib
 import json
 import random
 import re
-import string
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +25,12 @@ from checking import (
     Misconception,
     check_answer,
     condition_holds,
+    normalize,
     render_answer,
     validate_answer_text,
 )
+
+from .mathtext import math_problems, plain_text
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 # Authors write 3, 0.5 or "3/4"; answers are kept as text so every mode reads them the same way.
@@ -90,6 +93,9 @@ class StepSpec(_Strict):
     kcs: list[Key] | None = None
     hints: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=3, max_length=3)]
     misconceptions: list[KnownMistake] = []
+    # The prompt restates earlier steps' answers ("Now finish: 12 + 5" after "What is 3x?"), so it
+    # must stay hidden until those steps are solved or told; without it the loader refuses that.
+    shows_earlier_answers: bool = False
 
 
 class ItemSpec(_Strict):
@@ -330,6 +336,8 @@ def read_pack(path: str | Path) -> CoursePack:
     if not problems:
         for item in items:
             _check_item_answers(pack, item, problems)
+            for field_path, message in content_problems(item) + earlier_answer_problems(item):
+                problems.append(_problem_at(pack, "item", item.id, field_path, message))
         for template in templates:
             _check_template(pack, template, problems)
     if problems:
@@ -417,24 +425,34 @@ def _check_item_answers(pack: CoursePack, item: ItemSpec, problems: list[Problem
             problems.append(_problem_at(pack, "item", item.id, path, message))
 
 
+# A placeholder is a parameter name in braces, `{a}`, also inside math; every other brace is text
+# (TeX groups: `$\frac{{a}}{{b}}$` is the fraction a/b once a and b are substituted).
+_PLACEHOLDER = re.compile(r"\{([a-w])\}")
+_FORMATTED_PLACEHOLDER = re.compile(r"\{([a-w])[!:][^{}]*\}")
+
+
 def _placeholders(text: str) -> set[str]:
-    try:
-        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)
-                  if name is not None]
-    except ValueError as error:
-        raise CouldNotRead(f"bad placeholder: {error}") from error
-    for name, spec, conversion in fields:
-        if spec or conversion:  # "{a:q}" passes a name check and fails only when an item is drawn
-            raise CouldNotRead(f"bad placeholder: {{{name}}} takes no format spec or conversion")
-    return {name for name, _, _ in fields}
+    if bad := _FORMATTED_PLACEHOLDER.search(text):
+        raise CouldNotRead(f"bad placeholder: {{{bad.group(1)}}} takes no format spec or conversion")
+    return set(_PLACEHOLDER.findall(text))
 
 
-def _template_texts(template: TemplateSpec) -> Iterator[tuple[str, str]]:
-    yield "statement", template.statement
-    for index, mistake in enumerate(template.misconceptions):
+def fill_placeholders(text: str, values: Mapping[str, int]) -> str:
+    """A template text for one draw: each `{name}` of a parameter replaced by its value."""
+    return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]) if match.group(1) in values else match.group(0), text)
+
+
+def _texts(item: ItemSpec) -> Iterator[tuple[str, str]]:
+    """Every text a learner may read: statement, prompts, choices, hints and feedback."""
+    yield "statement", item.statement
+    for index, choice in enumerate(item.answer.choices):
+        yield f"answer.choices[{index}].text", choice.text
+    for index, mistake in enumerate(item.misconceptions):
         yield f"misconceptions[{index}].feedback", mistake.feedback
-    for s_index, step in enumerate(template.steps):
+    for s_index, step in enumerate(item.steps):
         yield f"steps[{s_index}].prompt", step.prompt
+        for index, choice in enumerate(step.answer.choices):
+            yield f"steps[{s_index}].answer.choices[{index}].text", choice.text
         for h_index, hint in enumerate(step.hints):
             yield f"steps[{s_index}].hints[{h_index}]", hint
         for m_index, mistake in enumerate(step.misconceptions):
@@ -444,7 +462,7 @@ def _template_texts(template: TemplateSpec) -> Iterator[tuple[str, str]]:
 def _check_template(pack: CoursePack, template: TemplateSpec, problems: list[Problem]) -> None:
     found_before = len(problems)
     names = set(template.parameters)
-    for path, text in _template_texts(template):
+    for path, text in _texts(template):
         try:
             unknown = _placeholders(text) - names
         except CouldNotRead as error:
@@ -458,6 +476,9 @@ def _check_template(pack: CoursePack, template: TemplateSpec, problems: list[Pro
     if len(problems) > found_before:
         return
     rng = random.Random(f"validate:{template.id}")
+    # An earlier answer restated in a later prompt is a property of the template when most draws
+    # show it ("Now add {p}" where p is the product); a parameter that equals it by chance is not.
+    restated: Counter[tuple[str, str]] = Counter()
     for _ in range(TEMPLATE_DRAWS_CHECKED):
         try:
             values = draw_parameters(template, rng)
@@ -473,6 +494,15 @@ def _check_template(pack: CoursePack, template: TemplateSpec, problems: list[Pro
             if message := _check_consistent(answer, mistakes):
                 problems.append(_problem_at(pack, "item", template.id, path, f"{message} (parameters {values})"))
                 return
+        if found := content_problems(concrete):
+            problems.extend(
+                _problem_at(pack, "item", template.id, path, f"{message} (parameters {values})") for path, message in found
+            )
+            return
+        restated.update((path, re.sub(r"'[^']*'", "'...'", message, count=1)) for path, message in earlier_answer_problems(concrete))
+    for (path, message), count in sorted(restated.items()):
+        if count > TEMPLATE_DRAWS_CHECKED // 2:
+            problems.append(_problem_at(pack, "item", template.id, path, f"{message} (in {count} of {TEMPLATE_DRAWS_CHECKED} draws)"))
 
 
 def _unrenderable(template: TemplateSpec, values: Mapping[str, int]) -> tuple[str, str] | None:
@@ -487,6 +517,190 @@ def _unrenderable(template: TemplateSpec, values: Mapping[str, int]) -> tuple[st
             except CouldNotRead as error:
                 return field_path, str(error)
     return None
+
+
+# ---------------------------------------------------------------- content checks: math and giveaways
+#
+# Steps are revealed one at a time: the statement (and the final answer's choices) are on the page
+# from the start, step k's prompt and choices from when step k is reached, and the final answer is
+# asked after the last step. A visible text gives an answer away when something in it, copied as it
+# stands, is accepted by the checker as the answer of a step not yet solved or as the final answer.
+
+_RUN_TOKEN = re.compile(
+    r"(?P<number>\d+(?:\.\d+)?|\.\d+)|(?P<word>[A-Za-z]+)|(?P<op>[-+*/^=()<>−–×÷·])|(?P<space>\s+)|(?P<other>.)",
+    re.DOTALL,
+)
+_MATH_WORDS = frozenset({"sqrt", "abs", "pi"})
+_OPERATORS = "+*/^=<>−–×÷·-"
+_SIGNED_NUMBER = re.compile(r"(?<![\w)])[-−]?\d+(?:\.\d+)?(?:\s*/\s*\d+)?|\d+(?:\.\d+)?")
+
+
+def _runs(text: str) -> list[str]:
+    """Maximal stretches of math in plain text: '5x + 3 = 2x + 12' in 'Solve for x: 5x + 3 = 2x + 12.'"""
+    runs, current, previous = [], [], ""
+    for match in _RUN_TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        mathy = kind in ("number", "op", "space") or (
+            kind == "word" and (len(token) == 1 or token in _MATH_WORDS or (previous == "number" and len(token) <= 3))
+        )
+        if mathy:
+            current.append(token)
+        else:
+            runs.append("".join(current))
+            current = []
+        previous = kind
+    runs.append("".join(current))
+    return [run for run in (_trimmed(r) for r in runs) if run]
+
+
+# A bare integer or a lone letter in prose ("subtract 4 from both sides", "solve for x") names a
+# quantity without offering it as an answer; that it equals an answer is a coincidence, frequent in
+# template draws. Fractions, decimals and expressions are what a learner copies.
+_NOT_OFFERED = re.compile(r"[-−–+]?\s*(?:\d+|[A-Za-z])")
+
+
+def _trimmed(run: str) -> str:
+    """A run without dangling operators or unbalanced brackets at its ends."""
+    while True:
+        before = run
+        run = run.strip().rstrip("+*/^=<>−–×÷·-").lstrip("+*/^=<>×÷·")
+        if run.startswith("(") and run.count("(") > run.count(")"):
+            run = run[1:]
+        if run.endswith(")") and run.count(")") > run.count("("):
+            run = run[:-1]
+        if run == before:
+            return run
+
+
+def stated_results(text: str) -> list[str]:
+    """The results of arithmetic a text states: '17' in '12 + 5 = 17' (both sides)."""
+    found = []
+    for run in _runs(plain_text(text)):
+        if run.count("=") == 1 and not re.search("[<>A-Za-z]", run):
+            found.extend(_trimmed(part) for part in run.split("="))
+    return found
+
+
+def visible_candidates(text: str, *, loose: bool = False) -> list[str]:
+    """What a learner could copy from a text as an answer.
+
+    Strict: each maximal math stretch, and each side of an equation in it; a number inside an
+    expression ('3' in '5x + 3') is not offered by itself, nor a bare number or letter, unless it
+    is the result of arithmetic stated in the text ('17' in '12 + 5 = 17'). Loose adds every number on its own,
+    '12' in 'Now finish: 12 + 5', for the check of earlier answers restated in a later prompt.
+    """
+    plain = plain_text(text)
+    found: list[str] = []
+    for run in _runs(plain):
+        found.append(run)
+        if run.count("=") == 1 and not re.search(r"[<>]", run):
+            found.extend(_trimmed(part) for part in run.split("="))
+    found = [candidate for candidate in found if candidate and not _NOT_OFFERED.fullmatch(candidate)]
+    found += stated_results(text)
+    if loose:
+        found.extend(match.group().replace(" ", "") for match in _SIGNED_NUMBER.finditer(plain))
+    return list(dict.fromkeys(found))
+
+
+def _letters(text: str) -> set[str]:
+    return {word for word in re.findall(r"[A-Za-z]+", normalize(text)) if word not in _MATH_WORDS}
+
+
+_READ_VERDICTS = ("correct", "incorrect", "misconception", "wrong_form")  # the text was read as this kind
+
+
+def _same_kind(answer: Answer, candidate: str) -> bool:
+    """Cheap filters: only a candidate of the answer's kind can be accepted (keeps the sandbox idle)."""
+    if answer.mode in ("expression", "equation"):
+        return _letters(candidate) == _letters(answer.value) and (answer.mode == "expression" or "=" in candidate)
+    return answer.mode == "exact" or not _letters(candidate)
+
+
+def _inside(part: str, whole: str) -> bool:
+    """Whether `part` is a term of `whole` ('1/12' is not inside '11/12')."""
+    return re.search(rf"(?<![\w./]){re.escape(part)}(?![\w./])", whole) is not None
+
+
+def _accepted(
+    answer: Answer, candidates: list[str], options: list[str] | None = None, stated: list[str] = ()
+) -> str | None:
+    """The first candidate the checker accepts as this answer.
+
+    With `options` (every value the text shows), a candidate is not counted when the text shows
+    another value of the same kind outside it: "Which is larger, 3/4 or 2/3?" and "the line with
+    slope 1/2 and y-intercept -2" ask the learner to pick the right one of the values shown. A
+    result the text states (`stated`) always counts.
+    """
+    if answer.mode == "choice":
+        return None  # the choices are on the page by design; a key is not something to give away
+    spec = answer.spec()
+    for candidate in candidates:
+        if not _same_kind(answer, candidate) or check_answer(spec, candidate).verdict != CORRECT:
+            continue
+        if candidate in stated:
+            return candidate
+        others = [o for o in options or () if not _inside(o, candidate) and not _inside(candidate, o) and _same_kind(answer, o)]
+        if any(check_answer(spec, other).verdict in _READ_VERDICTS for other in others):
+            continue
+        return candidate
+    return None
+
+
+def _visible(item: ItemSpec) -> Iterator[tuple[int, str, str]]:
+    """(the step from which it is on the page, -1 from the start; field; text)."""
+    yield -1, "statement", item.statement
+    for index, choice in enumerate(item.answer.choices):
+        yield -1, f"answer.choices[{index}].text", choice.text
+    for s_index, step in enumerate(item.steps):
+        yield s_index, f"steps[{s_index}].prompt", step.prompt
+        for index, choice in enumerate(step.answer.choices):
+            yield s_index, f"steps[{s_index}].answer.choices[{index}].text", choice.text
+
+
+def giveaway_problems(item: ItemSpec) -> list[tuple[str, str]]:
+    """(field, message) for each visible text that gives away an answer before it is found."""
+    problems = []
+    steps = item.steps
+    # The final answer is no secret once a step with the same answer is solved.
+    final_known_after = next(
+        (index for index, step in enumerate(steps) if _accepted(item.answer, [step.answer.value])), len(steps)
+    )
+    for shown_from, path, text in _visible(item):
+        strict, options, stated = visible_candidates(text), visible_candidates(text, loose=True), stated_results(text)
+        for index in range(max(shown_from, 0), len(steps)):
+            if found := _accepted(steps[index].answer, strict, options, stated):
+                name = "this step" if index == shown_from else f"step {steps[index].id!r}"
+                problems.append((path, (f"gives away the answer of {name}: {found!r} is accepted as its answer, "
+                                       "and this text is on the page before that step is solved")))
+        if shown_from <= final_known_after and (found := _accepted(item.answer, strict, options, stated)):
+            hint = " (a 'simplify' item needs a form requirement so its own expression is not accepted)" if (
+                path == "statement" and item.answer.mode in ("expression", "equation")) else ""
+            problems.append((path, f"gives away the final answer: {found!r} is accepted as the answer{hint}"))
+    return problems
+
+
+def earlier_answer_problems(item: ItemSpec) -> list[tuple[str, str]]:
+    """(field, message) for a prompt (or its choices) that shows an earlier step's answer undeclared.
+
+    Not a giveaway (the prompt is on the page only once that step is solved), but the format asks
+    for `shows_earlier_answers: true` so that a prompt restating answers is never shown early.
+    """
+    problems = []
+    for shown_from, path, text in _visible(item):
+        if shown_from <= 0 or item.steps[shown_from].shows_earlier_answers:
+            continue
+        options = visible_candidates(text, loose=True)
+        for step in item.steps[:shown_from]:
+            if found := _accepted(step.answer, options):
+                problems.append((path, (f"shows {found!r}, the answer of the earlier step {step.id!r}: reword it, or "
+                                       f"set shows_earlier_answers: true on step {item.steps[shown_from].id!r}")))
+    return problems
+
+
+def content_problems(item: ItemSpec) -> list[tuple[str, str]]:
+    """(field, message) for math that cannot be shown and for visible texts that give answers away."""
+    problems = [(path, message) for path, text in _texts(item) for message in math_problems(text)]
+    return problems + giveaway_problems(item)
 
 
 # ---------------------------------------------------------------- templates to concrete items
@@ -516,7 +730,7 @@ def instantiate(template: TemplateSpec, rng: random.Random) -> ConcreteItem:
 
 def instantiate_with(template: TemplateSpec, values: Mapping[str, int]) -> ConcreteItem:
     def text(value: str) -> str:
-        return value.format_map(values)
+        return fill_placeholders(value, values)
 
     def answer(spec: Answer) -> Answer:
         return spec.model_copy(update={"value": render_answer(spec.mode, spec.value, values)})
@@ -535,6 +749,7 @@ def instantiate_with(template: TemplateSpec, values: Mapping[str, int]) -> Concr
             kcs=step.kcs,
             hints=[text(h) for h in step.hints],
             misconceptions=mistakes(step.misconceptions, step.answer.mode),
+            shows_earlier_answers=step.shows_earlier_answers,
         )
         for step in template.steps
     ]
