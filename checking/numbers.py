@@ -1,48 +1,65 @@
-"""Plain numbers (decimals, fractions, mixed numbers) read exactly, without sympy or a subprocess."""
+"""Plain numbers (integers, decimals, fractions, mixed numbers) read exactly, without sympy or a
+subprocess. They are read from the same tokens as everything else, so a plain number is always
+also readable by the parser, with the same value (one grammar)."""
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 
 from .errors import CouldNotRead
-from .tokens import MAX_INPUT_CHARS, MAX_NUMBER_DIGITS, normalize
+from .tokens import Token, tokenize
 
-_D = rf"\d{{1,{MAX_NUMBER_DIGITS}}}"
-_DECIMAL = re.compile(rf"(?P<sign>[-+]?)\s*(?P<number>{_D}(?:\.{_D})?|\.{_D})")
-_FRACTION = re.compile(rf"(?P<sign>[-+]?)\s*(?P<num>{_D})\s*/\s*(?P<den>{_D})")
-_MIXED = re.compile(rf"(?P<sign>[-+]?)\s*(?P<whole>{_D})\s+(?P<num>{_D})\s*/\s*(?P<den>{_D})")
+INTEGER, DECIMAL, FRACTION, MIXED = "integer", "decimal", "fraction", "mixed"
+NOT_A_NUMBER = "I expected a number such as 3, -2.5, 7/4 or 1 3/4."
 
 
 @dataclass(frozen=True)
 class ReadNumber:
     value: Fraction
     lowest_terms: bool  # written as an integer, or a fraction / mixed number that cannot be reduced
+    written: str = INTEGER  # integer | decimal | fraction | mixed
+
+
+def _is_op(token: Token, *ops: str) -> bool:
+    return token.kind == "op" and token.text in ops
+
+
+def _integer(token: Token) -> bool:
+    return token.kind == "number" and "." not in token.text
+
+
+def plain_number(tokens: list[Token]) -> ReadNumber | None:
+    """The number when the tokens are exactly a signed integer, decimal, fraction or mixed number."""
+    sign = 1
+    if tokens and _is_op(tokens[0], "-", "+"):
+        sign = -1 if tokens[0].text == "-" else 1
+        tokens = tokens[1:]
+    shape = "".join("n" if t.kind == "number" else t.text if t.kind == "op" else "?" for t in tokens)
+    if shape == "n":
+        text = tokens[0].text
+        if "." in text:
+            return ReadNumber(sign * Fraction(text), False, DECIMAL)
+        return ReadNumber(sign * Fraction(text), True, INTEGER)
+    if shape == "n/n" and _integer(tokens[0]) and _integer(tokens[2]):
+        num, den = int(tokens[0].text), int(tokens[2].text)
+        value = _divide(num, den)
+        return ReadNumber(sign * value, den != 1 and value.denominator == den, FRACTION)
+    if shape == "nn/n" and all(_integer(t) for t in (tokens[0], tokens[1], tokens[3])):
+        whole, num, den = int(tokens[0].text), int(tokens[1].text), int(tokens[3].text)
+        value = whole + _divide(num, den)
+        lowest = num < den and Fraction(num, den).denominator == den
+        return ReadNumber(sign * value, lowest, MIXED)
+    return None
 
 
 def read_number(text: str) -> ReadNumber:
-    if len(text) > MAX_INPUT_CHARS:
-        raise CouldNotRead("that answer is too long")
-    text = normalize(text)
-    sign = 1
-    if match := _DECIMAL.fullmatch(text):
-        value = Fraction(match["number"])
-        lowest = "." not in match["number"]
-    elif match := _FRACTION.fullmatch(text):
-        num, den = int(match["num"]), int(match["den"])
-        value = _divide(num, den)
-        lowest = den != 1 and value.denominator == den
-    elif match := _MIXED.fullmatch(text):
-        whole, num, den = int(match["whole"]), int(match["num"]), int(match["den"])
-        value = whole + _divide(num, den)
-        lowest = num < den and Fraction(num, den).denominator == den
-    else:
-        raise CouldNotRead("expected a number such as 3, -2.5, 7/4 or 1 3/4")
-    if match["sign"] == "-":
-        sign = -1
-    return ReadNumber(sign * value, lowest)
+    """A plain number, or CouldNotRead (with what could not be read, or that a number was expected)."""
+    found = plain_number(tokenize(text))
+    if found is None:
+        raise CouldNotRead(NOT_A_NUMBER)
+    return found
 
 
 def _divide(num: int, den: int) -> Fraction:
     if den == 0:
-        raise CouldNotRead("that divides by zero")
+        raise CouldNotRead("Your answer divides by zero.")
     return Fraction(num, den)

@@ -19,6 +19,8 @@ from .errors import CouldNotRead
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 60.0
+TOO_COMPLICATED = "That expression is too complicated for me to check; could you write it more simply?"
+UNAVAILABLE = "The answer checker is unavailable right now; please try again in a moment."
 
 
 class _Worker:
@@ -39,7 +41,7 @@ class _Worker:
         )
         if self._read_line(process, START_TIMEOUT_SECONDS) != "ready":
             self._kill(process)
-            raise CouldNotRead("the answer checker is unavailable right now")
+            raise CouldNotRead(UNAVAILABLE)
         return process
 
     @staticmethod
@@ -71,7 +73,7 @@ class _Worker:
             # Too slow or dead (e.g. out of memory): never reuse a worker in an unknown state.
             self._kill(self.process)
             self.process = None
-            raise CouldNotRead("that expression is too complicated to check")
+            raise CouldNotRead(TOO_COMPLICATED)
         return json.loads(reply_line)
 
     def close(self) -> None:
@@ -87,18 +89,23 @@ class CheckerPool:
         for _ in range(size):
             self._idle.put(_Worker(memory_mb))
 
-    def first_match(self, mode: str, given: str, candidates: list[str]) -> int:
-        """Index of the first candidate algebraically equal to `given`, or -1; raises CouldNotRead."""
+    def _ask(self, payload: dict) -> dict:
         worker = self._idle.get()
         try:
-            reply = worker.request(
-                {"mode": mode, "given": given, "candidates": candidates}, self.timeout_seconds
-            )
+            reply = worker.request(payload, self.timeout_seconds)
         finally:
             self._idle.put(worker)
         if "unreadable" in reply:
             raise CouldNotRead(reply["unreadable"])
-        return reply["match"]
+        return reply
+
+    def judge(self, spec: dict, given: str, mistakes: list[str]) -> dict:
+        """{"verdict", "index", "reason"} for one answer (see answers.judge); raises CouldNotRead."""
+        return self._ask({"op": "judge", "spec": spec, "given": given, "mistakes": list(mistakes)})
+
+    def preview(self, spec: dict, text: str) -> dict:
+        """{"ok", "mathml", "message"} for the answer preview (see answers.preview); raises CouldNotRead."""
+        return self._ask({"op": "preview", "spec": spec, "text": text})["preview"]
 
     def close(self) -> None:
         while not self._idle.empty():

@@ -11,9 +11,13 @@ from dataclasses import dataclass
 
 from .errors import CouldNotRead
 
-MAX_INPUT_CHARS = 500
+MAX_INPUT_CHARS = 500  # the one length limit: checker, preview and the answer field agree on it
 MAX_TOKENS = 200
 MAX_NUMBER_DIGITS = 30
+MAX_LETTER_RUN = 3  # xyz is x*y*z; a longer run of letters is a word
+
+TOO_LONG = f"Your answer is too long: at most {MAX_INPUT_CHARS} characters."
+EMPTY = "Your answer is empty."
 
 FUNCTIONS = frozenset({"sqrt", "abs"})
 CONSTANTS = frozenset({"pi"})
@@ -40,10 +44,10 @@ def normalize(text: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     if len(text) > MAX_INPUT_CHARS:
-        raise CouldNotRead("that answer is too long")
+        raise CouldNotRead(TOO_LONG)
     text = normalize(text)
     if not text:
-        raise CouldNotRead("the answer is empty")
+        raise CouldNotRead(EMPTY)
     tokens: list[Token] = []
     position = 0
     while position < len(text):
@@ -51,12 +55,12 @@ def tokenize(text: str) -> list[Token]:
         if match is None:
             if text[position:].strip() == "":
                 break
-            raise CouldNotRead(f"unexpected character {text[position]!r}")
+            raise CouldNotRead(f"I couldn't read {_shown(text, position)} in your answer.")
         position = match.end()
         if match.group("number"):
             number = match.group("number")
             if len(number) > MAX_NUMBER_DIGITS:
-                raise CouldNotRead("a number is too long")
+                raise CouldNotRead(f"A number in your answer is too long (at most {MAX_NUMBER_DIGITS} characters).")
             tokens.append(Token("number", number))
         elif match.group("name"):
             tokens.extend(_name_tokens(match.group("name")))
@@ -64,15 +68,26 @@ def tokenize(text: str) -> list[Token]:
             op = match.group("op")
             tokens.append(Token("op", "^" if op == "**" else op))
         if len(tokens) > MAX_TOKENS:
-            raise CouldNotRead("that answer is too long")
+            raise CouldNotRead(f"Your answer is too long: at most {MAX_TOKENS} numbers, letters and signs.")
     return tokens
 
 
+def _shown(text: str, position: int) -> str:
+    """The character that could not be read, quoted for the learner (a control character by its code)."""
+    char = text[position]
+    if char.isprintable():
+        return "'" + char + "'"
+    return f"the character U+{ord(char):04X}"
+
+
 def _name_tokens(name: str) -> list[Token]:
-    """A run of letters is a function, a constant, or single-letter variables multiplied (2xy)."""
+    """A run of letters is a function, a constant, or single-letter variables multiplied (2xy, abc);
+    a longer run is a word ("three"), which is not read as a product of letters."""
     lowered = name.lower()
     if lowered in FUNCTIONS:
         return [Token("func", lowered)]
     if lowered in CONSTANTS:
         return [Token("const", lowered)]
+    if len(name) > MAX_LETTER_RUN:
+        raise CouldNotRead(f"I couldn't read the word '{name}' in your answer; write it with numbers and signs.")
     return [Token("var", letter) for letter in name]

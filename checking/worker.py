@@ -15,20 +15,27 @@ def _limit_memory(megabytes: int) -> None:
 
 
 def _answer(request: dict) -> dict:
-    from .equivalence import first_match
+    from .answers import judge, preview
     from .errors import CouldNotRead
+    from .sandbox import TOO_COMPLICATED
+    from .spec import AnswerSpec
 
     try:
-        return {"match": first_match(request["mode"], request["given"], request["candidates"])}
+        spec = AnswerSpec.from_dict(request["spec"])
+        if request["op"] == "preview":
+            return {"preview": preview(spec, request["text"]).to_dict()}
+        judgement = judge(spec, request["given"], request["mistakes"], algebra=True)
+        return {"verdict": judgement.verdict, "index": judgement.index, "reason": judgement.reason}
     except CouldNotRead as error:
         return {"unreadable": str(error)}
-    except (MemoryError, RecursionError, ValueError, TypeError, ZeroDivisionError, AttributeError):
-        return {"unreadable": "that expression is too complicated to check"}
+    except (MemoryError, RecursionError, ValueError, TypeError, ZeroDivisionError, AttributeError,
+            NotImplementedError):
+        return {"unreadable": TOO_COMPLICATED}
 
 
 def main() -> None:
     _limit_memory(int(sys.argv[1]))
-    from . import equivalence  # noqa: F401  (import sympy once, before saying ready)
+    from . import answers, equivalence, parser  # noqa: F401  (import sympy once, before saying ready)
 
     sys.stdout.write("ready\n")
     sys.stdout.flush()
