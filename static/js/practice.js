@@ -1,14 +1,31 @@
 // The practice page: answers and hint requests go over one WebSocket; the tutor's reply arrives
-// as start / delta... / done and is written into the feedback area as it streams.
+// as start / delta... / done and is written into the feedback area as it streams. The step list
+// and the skills list are HTML the server renders (the practice-steps and practice-mastery
+// fragments): when a step is solved or shown, the page fetches the step list again, so the next
+// step appears only then; the page never builds that HTML itself.
 (function () {
   "use strict";
   const root = document.querySelector(".practice");
   if (!root) return;
+  const stepsBox = document.getElementById("steps");
+  const masteryBox = document.getElementById("mastery");
   const feedback = document.getElementById("feedback");
+  const verdictLine = document.getElementById("verdict");
   const stop = root.querySelector(".stop");
   const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  // Every verdict in words and a sign, so that none is told apart by colour alone.
+  const VERDICTS = {
+    correct: ["\u2713", "Right."],
+    incorrect: ["\u2717", "Not right."],
+    misconception: ["\u2717", "Not right: this is a common mistake."],
+    wrong_form: ["\u2248", "Equal, but not in the form asked for."],
+    wrong_kind: ["\u2260", "I can read that, but it is not the kind of answer asked for."],
+    unreadable: ["?", "I couldn't read that answer."],
+    hint_request: ["\u2139", "A hint."],
+  };
   let socket = null;
   let busy = false;
+  let turn = null; // the step and verdict of the turn in progress
 
   function connect() {
     socket = new WebSocket(scheme + location.host + root.dataset.ws);
@@ -16,54 +33,138 @@
     socket.addEventListener("close", () => { busy = false; stop.hidden = true; setTimeout(connect, 1000); });
   }
 
-  function setMastery(mastery) {
-    for (const [kc, value] of Object.entries(mastery || {})) {
-      const row = root.querySelector(`.mastery li[data-kc="${CSS.escape(kc)}"]`);
-      if (!row) continue;
-      const percent = Math.round(100 * value.p);
-      row.querySelector(".fill").style.width = percent + "%";
-      row.querySelector(".bar").setAttribute("aria-valuenow", String(percent));
-      row.querySelector(".value").textContent = percent + "%";
+  function showVerdict(verdict, words) {
+    const [sign, text] = VERDICTS[verdict] || ["", ""];
+    verdictLine.dataset.verdict = verdict;
+    verdictLine.textContent = words || (sign ? sign + " " + text : text);
+    verdictLine.hidden = !verdictLine.textContent;
+  }
+
+  async function fragment(url) {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) throw new Error(url + ": " + response.status);
+    return response.text();
+  }
+
+  async function refreshMastery() {
+    try {
+      masteryBox.innerHTML = await fragment(root.dataset.masteryUrl);
+    } catch (error) { /* the list stays as it was; the next answer tries again */ }
+  }
+
+  async function refreshSteps() {
+    try {
+      stepsBox.innerHTML = await fragment(root.dataset.stepsUrl);
+    } catch (error) {
+      feedback.textContent += " (The next step could not be loaded: reload the page.)";
+      return;
     }
+    const open = stepsBox.querySelector('.step[data-status="open"] input');
+    const next = stepsBox.querySelector(".next button");
+    (open || next).focus();
   }
 
   function handle(message) {
     if (message.type === "start") {
       feedback.textContent = "";
       feedback.dataset.verdict = message.verdict;
+      showVerdict(message.verdict);
+      if (turn) { turn.verdict = message.verdict; turn.hintLevel = message.hint_level || 0; }
       stop.hidden = false;
     } else if (message.type === "delta") {
       feedback.textContent += message.text;
     } else if (message.type === "done" || message.type === "stopped" || message.type === "error") {
       busy = false;
       stop.hidden = true;
-      if (message.type === "error") feedback.textContent = message.detail;
-      if (message.mastery) setMastery(message.mastery);
+      root.dataset.turns = String(Number(root.dataset.turns || 0) + 1); // turns ended (tests wait on it)
+      if (message.type === "error") {
+        showVerdict("", "");
+        feedback.textContent = message.detail;
+      }
+      if (message.type !== "done") return;
+      if (message.mastery) refreshMastery();
+      // The server says whether the step is now solved or shown; before it did, a right answer or
+      // the hint that gives the answer away meant the same.
+      const finished = "status" in message ? message.status !== "open"
+        : Boolean(turn && (turn.verdict === "correct" || turn.hintLevel >= 3));
+      if (finished) refreshSteps();
     }
   }
 
   function send(payload) {
     if (busy || !socket || socket.readyState !== WebSocket.OPEN) return;
     busy = true;
+    turn = { step: payload.step, verdict: null, hintLevel: 0 };
     socket.send(JSON.stringify(Object.assign({ item: Number(root.dataset.item) }, payload)));
   }
 
-  root.querySelectorAll(".answer-form").forEach((form) => {
-    const input = form.querySelector("input");
-    const preview = form.querySelector(".preview");
-    let pending = null;
-    input.addEventListener("input", () => {
-      // Redrawn once typing pauses, so a screen reader hears the answer, not every half-typed state.
-      clearTimeout(pending);
-      pending = setTimeout(() => window.mathPreview.show(preview, input.value), 250);
-    });
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      send({ type: "answer", step: form.dataset.step, answer: input.value,
-             idempotency_key: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) });
-    });
-    form.querySelector(".hint").addEventListener("click", () => send({ type: "hint", step: form.dataset.step }));
+  // ---- the live preview: the server's reading of the answer (one grammar, the checker's) ----
+  const previewUrl = root.dataset.previewUrl;
+  const previews = new WeakMap(); // output -> the text it should show (later replies win)
+
+  async function serverPreview(form, output, text) {
+    previews.set(output, text);
+    if (!text.trim()) {
+      output.replaceChildren();
+      delete output.dataset.state;
+      output.dataset.source = text;
+      return;
+    }
+    const query = new URLSearchParams({ item: root.dataset.item, step: form.dataset.step, text });
+    let reply;
+    try {
+      const response = await fetch(previewUrl + "?" + query, { credentials: "same-origin" });
+      reply = await response.json();
+    } catch (error) {
+      return; // no preview this time; the check itself still works
+    }
+    if (previews.get(output) !== text) return; // the learner typed on meanwhile
+    if (reply.ok) {
+      output.innerHTML = reply.mathml;
+      output.dataset.state = "maths";
+    } else {
+      output.textContent = "Can't read this yet: " + reply.message;
+      output.dataset.state = "unreadable";
+    }
+    output.dataset.source = text;
+  }
+
+  const pending = new WeakMap();
+  stepsBox.addEventListener("input", (event) => {
+    const input = event.target;
+    const form = input.closest(".answer-form");
+    const output = form && form.querySelector(".preview");
+    if (!output || input.type === "radio") return;
+    // Redrawn once typing pauses, so a screen reader hears the answer, not every half-typed state.
+    clearTimeout(pending.get(output));
+    pending.set(output, setTimeout(() => {
+      if (previewUrl) serverPreview(form, output, input.value);
+      else window.mathPreview.show(output, input.value);
+    }, previewUrl ? 300 : 250));
   });
+
+  stepsBox.addEventListener("submit", (event) => {
+    const form = event.target.closest(".answer-form");
+    if (!form) return; // the skip form posts as usual
+    event.preventDefault();
+    let answer;
+    if (form.dataset.mode === "choice") {
+      const picked = form.querySelector('input[name="answer"]:checked');
+      if (!picked) { showVerdict("", "Pick one of the choices first."); return; }
+      answer = picked.value;
+    } else {
+      answer = form.querySelector('input[name="answer"]').value;
+    }
+    send({ type: "answer", step: form.dataset.step, answer,
+           idempotency_key: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() });
+  });
+
+  stepsBox.addEventListener("click", (event) => {
+    const button = event.target.closest("button.hint");
+    if (!button) return;
+    send({ type: "hint", step: button.closest(".answer-form").dataset.step });
+  });
+
   stop.addEventListener("click", () => socket && socket.send(JSON.stringify({ type: "stop" })));
   connect();
 })();

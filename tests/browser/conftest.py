@@ -59,3 +59,25 @@ def asgi_server(django_db_setup, django_db_blocker):
     host, port = server.listening_addresses[0]
     yield f"http://{host}:{port}"
     server.stop()
+
+
+# Screenshots the browser tests take, for a person to look at: var/screenshots/ by default (var/ is
+# git-ignored; CI keeps the folder as an artifact), or where SCREENSHOTS_DIR says.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
+
+# The widths every learner-facing behaviour is tried at: a desktop and a phone (iPhone 12-14: 390 px).
+WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, name): a full-page PNG under SCREENSHOTS, named after the test."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    test = request.node.name.replace("[", "-").replace("]", "")
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{test}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

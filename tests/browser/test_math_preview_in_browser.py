@@ -19,8 +19,8 @@ def test_typed_answers_are_previewed_as_maths_and_unreadable_ones_say_why(asgi_s
     page.get_by_role("button", name="Log in").click()
     page.goto(asgi_server + "/learn/tiny/practice/")
 
-    answer = page.get_by_label("Final answer")
-    preview = page.locator('output[for="answer-final"]')
+    answer = page.locator('.step[data-status="open"] input[name="answer"]')  # the open step's box
+    preview = page.locator('.step[data-status="open"] output.preview')
     expect(preview).to_have_attribute("aria-live", "polite")
     expect(preview).to_have_attribute("aria-label", "How your answer reads")
 

@@ -1,39 +1,71 @@
+"""The learner's pages: course home, practice (with its step-list and mastery fragments), progress.
+
+Words on a page are for learners: skill names, mastery levels (levels.py) and plain sentences; no
+model internals, move codes or item ids where a person reads them.
+"""
+
 import html
+import random
 
 import plotly.graph_objects as go
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpResponse
+from django.db.models import Count, F, Max, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from plotly.colors import qualitative
 from plotly.offline import get_plotlyjs
 
-from tutor.content.models import Course
+from tutor.content.models import Course, Item
 
+from . import knowledge, selectors
 from .knowledge import learner_state_locked, mastery_history, next_item_choose, review_schedule
-from .services import learner_for_user
+from .levels import mastery_level, progress_summary
+from .models import Attempt, TutorTurn
+from .services import MAX_ANSWER_CHARS, learner_for_user
 from .tutoring import mastery_summary
+
+SOLVED, TOLD, OPEN = "solved", "told", "open"
+BOTTOM_OUT = 3  # the hint rung that gives the answer away
 
 
 def reason_line(engine, reason: dict | None) -> str:
-    """The planner's explanation in one line for the learner."""
+    """Why the planner chose the item, in words for the learner (never the planner's rule text)."""
     if not reason:
         return ""
     kc = reason.get("kc")
-    rule = str(reason.get("rule", "")).replace("_", " ")
-    if kc in engine.kc_names:
-        return f"{engine.kc_names[kc]}: {rule}." if rule else f"practising {engine.kc_names[kc]}."
-    return f"{rule}." if rule else ""
+    rule = str(reason.get("rule", "")).lower()
+    if kc not in engine.kc_names:
+        return "it was picked at random from the course." if "uniform" in rule else ""
+    name = engine.kc_names[kc]
+    if "review" in rule and "weakest" not in rule:
+        return f"it reviews {name}, before it fades."
+    if "weakest" in rule:
+        return f"it practises {name}, your weakest skill so far."
+    if "skip" in rule:
+        return f"it practises {name}, instead of the problem you skipped."
+    return f"it practises {name}, the skill you are ready to work on next."
 
 
-def _kc_rows(engine, mastery: dict[str, dict]) -> list[dict]:
-    """KCs in the course's prerequisite order with the tracer's mastery, for the bars."""
-    return [
-        {"key": kc, "name": engine.kc_names[kc], "p": mastery[kc]["p"], "sd": mastery[kc]["sd"],
-         "percent": round(100 * mastery[kc]["p"])}
-        for kc in engine.domain.kcs
-    ]
+def _answers_per_kc(learner, course) -> dict[str, int]:
+    """How many answers the learner gave on each KC of the course (per KC of the answered item)."""
+    rows = (Attempt.objects.filter(learner=learner, item__course=course).values("item__kcs__key")
+            .annotate(n=Count("id")).values_list("item__kcs__key", "n"))
+    return {kc: n for kc, n in rows if kc}
+
+
+def _kc_rows(engine, mastery: dict[str, dict], answers: dict[str, int]) -> list[dict]:
+    """KCs in the course's prerequisite order with their mastery level, for the lists."""
+    rows = []
+    for kc in engine.domain.kcs:
+        level = mastery_level(p=mastery[kc]["p"], sd=mastery[kc]["sd"], answers=answers.get(kc, 0))
+        rows.append({"key": kc, "name": engine.kc_names[kc], "level": level, "answers": answers.get(kc, 0),
+                     "percent": level.percent or 0})
+    return rows
 
 
 def _learner_state(request, slug: str):
@@ -45,11 +77,85 @@ def _learner_state(request, slug: str):
     return course, learner, state, engine
 
 
+def _mastery_context(course, learner, state, engine) -> dict:
+    rows = _kc_rows(engine, mastery_summary(engine, state), _answers_per_kc(learner, course))
+    return {"kcs": rows, "summary": progress_summary([row["level"] for row in rows])}
+
+
+# ---- the step list -------------------------------------------------------------------------------
+
+def _fallback_progress(learner, item: Item, keys: list[str]) -> dict[str, str]:
+    """Each step's status from the learner's answers and the hints they got on this item, for as
+    long as selectors.item_progress (per visit of the item) is not there."""
+    solved = set(Attempt.objects.filter(learner=learner, item=item, verdict="correct")
+                 .values_list("step_key", flat=True))
+    told = set(TutorTurn.objects.filter(learner=learner, item=item, hint_level__gte=BOTTOM_OUT)
+               .values_list("step_key", flat=True))
+    return {key: SOLVED if key in solved else TOLD if key in told else OPEN for key in keys}
+
+
+def _choices(answer: dict, seed: str) -> list[dict]:
+    """A choice step's options, shuffled in an order that stays the same for this learner."""
+    choices = [{"key": str(c["key"]), "text": str(c["text"])} for c in answer.get("choices") or []]
+    random.Random(seed).shuffle(choices)
+    return choices
+
+
+def _shown_answer(answer: dict, given: str | None) -> str:
+    """The accepted answer of a locked step: the learner's own when they solved it, else the
+    expected one (a choice by its text)."""
+    value = str(answer.get("value", ""))
+    for choice in answer.get("choices") or []:
+        if str(choice["key"]) == value:
+            return str(choice["text"])
+    return given if given is not None else value
+
+
+def _step_list(learner, item: Item) -> dict:
+    """The item's steps, then its final answer, each with its status: shown in order up to and
+    including the first open one; later prompts are left out of the page until reached."""
+    parts = [{"key": s["key"], "prompt": s["prompt"], "answer": s["answer"]}
+             for s in item.steps.order_by("position").values("key", "prompt", "answer")]
+    parts.append({"key": "", "prompt": "", "answer": item.answer, "final": True})
+    keys = [part["key"] for part in parts]
+    progress = getattr(selectors, "item_progress", None)
+    status = progress(learner=learner, item=item) if progress else _fallback_progress(learner, item, keys)
+    given = dict(Attempt.objects.filter(learner=learner, item=item, verdict="correct")
+                 .order_by("id").values_list("step_key", "raw_answer"))
+    shown = []
+    for part in parts:
+        part["status"] = status.get(part["key"], OPEN)
+        part["id"] = part["key"] or "final"
+        part["mode"] = part["answer"].get("mode")
+        if part["mode"] == "choice":
+            part["choices"] = _choices(part["answer"], f"{learner.pk}:{item.pk}:{part['key']}")
+        if part["status"] != OPEN:
+            part["shown_text"] = _shown_answer(part["answer"], given.get(part["key"]))
+        del part["answer"]  # the expected answer never reaches the template of an open step
+        shown.append(part)
+        if part["status"] == OPEN:
+            break
+    done = shown[-1].get("final") and shown[-1]["status"] != OPEN
+    return {"parts": shown, "done": done, "step_count": len(parts) - 1, "max_chars": MAX_ANSWER_CHARS}
+
+
+def _preview_url(course: Course) -> str:
+    """The server's answer preview (the checker's grammar), once it is routed; "" until then."""
+    for kwargs in ({"course": course.slug}, {}):
+        try:
+            return reverse("practice-preview", kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+# ---- pages ---------------------------------------------------------------------------------------
+
 @login_required
 def course_home(request, course: str):
-    course, _, state, engine = _learner_state(request, course)
-    rows = _kc_rows(engine, mastery_summary(engine, state))
-    return render(request, "learning/course_home.html", {"course": course, "kcs": rows})
+    course, learner, state, engine = _learner_state(request, course)
+    return render(request, "learning/course_home.html",
+                  {"course": course, **_mastery_context(course, learner, state, engine)})
 
 
 @login_required
@@ -58,37 +164,42 @@ def practice(request, course: str):
     item, reason = state.current_item, state.current_reason
     if item is None:
         item, reason = next_item_choose(learner=learner, course=course)
-    steps = list(item.steps.order_by("position").values("key", "prompt"))
     return render(request, "learning/practice.html", {
-        "course": course, "item": item, "steps": steps, "reason": reason_line(engine, reason),
-        "kcs": _kc_rows(engine, mastery_summary(engine, state)),
+        "course": course, "item": item,
+        "reason": reason_line(engine, reason), "preview_url": _preview_url(course),
+        **_step_list(learner, item), **_mastery_context(course, learner, state, engine),
     })
 
 
 @login_required
-def progress(request, course: str):
-    course, _, state, engine = _learner_state(request, course)
-    history = mastery_history(state=state, engine=engine)
-    figure = go.Figure(layout={
-        "title": "Mastery after each answer", "yaxis": {"range": [0, 1], "title": "P(mastered)"},
-        "xaxis": {"title": "answer", "tick0": 1, "dtick": max(1, len(history) // 10)}, "height": 420,
-        "margin": {"t": 50},
-    })
-    for kc in engine.domain.kcs:
-        if history:
-            figure.add_trace(go.Scatter(x=list(range(1, len(history) + 1)), y=[p[kc] for _, p in history],
-                                        mode="lines", name=html.escape(engine.kc_names[kc], quote=False)))
-    schedule = review_schedule(state=state, engine=engine, now=timezone.now().timestamp())
-    return render(request, "learning/progress.html", {
-        "course": course, "answers": len(history), "schedule": schedule,
-        "chart": figure.to_html(full_html=False, include_plotlyjs=False, div_id="mastery-history") if history else "",
-    })
+@require_GET
+def practice_steps(request, course: str):
+    """The step list of the learner's item as an HTML fragment, for the page to show the next step."""
+    course = get_object_or_404(Course, slug=course)
+    learner = learner_for_user(user=request.user)
+    item = selectors.learner_item(learner=learner, item_id=request.GET.get("item", ""))
+    if item is None or item.course_id != course.pk:
+        raise Http404("no such item in this course")
+    return render(request, "learning/_steps.html", {"course": course, "item": item, **_step_list(learner, item)})
 
 
-def plotly_js(request):
-    """plotly.min.js from the installed plotly package, so pages never need a CDN."""
-    return HttpResponse(get_plotlyjs(), content_type="application/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
+@login_required
+@require_GET
+def practice_mastery(request, course: str):
+    """The mastery list as an HTML fragment, for the page to refresh after an answer."""
+    course, learner, state, engine = _learner_state(request, course)
+    return render(request, "learning/_mastery.html", _mastery_context(course, learner, state, engine))
+
+
+def _skipped(learner, course: Course) -> bool:
+    """Skip the current item: the planner's skip when there is one (it records the skip and serves
+    a different item); True when there is nothing else to practise."""
+    skip = getattr(knowledge, "next_item_skip", None)
+    if skip is None:  # only the planner's skip knows whether there is something else
+        next_item_choose(learner=learner, course=course)
+        return False
+    _, _, nothing_else = skip(learner=learner, course=course)
+    return nothing_else
 
 
 @login_required
@@ -96,5 +207,77 @@ def plotly_js(request):
 def practice_next(request, course: str):
     course = get_object_or_404(Course, slug=course)
     learner = learner_for_user(user=request.user)
-    next_item_choose(learner=learner, course=course)
+    if _skipped(learner, course):
+        messages.info(request, "There is nothing else to practise right now, so this item stays.")
     return redirect("practice", course=course.slug)
+
+
+@login_required
+@require_POST
+def practice_review(request, course: str, kc: str):
+    """Start a review of one skill: the learner's current item becomes the item of that skill they
+    answered least recently (never answered first). The planner has no "choose an item of this
+    skill" yet, so this is the simplest honest choice."""
+    course = get_object_or_404(Course, slug=course)
+    learner = learner_for_user(user=request.user)
+    items = (Item.objects.filter(course=course, kcs__key=kc, template__isnull=True)
+             .annotate(last=Max("attempts__answered_at", filter=Q(attempts__learner=learner)))
+             .order_by(F("last").asc(nulls_first=True), "id"))
+    item = items.first()
+    if item is None:
+        raise Http404("no items for this skill")
+    with transaction.atomic():
+        state, _ = learner_state_locked(learner=learner, course=course)
+        state.current_item, state.current_reason = item, {"kc": kc, "rule": "review"}
+        state.save(update_fields=["current_item", "current_reason", "updated_at"])
+    return redirect("practice", course=course.slug)
+
+
+def _history_figure(history, engine, answered: set[str]) -> go.Figure:
+    """Mastery (%) after each answer, one line per skill the learner has answered, each in its own
+    colour, the legend under the plot so that it never covers it on a phone."""
+    palette = qualitative.Dark24 + qualitative.Light24
+    figure = go.Figure(layout={
+        "yaxis": {"range": [0, 100], "title": {"text": "Mastery (%)"}, "ticksuffix": "%", "fixedrange": True},
+        "xaxis": {"title": {"text": "Answers"}, "tick0": 1, "dtick": max(1, len(history) // 8), "fixedrange": True},
+        "showlegend": True, "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.25, "yanchor": "top"},
+        "height": 460 + 22 * len(answered), "margin": {"t": 20, "l": 60, "r": 10},
+        "hovermode": "x unified",
+    })
+    xs = list(range(1, len(history) + 1))
+    for n, kc in enumerate(k for k in engine.domain.kcs if k in answered):
+        # Names are drawn as text (no markup): a course author's "<b>" stays "<b>" in the legend.
+        figure.add_trace(go.Scatter(
+            x=xs, y=[round(100 * p[kc], 1) for _, p in history], mode="lines+markers" if len(xs) <= 30 else "lines",
+            name=html.escape(engine.kc_names[kc], quote=False), line={"color": palette[n % len(palette)], "width": 2},
+            hovertemplate="%{y:.0f}%<extra>%{fullData.name}</extra>",
+        ))
+    return figure
+
+
+@login_required
+def progress(request, course: str):
+    course, learner, state, engine = _learner_state(request, course)
+    history = mastery_history(state=state, engine=engine)
+    context = _mastery_context(course, learner, state, engine)
+    answered = {row["key"] for row in context["kcs"] if row["answers"]}
+    levels = {row["key"]: row["level"] for row in context["kcs"]}
+    schedule = [row for row in review_schedule(state=state, engine=engine, now=timezone.now().timestamp())
+                if row["kc"] in answered]  # a skill is reviewed once it was learnt here, not by transfer
+    for row in schedule:
+        row["level"] = levels.get(row["kc"])
+        row["percent"] = round(100 * row["p"])
+    chart = ""
+    if history and answered:
+        chart = _history_figure(history, engine, answered).to_html(
+            full_html=False, include_plotlyjs=False, div_id="mastery-history",
+            config={"responsive": True, "displayModeBar": False}, default_width="100%")
+    return render(request, "learning/progress.html", {
+        "course": course, "answers": len(history), "schedule": schedule, "chart": chart, **context,
+    })
+
+
+def plotly_js(request):
+    """plotly.min.js from the installed plotly package, so pages never need a CDN."""
+    return HttpResponse(get_plotlyjs(), content_type="application/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
