@@ -34,6 +34,8 @@ from .policy import (
     INCORRECT,
     MISCONCEPTION,
     UNREADABLE,
+    WRONG_FORM,
+    WRONG_KIND,
     Decision,
     Policy,
     TurnState,
@@ -42,7 +44,7 @@ from .policy import (
 from .prompt import AnswerNotAllowed, Prompt, PromptInput, TurnContent, build_prompt
 
 __all__ = [
-    "CORRECT", "HINT_REQUEST", "INCORRECT", "MISCONCEPTION", "UNREADABLE",
+    "CORRECT", "HINT_REQUEST", "INCORRECT", "MISCONCEPTION", "UNREADABLE", "WRONG_FORM", "WRONG_KIND",
     "AnswerNotAllowed", "Backend", "BackendError", "Category", "Decision", "Evaluation", "GenerationRequest",
     "Guard", "GuardedReply", "Intent", "LocalBackend", "OpenAIBackend", "Policy", "Prompt", "PromptInput",
     "RuleBackend", "TurnContent", "TurnState", "Verdict", "WeakPrerequisite", "build_prompt",

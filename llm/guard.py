@@ -86,10 +86,13 @@ class Guard:
         allowed = " ".join(normalize(self.allowed_text).split())
         plain_sentence = " ".join(normalize(sentence).split())
         for spec in self.protected:
-            plain_answer = " ".join(normalize(spec.value).split()).lower()
-            if len(plain_answer) > 1 and _contains_whole(plain_sentence.lower(), plain_answer) and (
-                    not _contains_whole(allowed.lower(), plain_answer) or _asserted(plain_sentence, plain_answer)):
-                return True
+            # A choice is given away by its key ("b") or by the text of the right choice ("0.5").
+            shown = [spec.value] + [text for key, text in spec.choices if key == spec.value and text]
+            for answer_text in shown:
+                plain_answer = " ".join(normalize(answer_text).split()).lower()
+                if len(plain_answer) > 1 and _contains_whole(plain_sentence.lower(), plain_answer) and (
+                        not _contains_whole(allowed.lower(), plain_answer) or _asserted(plain_sentence, plain_answer)):
+                    return True
             if spec.mode == "choice":
                 continue  # a choice key ("a") is an ordinary word in prose; only the whole-word check applies
             for span in _math_spans(sentence):

@@ -2,7 +2,10 @@
 
 Rules, in order:
 - a correct answer is confirmed and focus moves to the next step (or the item closes);
-- text the checker could not read gets a request to rephrase; nothing else changes;
+- text the checker could not read (unreadable), a readable answer of the wrong kind (an expression
+  where a number is asked: wrong_kind) and an equal value in the wrong form (3/4 where a decimal is
+  asked: wrong_form) get the checker's note and a request to write it again; the hint ladder does
+  not move and nothing is evidence;
 - a known misconception asks for self-correction, naming the step, with the pack's targeted feedback;
 - after a wrong answer or a hint request, a weak prerequisite (tracer mastery below
   `weak_prerequisite_threshold`) is recalled first, once per step;
@@ -19,6 +22,8 @@ from .moves import CATEGORY_OF, Category, Evaluation, Intent
 CORRECT, MISCONCEPTION, INCORRECT, UNREADABLE, HINT_REQUEST = (
     "correct", "misconception", "incorrect", "unreadable", "hint_request",
 )
+WRONG_KIND, WRONG_FORM = "wrong_kind", "wrong_form"  # the checker's verdicts, as in checking
+REENTER = (UNREADABLE, WRONG_KIND, WRONG_FORM)  # the learner is asked to write the answer again
 BOTTOM_OUT = 3
 
 
@@ -33,7 +38,7 @@ class WeakPrerequisite:
 class TurnState:
     """What the policy may look at: the check result and the learner's history on this step."""
 
-    outcome: str  # correct | misconception | incorrect | unreadable | hint_request
+    outcome: str  # correct | misconception | incorrect | unreadable | wrong_kind | wrong_form | hint_request
     hint_level: int = 0  # highest rung already shown on this step (0: none)
     attempts_on_step: int = 0  # answers given on this step, including this one
     prerequisite_recalled: bool = False  # a weak prerequisite was already recalled on this step
@@ -67,8 +72,10 @@ class Policy:
         if state.outcome == CORRECT:
             intent = Intent.GUIDING_FOCUS if state.has_next_step else Intent.GREETING_FAREWELL
             return Decision(intent, Evaluation.CORRECT, hint_level=0)
-        if state.outcome == UNREADABLE:
-            return Decision(Intent.GENERAL_INQUIRY, Evaluation.AMBIGUOUS, hint_level=0)
+        if state.outcome in REENTER:
+            # The value is right but not its form: partly correct; otherwise it could not be judged.
+            evaluation = Evaluation.PARTIALLY_CORRECT if state.outcome == WRONG_FORM else Evaluation.AMBIGUOUS
+            return Decision(Intent.GENERAL_INQUIRY, evaluation, hint_level=0)
         if state.outcome == MISCONCEPTION:
             return Decision(Intent.SEEKING_SELF_CORRECTION, Evaluation.INCORRECT, hint_level=0)
         if state.outcome not in (INCORRECT, HINT_REQUEST):

@@ -41,6 +41,9 @@ class TurnContent:
     recall_prompt: str = ""  # how to remind the learner of a weak prerequisite
     next_step_prompt: str = ""
     answer: str = ""  # only for revealing_answer
+    # The checker's sentence on the answer ("That's equal, but write it as a decimal.", "I couldn't
+    # read '#' in your answer."), for unreadable, wrong_kind and wrong_form; never the answer itself.
+    check_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ def build_prompt(data: PromptInput, *, regenerate_after: str = "", already_said:
         "prerequisite_to_recall": data.content.recall_prompt,
         "next_step": data.content.next_step_prompt,
         "answer_to_reveal": data.content.answer,
+        "answer_checker_note": data.content.check_note,
     }
     facts.update({key: value for key, value in optional.items() if value})
     messages = [{"role": "system", "content": SYSTEM}]

@@ -4,7 +4,7 @@ Deterministic and always available; the default backend and the fallback for eve
 
 from collections.abc import AsyncIterator
 
-from ..moves import Intent
+from ..moves import Evaluation, Intent
 from .base import GenerationRequest
 
 
@@ -17,7 +17,7 @@ def render(request: GenerationRequest) -> str:
     if intent is Intent.GUIDING_FOCUS and not content.hint:
         return f"That's right. Next: {content.next_step_prompt}" if content.next_step_prompt else "That's right."
     if intent is Intent.GENERAL_INQUIRY:
-        return "I couldn't read that answer. Could you write it again, for example as 3/4, 2.5 or 2x + 1?"
+        return _reenter(data.decision.evaluation, content.check_note)
     if intent is Intent.SEEKING_SELF_CORRECTION:
         return f"Not quite. {content.misconception_feedback} Look again at this step: {content.step_prompt}"
     if intent is Intent.RECALL_RELEVANT_INFORMATION:
@@ -29,6 +29,18 @@ def render(request: GenerationRequest) -> str:
     if intent in (Intent.SEEK_STRATEGY, Intent.GUIDING_FOCUS):
         return f"Here's a hint: {content.hint}"
     raise ValueError(f"the rule backend has no text for {intent}")
+
+
+def _reenter(evaluation: Evaluation, note: str) -> str:
+    """The checker's note (unreadable, wrong kind, wrong form) and a request to write it again."""
+    note = " ".join(note.split())
+    if note and note[-1] not in ".!?":
+        note += "."
+    if evaluation is Evaluation.PARTIALLY_CORRECT:
+        return f"{note} Can you write it that way?" if note else "That's equal, but not in the form asked. Can you write it again?"
+    if note:
+        return f"{note} Could you write your answer again?"
+    return "I couldn't read that answer. Could you write it again, for example as 3/4, 2.5 or 2x + 1?"
 
 
 class RuleBackend:
