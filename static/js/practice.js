@@ -98,11 +98,12 @@
     socket.send(JSON.stringify(Object.assign({ item: Number(root.dataset.item) }, payload)));
   }
 
-  // ---- the live preview: the server's reading of the answer (one grammar, the checker's) ----
+  // ---- the live preview: the server's reading of the answer, with the checker's own grammar and
+  // words (practice-preview), so it never draws what the checker cannot read ----
   const previewUrl = root.dataset.previewUrl;
-  const previews = new WeakMap(); // output -> the text it should show (later replies win)
+  const previews = new WeakMap(); // output -> the text it should show (a late reply for older text is dropped)
 
-  async function serverPreview(form, output, text) {
+  async function showPreview(form, output, text) {
     previews.set(output, text);
     if (!text.trim()) {
       output.replaceChildren();
@@ -116,11 +117,17 @@
       const response = await fetch(previewUrl + "?" + query, { credentials: "same-origin" });
       reply = await response.json();
     } catch (error) {
-      return; // no preview this time; the check itself still works
+      return; // no preview this time; checking the answer still works
     }
     if (previews.get(output) !== text) return; // the learner typed on meanwhile
     if (reply.ok) {
-      output.innerHTML = reply.mathml;
+      output.innerHTML = reply.mathml; // MathML the server built from what it read
+      if (reply.message) {
+        const note = document.createElement("span");
+        note.className = "preview-note";
+        note.textContent = reply.message;
+        output.appendChild(note);
+      }
       output.dataset.state = "maths";
     } else {
       output.textContent = "Can't read this yet: " + reply.message;
@@ -134,13 +141,10 @@
     const input = event.target;
     const form = input.closest(".answer-form");
     const output = form && form.querySelector(".preview");
-    if (!output || input.type === "radio") return;
-    // Redrawn once typing pauses, so a screen reader hears the answer, not every half-typed state.
+    if (!output || !previewUrl || input.type === "radio") return;
+    // Asked for once typing pauses, so a screen reader hears the answer, not every half-typed state.
     clearTimeout(pending.get(output));
-    pending.set(output, setTimeout(() => {
-      if (previewUrl) serverPreview(form, output, input.value);
-      else window.mathPreview.show(output, input.value);
-    }, previewUrl ? 300 : 250));
+    pending.set(output, setTimeout(() => showPreview(form, output, input.value), 300));
   });
 
   stepsBox.addEventListener("submit", (event) => {

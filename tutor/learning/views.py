@@ -26,6 +26,7 @@ from . import knowledge, selectors
 from .knowledge import learner_state_locked, mastery_history, next_item_choose, review_schedule
 from .levels import mastery_level, progress_summary
 from .models import Attempt, TutorTurn
+from .observations import learner_attempts, observations
 from .services import MAX_ANSWER_CHARS, learner_for_user
 from .tutoring import mastery_summary
 
@@ -233,23 +234,35 @@ def practice_review(request, course: str, kc: str):
     return redirect("practice", course=course.slug)
 
 
-def _history_figure(history, engine, answered: set[str]) -> go.Figure:
-    """Mastery (%) after each answer, one line per skill the learner has answered, each in its own
-    colour, the legend under the plot so that it never covers it on a phone."""
+def _first_answers(state, engine) -> dict[str, int]:
+    """For each KC, the index in the learning curve (mastery_history) of its first answer."""
+    first: dict[str, int] = {}
+    attempts = learner_attempts(learner_id=state.learner_id, course_id=state.course_id)
+    for n, seen in enumerate(observations(attempts.iterator())):
+        for kc in engine.tracer.item_kcs.get(seen.key, ()):
+            first.setdefault(kc, n)
+    return first
+
+
+def _history_figure(history, engine, first: dict[str, int]) -> go.Figure:
+    """Mastery (%) after each answer, one line per skill the learner has answered, from its first
+    answer on (before it the skill was not started), each in its own colour, the legend under the
+    plot so that it never covers it on a phone."""
+    answered = set(first)
     palette = qualitative.Dark24 + qualitative.Light24
     figure = go.Figure(layout={
         "yaxis": {"range": [0, 100], "title": {"text": "Mastery (%)"}, "ticksuffix": "%", "fixedrange": True},
         "xaxis": {"title": {"text": "Answers"}, "tick0": 1, "dtick": max(1, len(history) // 8), "fixedrange": True},
-        "showlegend": True, "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.25, "yanchor": "top"},
+        "showlegend": True, "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"},
         "height": 460 + 22 * len(answered), "margin": {"t": 20, "l": 60, "r": 10},
         "hovermode": "x unified",
     })
     xs = list(range(1, len(history) + 1))
-    for n, kc in enumerate(k for k in engine.domain.kcs if k in answered):
+    for colour, kc in enumerate(k for k in engine.domain.kcs if k in answered):
         # Names are drawn as text (no markup): a course author's "<b>" stays "<b>" in the legend.
         figure.add_trace(go.Scatter(
-            x=xs, y=[round(100 * p[kc], 1) for _, p in history], mode="lines+markers" if len(xs) <= 30 else "lines",
-            name=html.escape(engine.kc_names[kc], quote=False), line={"color": palette[n % len(palette)], "width": 2},
+            x=xs, y=[round(100 * p[kc], 1) if n >= first[kc] else None for n, (_, p) in enumerate(history)], mode="lines+markers" if len(xs) <= 30 else "lines",
+            name=html.escape(engine.kc_names[kc], quote=False), line={"color": palette[colour % len(palette)], "width": 2},
             hovertemplate="%{y:.0f}%<extra>%{fullData.name}</extra>",
         ))
     return figure
@@ -268,8 +281,9 @@ def progress(request, course: str):
         row["level"] = levels.get(row["kc"])
         row["percent"] = round(100 * row["p"])
     chart = ""
-    if history and answered:
-        chart = _history_figure(history, engine, answered).to_html(
+    first = _first_answers(state, engine) if history else {}
+    if first:
+        chart = _history_figure(history, engine, first).to_html(
             full_html=False, include_plotlyjs=False, div_id="mastery-history",
             config={"responsive": True, "displayModeBar": False}, default_width="100%")
     return render(request, "learning/progress.html", {
