@@ -13,13 +13,9 @@ class UnknownStep(LookupError):
 
 
 def answer_spec(answer: dict) -> AnswerSpec:
-    return AnswerSpec(
-        mode=answer["mode"],
-        value=answer["value"],
-        tolerance=answer.get("tolerance", 1e-9),
-        simplified=answer.get("simplified", False),
-        choices=tuple(choice["key"] for choice in answer.get("choices", [])),
-    )
+    """The checker's spec of a stored answer; choices keep their text, so a learner may type "0.5"
+    for the choice whose text it is, as well as its key."""
+    return AnswerSpec.from_dict(answer)
 
 
 def item_answer(*, item: Item, step_key: str = "") -> tuple[AnswerSpec, list[KnownMistake]]:

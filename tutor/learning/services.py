@@ -4,14 +4,14 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from checking import CORRECT, INCORRECT, MISCONCEPTION, CheckResult, check_answer
+from checking import CORRECT, INCORRECT, MAX_INPUT_CHARS, MISCONCEPTION, CheckResult, check_answer
 from tutor.accounts.models import User
 from tutor.content.models import Item
 from tutor.content.selectors import item_answer
 
 from .models import Attempt, Classroom, Cohort, Enrollment, Learner, LearnerState
 
-MAX_ANSWER_CHARS = 2000
+MAX_ANSWER_CHARS = MAX_INPUT_CHARS  # one limit: the checker, the answer preview and the page's input agree
 MAX_COHORT_SIZE = 500
 
 

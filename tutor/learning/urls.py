@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import preview, views
 
 urlpatterns = [
+    path("practice/preview/", preview.answer_preview, name="practice-preview"),
     path("<slug:course>/", views.course_home, name="course-home"),
     path("<slug:course>/practice/", views.practice, name="practice"),
     path("<slug:course>/practice/next/", views.practice_next, name="practice-next"),
