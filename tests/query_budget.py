@@ -23,6 +23,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tutor.content.models import Item
+from tutor.learning.knowledge import next_item_choose
 from tutor.learning.models import Learner
 from tutor.learning.tutoring import tutor_turn_take
 
@@ -76,12 +77,16 @@ def off_the_traits_boundary(*, history: int, answers: int = 1) -> None:
 
 def history_give(*, learner: Learner, course, answers: int, source: str, start: datetime) -> datetime:
     """`answers` earlier answers of the learner, each a full tutor turn as the transports take them,
-    one minute apart from `start`; returns the time of the last one."""
+    one minute apart from `start`, each in a visit of its own (an item served, then answered, so that
+    every one is evidence and none is a solved step's replay), and a last item served after them;
+    returns the time of the last answer."""
     items = {item.key: item for item in Item.objects.filter(course=course, template__isnull=True)}
     moment = start
     for n in range(answers):
         key, step, answer = EARLIER_ANSWERS[n % len(EARLIER_ANSWERS)]
         moment = start + timedelta(minutes=n)
+        next_item_choose(learner=learner, course=course, now=moment)
         tutor_turn_take(learner=learner, item=items[key], source=source, step_key=step, answer=answer,
                         answered_at=moment)
+    next_item_choose(learner=learner, course=course, now=moment)
     return moment

@@ -72,15 +72,27 @@ class Planner:
         learner from its answer log keeps what the log cannot replay: choices made, a prior)."""
         self._states[learner] = {"selections": 0, "answers": 0, "counts": {}, "why": {}, **self._initial(), **(keep or {})}
 
-    def select(self, learner: str, now: float = 0.0, belief: dict | None = None) -> str:
+    def select(self, learner: str, now: float = 0.0, belief: dict | None = None, avoid: Sequence[str] = ()) -> str:
         """The learner's next item. ``belief``: the host's tracer state of the learner (see the module
-        docstring); planners that do not plan on a tracer ignore it."""
+        docstring); planners that do not plan on a tracer ignore it. ``avoid``: items the learner
+        just skipped; when the planner's choice is one, another item of the same skill is served
+        (the least practised), else the first other item in the course's order, else the choice."""
         st = self._state(learner)
         rng = np.random.default_rng([self.seed, zlib.crc32(learner.encode()), st["selections"]])
         item, why = self._choose(st, rng, float(now), belief)
+        if item in avoid:
+            item, why = self._instead_of(st, item, set(avoid)), {**why, "skipped": item}
         st["selections"] += 1
         st["why"] = {"item": item, **why}
         return item
+
+    def _instead_of(self, st: dict, item: str, avoid: set[str]) -> str:
+        kcs = self.domain.item(item).kcs
+        siblings = [i for kc in kcs for i in self.domain.items_of[kc] if i not in avoid]
+        if siblings:
+            return min(siblings, key=lambda i: st["counts"].get(i, 0))
+        others = [i.id for i in self.domain.items if i.id not in avoid]
+        return others[0] if others else item
 
     def observe(self, learner: str, item: str, correct: bool | Sequence[bool], now: float = 0.0,
                 belief: BeliefUpdate | None = None) -> None:

@@ -41,7 +41,7 @@ def test_results_come_in_request_order_and_each_learner_in_its_order(owner, pair
         {"learner": a, "item": item, "step": "sum", "answer": "34", "timestamp": at(1)},
         {"learner": b, "item": item, "correct": True, "timestamp": at(5)},
         {"learner": a, "item": item, "step": "sum", "answer": "7", "timestamp": at(2)},
-        {"learner": b, "item": item, "correct": False, "timestamp": at(6)},
+        {"learner": b, "item": item, "step": "sum", "correct": False, "timestamp": at(6)},
         {"learner": a, "item": item, "answer": "7", "timestamp": at(3)},
     ]
     response = owner.post(URL, {"attempts": entries}, format="json")
@@ -68,7 +68,7 @@ def test_a_bad_attempt_rolls_back_its_learner_only(owner, pair, item):
     a, b = pair
     entries = [
         {"learner": a, "item": item, "correct": True, "timestamp": at(1)},
-        {"learner": b, "item": item, "correct": True, "timestamp": at(1)},
+        {"learner": b, "item": item, "step": "sum", "correct": True, "timestamp": at(1)},
         {"learner": a, "item": 999999, "correct": True, "timestamp": at(2)},
         {"learner": b, "item": item, "correct": True, "timestamp": at(2)},
         {"learner": a, "item": item, "correct": True, "timestamp": at(3)},

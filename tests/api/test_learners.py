@@ -180,8 +180,25 @@ def test_a_page_holds_at_most_max_limit_attempts_however_large_the_limit(owner, 
     item = Item.objects.get(course__slug="tiny", key="add-1").pk
     url = f"/api/v1/learners/{learner_id}/attempts/"
     for _ in range(3):
+        owner.get(f"/api/v1/learners/{learner_id}/next/")  # a new visit: a solved item takes no new answer
         assert owner.post(url, {"item": item, "correct": True}, format="json").status_code == 201
     huge = owner.get(url, {"limit": 10**20})
     assert huge.status_code == 200 and huge.json()["count"] == 3 and len(huge.json()["results"]) == 3
     assert "limit=1000" in owner.get(url, {"limit": 10**20, "offset": 2}).json()["previous"]   # the limit served
     assert len(owner.get(url, {"limit": 2}).json()["results"]) == 2
+
+
+def test_a_solved_item_takes_no_new_answer_until_the_next_visit_and_mastery_stays(owner, learner_id):
+    """The evidence rule of the browser, over REST: re-posting a solved answer replays the original
+    (200) and moves nothing; after next/ (a new visit of the item) an answer is new evidence again."""
+    item = Item.objects.get(course__slug="tiny", key="add-1").pk
+    url, mastery = f"/api/v1/learners/{learner_id}/attempts/", f"/api/v1/learners/{learner_id}/mastery/"
+    first = owner.post(url, {"item": item, "correct": True}, format="json")
+    after = owner.get(mastery).json()["mastery"]
+    for _ in range(3):
+        again = owner.post(url, {"item": item, "correct": True}, format="json")
+        assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+    assert owner.get(mastery).json()["mastery"] == after and Attempt.objects.count() == 1
+    owner.get(f"/api/v1/learners/{learner_id}/next/")
+    assert owner.post(url, {"item": item, "correct": True}, format="json").status_code == 201
+    assert owner.get(mastery).json()["mastery"]["add"]["p"] > after["add"]["p"]

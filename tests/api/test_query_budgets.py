@@ -16,6 +16,7 @@ from django.utils import timezone
 from tests.query_budget import HISTORIES, LONG, assert_queries, history_give, off_the_traits_boundary, queries_exactly
 from tutor.content.models import Item
 from tutor.learning.engine import course_engine
+from tutor.learning.knowledge import next_item_choose
 from tutor.learning.models import Learner
 from tutor.learning.tutoring import tutor_turn_take
 
@@ -36,28 +37,32 @@ NEXT = 10
 NEXT_FROM_TEMPLATE = 26
 # POST attempts/ with an answer to check (a step's, wrong: the turn gives the first hint): API
 # client; the learner's state (ownership); the item (in the learner's course); does the step exist;
-# BEGIN; tracer version; the state, locked; the previous answer's time (a clock never goes back);
-# the step's expected answer and its known mistakes (the checker's input); SAVEPOINT, INSERT the
-# attempt, RELEASE (the idempotency race's savepoint); UPDATE the state (tracer and planner state,
-# last attempt); the item's steps and their KCs (the policy's step and its prerequisites); earlier
-# turns on the step (hint level, recall asked) and attempts on it; the hint's text; INSERT the turn;
+# BEGIN; tracer version; the state, locked; this visit's answers and turns on the step (whether
+# the answer is evidence, the hint rung, a recall asked); the previous answer's time (a clock never
+# goes back); the step's expected answer and its known mistakes (the checker's input); SAVEPOINT,
+# INSERT the attempt, RELEASE (the idempotency race's savepoint); UPDATE the state (tracer and
+# planner state, last attempt); the item's steps and their KCs (the policy's step and its
+# prerequisites); the hint's text; INSERT the turn;
 # COMMIT; on commit, the learner's classes (the dashboard's answer_recorded: live overviews).
 ATTEMPT_CHECKED = 22
 # POST attempts/ self-graded, as tutor.simclient sends it (correct, timestamp, idempotency key): as
 # ATTEMPT_CHECKED without the step lookup, the checker's two reads and the hint (a right answer), and
 # with a lookup of the idempotency key (was this answer stored before?).
 ATTEMPT_SELF_GRADED = 19
-# POST attempts/batch/ = BATCH_BASE + BATCH_PER_LEARNER * learners + BATCH_PER_ENTRY * entries.
+# POST attempts/batch/ = BATCH_BASE + BATCH_PER_LEARNER * learners + BATCH_PER_ENTRY * entries
+#                       + BATCH_PER_STEP_ENTRY * entries on a step.
 # Base: API client; the states of all the batch's learners, in one query.
 BATCH_BASE = 2
 # Per learner in the batch: BEGIN and COMMIT of the learner's all-or-nothing transaction.
 BATCH_PER_LEARNER = 2
 # Per entry (self-graded, as above): the item; SAVEPOINT (the turn's transaction inside the
-# learner's); tracer version; the state, locked (again for each entry); idempotency key; previous
-# answer's time; SAVEPOINT, INSERT the attempt, RELEASE; UPDATE the state; the item's steps and
-# their KCs; earlier turns; attempts on the step; INSERT the turn; RELEASE; and after the learner's
+# learner's); tracer version; the state, locked (again for each entry); this visit's answers and
+# turns on the step; idempotency key; previous answer's time; SAVEPOINT, INSERT the attempt,
+# RELEASE; UPDATE the state; the item's steps and their KCs; INSERT the turn; RELEASE; and after the learner's
 # COMMIT, the learner's classes (answer_recorded is published once per entry).
 BATCH_PER_ENTRY = 17
+# Per entry on a step rather than the final answer: does the step exist in the item.
+BATCH_PER_STEP_ENTRY = 1
 
 
 def learner_with_history(owner, course, *, history: int, name: str = "s") -> tuple[Learner, datetime]:
@@ -103,6 +108,7 @@ def test_next_drawing_from_a_template(owner, course, history):
     assert len(graded) == history
     start = timezone.now() - timedelta(days=1)
     for n, (key, correct) in enumerate(graded):
+        next_item_choose(learner=learner, course=course, now=start + timedelta(minutes=n))  # each in a visit
         tutor_turn_take(learner=learner, item=Item.objects.get(course=course, key=key), source="api", graded=correct,
                         answered_at=start + timedelta(minutes=n))
     course_engine(course)
@@ -135,6 +141,9 @@ def test_attempt_self_graded(owner, course, history):
     assert response.json()["verdict"] == "correct"
 
 
+STEPS = (("add-1", ""), ("add-1", "sum"), ("frac-1", ""), ("frac-1", "gcd"), ("lin-expr", ""))
+
+
 @HISTORIES
 def test_batch_per_entry(owner, course, history):
     """Batches of 1 entry, of 5 entries of one learner, of one entry for each of 5 learners, and of 5
@@ -142,21 +151,29 @@ def test_batch_per_entry(owner, course, history):
     learners = [learner_with_history(owner, course, history=history, name=f"s{n}")[0] for n in range(5)]
     first, second = learners[:2]
     off_the_traits_boundary(history=history, answers=10)  # the first learner's answers in the batches below
-    item, ticks, now = item_id(course, "add-1"), iter(range(100)), timezone.now()
+    ticks, now = iter(range(100)), timezone.now()
 
-    def batch(order: list[Learner]) -> list[dict]:
-        """One batch with an entry for each learner in `order`, as tutor.simclient would send it."""
-        entries = []
+    def batch(order: list[Learner]) -> tuple[list[dict], int]:
+        """One batch with an entry for each learner in `order`, as tutor.simclient would send it, each
+        of a learner's entries on another step of the items, in a visit served before the batch (a
+        step solved in a visit takes no new answer)."""
+        entries, given = [], dict.fromkeys(order, 0)
+        for learner in given:
+            next_item_choose(learner=learner, course=course, now=now)
         for learner in order:
-            tick = next(ticks)
-            entries.append({"learner": learner.pk, "item": item, "correct": True, "idempotency_key": f"k{tick}",
-                            "timestamp": (now + timedelta(seconds=tick)).isoformat()})
+            tick, (key, step) = next(ticks), STEPS[given[learner]]
+            given[learner] += 1
+            entries.append({"learner": learner.pk, "item": item_id(course, key), "step": step, "correct": True,
+                            "idempotency_key": f"k{tick}", "timestamp": (now + timedelta(seconds=tick)).isoformat()})
         with CaptureQueriesContext(connection) as captured:
             response = owner.post("/api/v1/attempts/batch/", {"attempts": entries}, format="json")
         assert response.status_code == 200 and response.json()["failed"] == 0, response.json()
-        return captured.captured_queries
+        assert {entry["status"] for entry in response.json()["results"]} == {201}  # every answer stored
+        return captured.captured_queries, sum(bool(entry["step"]) for entry in entries)
 
     for order in ([first], [first] * 5, learners, [first, second, first, second, first]):
         entries, learners_in_it = len(order), len(set(order))
-        assert_queries(batch(order), BATCH_BASE + BATCH_PER_LEARNER * learners_in_it + BATCH_PER_ENTRY * entries,
+        queries, on_steps = batch(order)
+        assert_queries(queries, BATCH_BASE + BATCH_PER_LEARNER * learners_in_it + BATCH_PER_ENTRY * entries
+                       + BATCH_PER_STEP_ENTRY * on_steps,
                        f"POST attempts/batch/ with {entries} entries of {learners_in_it} learners after {history} answers")

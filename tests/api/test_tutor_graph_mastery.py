@@ -79,6 +79,7 @@ def test_graph_has_declared_edges_and_the_tracers_probabilities(owner, course):
 def test_recall_fades_after_practice(owner, learner_id, item):
     url = f"/api/v1/learners/{learner_id}/attempts/"
     for day in (1, 2, 3):
+        owner.get(f"/api/v1/learners/{learner_id}/next/", {"at": f"2031-01-0{day}T00:00:00Z"})  # a new visit
         owner.post(url, {"item": item, "correct": True, "timestamp": f"2031-01-0{day}T00:00:00Z"}, format="json")
     mastery_url = f"/api/v1/learners/{learner_id}/mastery/"
     right_after = owner.get(mastery_url, {"at": "2031-01-03T00:00:00Z"}).json()

@@ -98,7 +98,7 @@ def test_mastery_csv_holds_the_class_by_kc_table(client, seeded):
     assert lines[0] == "learner_id,learner,kind,answers,correct,add p,frac p,lin p,add sd,frac sd,lin sd"
     first = lines[1].split(",")
     mastery = course_engine(classroom.course).tracer.mastery(_state(ada, classroom))
-    assert first[:5] == [str(ada.pk), "ada", "human", "10", "0"]
+    assert first[:5] == [str(ada.pk), "ada", "human", "16", "0"]  # 10 on addition, 6 on a fraction step
     assert float(first[5]) == pytest.approx(mastery["add"].p, abs=1e-4)
 
 
@@ -134,9 +134,9 @@ def test_learner_page_lists_turns_and_traits(client, seeded):
     client.force_login(classroom.teachers.get())
     response = client.get(reverse("dashboard:learner", args=[classroom.pk, ada.pk]))
     detail = response.context["detail"]
-    assert len(detail.answers) == 10 and all(turn is not None for _, turn in detail.answers)
+    assert len(detail.answers) == 16 and all(turn is not None for _, turn in detail.answers)
     requests = TutorTurn.objects.filter(learner=ada, attempt__isnull=True).order_by("-id")
-    assert [turn.pk for turn in detail.help_turns] == [turn.pk for turn in requests] and len(requests) == 4
+    assert [turn.pk for turn in detail.help_turns] == [turn.pk for turn in requests] and len(requests) == 6
     html = response.content.decode()
     assert "Not estimated yet" in html and "overall" in html
     assert detail.answers[0][1].backend in html

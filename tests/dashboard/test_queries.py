@@ -62,7 +62,9 @@ def test_cached_overview_reads_less_and_is_still_fresh(client):
     assert again == first
     learner = Learner.objects.filter(enrollment__classroom=classroom).order_by("id").first()
     item = Item.objects.filter(course=classroom.course).order_by("id").first()
-    attempt, _ = attempt_record(learner=learner, item=item, raw_answer="1", answered_at=timezone.now(), source="web")
+    # In a new visit of the item (the synthetic answers are visit 0, where it is solved already).
+    attempt, _ = attempt_record(learner=learner, item=item, raw_answer="1", answered_at=timezone.now(), source="web",
+                                visit=1)
     state, engine = learner_state_locked(learner=learner, course=classroom.course)
     learner_state_fold(state=state, engine=engine, attempt=attempt)
     with CaptureQueriesContext(connection) as fresh:

@@ -31,11 +31,11 @@ pytestmark = [pytest.mark.django_db(transaction=True),
 
 # One answer frame to "done" (the learner was resolved when the socket connected, so no ownership
 # query): the item (one the learner may work on); does the step exist; BEGIN; the active tracer
-# version (is the cached engine current?); the learner's state, locked, with its last attempt; the
-# previous answer's time (a clock never goes back); the step's expected answer and known mistakes;
-# SAVEPOINT, INSERT the attempt, RELEASE; UPDATE the state (tracer and planner state, last attempt);
-# the item's steps and their KCs; earlier turns on the step (hint level, recall asked) and attempts on
-# it; the hint's text; COMMIT; on commit, the learner's classes (the dashboard's answer_recorded,
+# version (is the cached engine current?); the learner's state, locked, with its last attempt; this
+# visit's answers and turns on the step (whether the answer is evidence, the hint rung, a recall
+# asked); the previous answer's time (a clock never goes back); the step's expected answer and known
+# mistakes; SAVEPOINT, INSERT the attempt, RELEASE; UPDATE the state (tracer and planner state, last
+# attempt); the item's steps and their KCs; the hint's text; COMMIT; on commit, the learner's classes (the dashboard's answer_recorded,
 # one query whatever the number of classes); then, once the text has streamed with no lock held,
 # BEGIN, INSERT the turn, COMMIT (turn_stream_end). The same on SQLite and PostgreSQL.
 BROWSER_TURN = 22

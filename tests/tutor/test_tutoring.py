@@ -136,7 +136,9 @@ def test_a_new_learner_starts_from_the_prior_pooled_over_the_course_and_a_rebuil
     first, second = HumanLearnerFactory(), HumanLearnerFactory()
     start = now()
     for minutes, text in enumerate(["6"] + ["7"] * 6):  # six right in a row reach the KC (streak 6)
-        answer(first, "add-1", text, at=start + timedelta(minutes=minutes))
+        at = start + timedelta(minutes=minutes)
+        next_item_choose(learner=first, course=course, now=at)  # each answer in a visit of its own
+        answer(first, "add-1", text, at=at)
     share = LearnerState.objects.get(learner=first).planner_state["share"]
     assert share["mastered"]["add"] == 1 and share["unreached"]["add"] >= 1
     next_item_choose(learner=second, course=course)
@@ -223,3 +225,80 @@ def test_a_template_draw_stored_first_by_another_request_is_that_row(loaded, mon
     monkeypatch.setattr(content_services, "item_store", lost_the_race)
     assert item_from_template(template=template, seed="s") == drawn
     assert Item.objects.filter(key=drawn.key).count() == 1
+
+
+# ---- honest evidence: one visit, one piece of evidence per step and hint rung ------------------------
+
+def _mastery(learner, course) -> dict:
+    return LearnerState.objects.get(learner=learner, course=course).tracer_state
+
+
+def test_resubmitting_a_solved_answer_stores_nothing_and_moves_no_mastery(loaded):
+    learner = HumanLearnerFactory()
+    course = Item.objects.get(key="add-1").course
+    next_item_choose(learner=learner, course=course)
+    first = answer(learner, "add-1", "7")
+    solved_state = _mastery(learner, course)
+    for _ in range(6):
+        again = answer(learner, "add-1", "7")
+        assert (again.created, again.attempt.pk) == (False, first.attempt.pk)  # the original, replayed
+    assert Attempt.objects.filter(learner=learner).count() == 1
+    assert _mastery(learner, course) == solved_state
+
+
+def test_copying_the_answer_the_tutor_told_is_logged_but_is_no_evidence(loaded):
+    learner = HumanLearnerFactory()
+    course = Item.objects.get(key="add-1").course
+    next_item_choose(learner=learner, course=course)
+    for text in ("5", None, "6", None):  # wrong, a hint, wrong, and the hint that tells: "3 + 4 = 7."
+        result = tutor_turn_take(learner=learner, item=Item.objects.get(key="add-1"), answered_at=now(),
+                                 source="web", step_key="sum", answer=text)
+    assert result.turn.hint_level == 3 and "7" in result.turn.text
+    told = _mastery(learner, course)
+    copied = answer(learner, "add-1", "7", step="sum")
+    assert copied.created and copied.attempt.correct and not copied.attempt.counts
+    assert _mastery(learner, course) == told
+
+
+def test_only_the_first_answer_after_each_new_hint_rung_is_evidence(loaded):
+    learner = HumanLearnerFactory()
+    course = Item.objects.get(key="add-1").course
+    next_item_choose(learner=learner, course=course)
+    first = answer(learner, "add-1", "5", step="sum")  # counts; its turn gives the first hint
+    second = answer(learner, "add-1", "6", step="sum")  # after a new rung: counts; its turn climbs again
+    assert first.attempt.counts and second.attempt.counts
+    stored = Attempt.objects.filter(learner=learner)
+    assert [a.rung for a in stored] == [0, first.turn.hint_level]
+    # A new visit of the item starts afresh: its first answer is evidence again, on the first rung.
+    next_item_choose(learner=learner, course=course)
+    later = answer(learner, "add-1", "7", step="sum")
+    assert later.attempt.counts and later.attempt.visit == first.attempt.visit + 1
+
+
+def test_the_same_mistake_again_without_a_new_hint_is_no_new_evidence(loaded):
+    learner = HumanLearnerFactory()
+    course = Item.objects.get(key="add-1").course
+    next_item_choose(learner=learner, course=course)
+    first = answer(learner, "add-1", "34", step="sum")  # a known mistake: self-correction, no hint rung
+    assert (first.attempt.verdict, first.turn.hint_level, first.attempt.counts) == ("misconception", 0, True)
+    after_first = _mastery(learner, course)
+    again = answer(learner, "add-1", "34", step="sum")
+    assert again.created and not again.attempt.counts
+    assert _mastery(learner, course)["mean"] == after_first["mean"]
+
+
+def test_skip_records_the_skip_and_serves_another_item(loaded):
+    from tutor.learning.knowledge import next_item_skip
+    from tutor.learning.observations import tracer_item_key
+
+    learner = HumanLearnerFactory()
+    course = Item.objects.get(key="add-1").course
+    current, _ = next_item_choose(learner=learner, course=course)
+    before = _mastery(learner, course)
+    item, reason, nothing_else = next_item_skip(learner=learner, course=course)
+    assert not nothing_else and tracer_item_key(item) != tracer_item_key(current)
+    assert reason.get("skipped") in (None, tracer_item_key(current))
+    skip = Attempt.objects.get(learner=learner)
+    assert (skip.item, skip.verdict, skip.counts) == (current, "skipped", False)
+    state = LearnerState.objects.get(learner=learner)
+    assert state.current_item == item and state.tracer_state["n"] == before["n"]

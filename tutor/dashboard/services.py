@@ -77,9 +77,9 @@ DEMO_PLANNERS = ("adaptive", "mastery")
 
 def demo_class_replay(*, classroom: Classroom, answers: int = DEMO_ANSWERS, seed: int = 0) -> int:
     """Fill the demo class with history: each learner answers the planner's items through the real
-    tutoring service over the last week, right with a learner-specific chance; weak learners
-    also climb the hint ladder to its bottom-out rung. Learners who already have answers are left
-    alone, so running it twice adds nothing. Returns the number of answers recorded."""
+    tutoring service over the last week, right with a learner-specific chance; weak learners are
+    sometimes stuck on a first step until the tutor tells them. Learners who already have answers
+    are left alone, so running it twice adds nothing. Returns the number of final answers recorded."""
     from tutor.accounts.models import User
     from tutor.learning.services import learner_for_user
     from tutor.learning.tutoring import tutor_turn_take
@@ -108,8 +108,12 @@ def demo_class_replay(*, classroom: Classroom, answers: int = DEMO_ANSWERS, seed
             clock += timedelta(minutes=luck.randint(2, 40) if n % 6 else luck.randint(12, 40) * 60)
             item, _ = next_item_choose(learner=learner, course=classroom.course, now=clock)
             if skill < 0.4 and luck.random() < 0.3:
-                for _ in range(3):  # asks for every hint rung before answering
-                    tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web")
+                # Stuck on the first step: wrong, a hint, wrong again: the tutor bottoms out and tells.
+                step = item.steps.order_by("position").first()
+                wrong = _wrong(answer_spec(step.answer).value)
+                for answer in (wrong, None, wrong):
+                    tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web", step_key=step.key,
+                                    answer=answer)
             right = luck.random() < skill
             expected = answer_spec(item.answer).value
             tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web",

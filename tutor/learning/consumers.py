@@ -7,7 +7,7 @@ consumer that generated inside `receive` could not see the stop until the stream
 Client -> server: {"type": "answer", "item": id, "step": key, "answer": text, "idempotency_key"?}
                   {"type": "hint", "item": id, "step": key, "message"?: text}   {"type": "stop"}
 Server -> client: {"type": "start", "verdict", "move", "hint_level"}, {"type": "delta", "text"},
-                  {"type": "done", "turn", "mastery", "next_step"}, {"type": "stopped"},
+                  {"type": "done", "turn", "mastery", "step", "status"}, {"type": "stopped"},
                   {"type": "error", "error", "detail"}
 """
 
@@ -82,8 +82,10 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             return
         start = result.stream
         if start is None:  # an idempotency key replayed an earlier answer
+            solved = result.attempt is not None and result.attempt.correct
             await self.send_json({"type": "done", "turn": result.turn.pk if result.turn else None,
-                                  "mastery": result.mastery, "replayed": True})
+                                  "mastery": result.mastery, "replayed": True, "step": content.get("step") or "",
+                                  "status": "solved" if solved else "open"})
             return
         decision = start.prepared.decision
         verdict = start.attempt.verdict if start.attempt else "hint_request"
@@ -95,8 +97,8 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "stopped"})
             raise
         turn = await database_sync_to_async(turn_stream_end)(start=start, text=text, facts=facts)
-        await self.send_json({"type": "done", "turn": turn.pk, "mastery": start.mastery,
-                              "next_step": start.prepared.request.data.content.next_step_prompt})
+        await self.send_json({"type": "done", "turn": turn.pk, "mastery": start.mastery, "step": start.step_key,
+                              "status": start.step_status})
 
     async def _stream(self, start: TurnStart) -> tuple[str, dict]:
         generation = GuardedGeneration(start.prepared)

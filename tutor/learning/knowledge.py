@@ -24,7 +24,9 @@ from .observations import (
     observation,
     observations,
     planner_time,
+    tracer_item_key,
 )
+from .services import attempt_skip_record
 
 
 def _pool_shares(planner, state: LearnerState, keep: dict) -> list | None:
@@ -67,8 +69,9 @@ class _Folder:
                                      belief=BeliefUpdate(before, self.state.tracer_state))
         self.state.last_attempt = attempt
 
-    def select(self, moment: datetime) -> tuple[str, dict]:
-        key = self.planner.select(self.learner, now=planner_time(moment), belief=self.state.tracer_state)
+    def select(self, moment: datetime, avoid: tuple[str, ...]) -> tuple[str, dict]:
+        key = self.planner.select(self.learner, now=planner_time(moment), belief=self.state.tracer_state,
+                                  avoid=avoid)
         return key, self.planner.explain(self.learner)
 
     def finish(self) -> None:
@@ -149,24 +152,49 @@ def _last_answered_at(state: LearnerState) -> datetime:
 
 
 def next_item_choose(*, learner: Learner, course: Course, now: datetime | None = None) -> tuple[Item, dict]:
-    """Ask the learner's planner for the next item; remember it as the current item.
+    """Ask the learner's planner for the next item; remember it as the current item (a new visit).
 
     The planner's clock is the later of `now` (default: the wall clock) and the last answer, because
     a model-student's simulated clock may run ahead of the wall clock."""
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=course)
-        moment = now or timezone.now()
-        if state.last_attempt_id:
-            moment = max(moment, _last_answered_at(state))
-        shares = _pool_shares(engine.planner(state.planner), state, {})
-        with engine.lock:
-            folder = _Folder(engine, state, {}, shares)
-            key, reason = folder.select(moment)
-            folder.finish()
-        state.current_item = _item_for_planner_key(course, key, state)
-        state.current_reason = reason
-        state.save(update_fields=["planner_state", "current_item", "current_reason", "updated_at"])
-        return state.current_item, reason
+        return _serve(state, engine, course, _planner_moment(state, now))
+
+
+def next_item_skip(*, learner: Learner, course: Course) -> tuple[Item, dict, bool]:
+    """The page's "Next item": record that the learner skipped their current item (in the log, never
+    evidence) and serve another one. Returns (item, reason, nothing_else): nothing_else when the
+    course has no other item the planner can serve, so the same one comes back."""
+    with transaction.atomic():
+        state, engine = learner_state_locked(learner=learner, course=course)
+        moment = _planner_moment(state, None)
+        skipped = state.current_item
+        if skipped is None:
+            return (*_serve(state, engine, course, moment), False)
+        attempt = attempt_skip_record(learner=learner, item=skipped, answered_at=moment, visit=state.visit)
+        learner_state_fold(state=state, engine=engine, attempt=attempt)
+        item, reason = _serve(state, engine, course, moment, avoid=(tracer_item_key(skipped),))
+        return item, reason, tracer_item_key(item) == tracer_item_key(skipped)
+
+
+def _planner_moment(state: LearnerState, now: datetime | None) -> datetime:
+    moment = now or timezone.now()
+    return max(moment, _last_answered_at(state)) if state.last_attempt_id else moment
+
+
+def _serve(state: LearnerState, engine: CourseEngine, course: Course, moment: datetime,
+           avoid: tuple[str, ...] = ()) -> tuple[Item, dict]:
+    """The planner's next item for a locked state, remembered as the current item of a new visit."""
+    shares = _pool_shares(engine.planner(state.planner), state, {})
+    with engine.lock:
+        folder = _Folder(engine, state, {}, shares)
+        key, reason = folder.select(moment, avoid)
+        folder.finish()
+    state.current_item = _item_for_planner_key(course, key, state)
+    state.current_reason = reason
+    state.visit += 1
+    state.save(update_fields=["planner_state", "current_item", "current_reason", "visit", "updated_at"])
+    return state.current_item, reason
 
 
 def mastery_history(*, state: LearnerState, engine: CourseEngine) -> list[tuple[float, dict[str, float]]]:

@@ -97,12 +97,20 @@ class AttemptQuerySet(models.QuerySet):
         return per_model.get(Attempt._meta.label, 0)
 
 
+class AttemptVerdict(models.TextChoices):
+    CORRECT_ = CORRECT, "Correct"
+    MISCONCEPTION_ = MISCONCEPTION, "Known misconception"
+    INCORRECT_ = INCORRECT, "Incorrect"
+    UNREADABLE_ = UNREADABLE, "Could not read"
+    # Readable, but not the kind of answer asked (an expression for a number), or equal in value
+    # but not in the form asked (a fraction where a decimal was asked): the checker says which.
+    WRONG_KIND_ = "wrong_kind", "Not the kind of answer asked"
+    WRONG_FORM_ = "wrong_form", "Equal, but not in the form asked"
+    SKIPPED_ = "skipped", "Skipped"  # the learner moved on without answering (the page's "Next item")
+
+
 class Attempt(models.Model):
-    class Verdict(models.TextChoices):
-        CORRECT_ = CORRECT, "Correct"
-        MISCONCEPTION_ = MISCONCEPTION, "Known misconception"
-        INCORRECT_ = INCORRECT, "Incorrect"
-        UNREADABLE_ = UNREADABLE, "Could not read"
+    Verdict = AttemptVerdict
 
     class Source(models.TextChoices):
         WEB = "web", "Browser"
@@ -120,6 +128,14 @@ class Attempt(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     idempotency_key = models.CharField(max_length=128, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices)
+    check_note = models.CharField(max_length=300, blank=True, help_text="The checker's words on the answer.")
+    # Which visit of the item the answer belongs to (LearnerState.visit when it was recorded), and
+    # whether it is evidence for the knowledge tracer: decided once, when it is recorded, by
+    # observations.answer_counts, so that every replay of the log reads the same decision.
+    visit = models.PositiveIntegerField(default=0)
+    rung = models.PositiveSmallIntegerField(default=0, help_text="The highest hint given on the step in the "
+                                                                  "visit before this answer.")
+    counts = models.BooleanField(default=True, help_text="Evidence for the knowledge tracer.")
 
     objects = AttemptQuerySet.as_manager()
 
@@ -131,7 +147,7 @@ class Attempt(models.Model):
                 name="attempt_idempotency_key_unique_per_learner",
             ),
             models.CheckConstraint(
-                condition=models.Q(verdict__in=[CORRECT, MISCONCEPTION, INCORRECT, UNREADABLE]),
+                condition=models.Q(verdict__in=AttemptVerdict.values),
                 name="attempt_verdict_valid",
             ),
             models.CheckConstraint(
@@ -169,6 +185,9 @@ class LearnerState(models.Model):
     current_reason = models.JSONField(default=dict, blank=True, help_text="The planner's explanation of current_item.")
     # The last attempt folded into this state; rebuilding replays the log up to here.
     last_attempt = models.ForeignKey(Attempt, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # How many items have been served (or skipped) in this course: a visit of an item lasts from one
+    # serving to the next, and answers are judged as evidence within their visit.
+    visit = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -184,6 +203,7 @@ class TutorTurn(models.Model):
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="tutor_turns")
     item = models.ForeignKey("content.Item", on_delete=models.PROTECT, related_name="tutor_turns")
     step_key = models.CharField(max_length=64, blank=True)
+    visit = models.PositiveIntegerField(default=0, help_text="The learner's visit of the item, as Attempt.visit.")
     attempt = models.OneToOneField(Attempt, null=True, blank=True, on_delete=models.PROTECT, related_name="tutor_turn")
     learner_text = models.TextField(blank=True, help_text="The learner's message when the turn was not an answer.")
     move_category = models.CharField(max_length=16)

@@ -1,9 +1,18 @@
 """The one adapter from the attempt log to the tracer's observations: which answers count as
 evidence, under which tracer key, at which time.
 
-The online fold, `rebuild_state`, the dashboard's replays, the trait estimate and the refit all
-read the log through here, so a change of what counts (or of the keys) changes all of them at once
-and a rebuild always equals the online state.
+Which answers count is decided once, when an answer is recorded (`StepVisit.answer_counts`), and
+stored on the attempt (`Attempt.counts`): the online fold, `rebuild_state`, the dashboard's replays,
+the trait estimate and the refit all read that decision through here, so they agree, and a rebuild
+always equals the online state.
+
+The rule, per step (or final answer) of an item and per visit of the item (from one serving to the
+next, LearnerState.visit): a checked answer (right, wrong or a known mistake) is evidence when it is
+the learner's first on that step in the visit, or their first since the tutor gave a new hint rung
+there; never once the tutor has told the answer (the bottom-out hint or a reveal). A step solved in
+the visit takes no more answers (the orchestrator replays the solving one). Unreadable answers, the
+wrong kind or form of answer and skips are never evidence. So re-submitting a solved answer, or
+copying the answer the tutor just gave, cannot move mastery.
 """
 
 from dataclasses import dataclass
@@ -11,12 +20,14 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from llm.moves import Intent
 from tutor.content.models import Item
 
-from .models import Attempt
+from .models import Attempt, TutorTurn
 
 SECONDS_PER_DAY = 86400.0
-UNREADABLE = Attempt.Verdict.UNREADABLE_
+EVIDENCE_VERDICTS = (Attempt.Verdict.CORRECT_, Attempt.Verdict.INCORRECT_, Attempt.Verdict.MISCONCEPTION_)
+BOTTOM_OUT_HINT = 3  # the ladder's last rung states the step's answer
 
 
 @dataclass(frozen=True)
@@ -50,28 +61,85 @@ def planner_time(moment: datetime) -> float:
     return moment.timestamp() / SECONDS_PER_DAY
 
 
+@dataclass(frozen=True)
+class StepVisit:
+    """One step of an item in the learner's current visit of it, as far as it went: its answers
+    (verdict, counts, rung) and the tutor's turns on it (hint rung, move), in order."""
+
+    answers: tuple[tuple[str, bool, int], ...]
+    turns: tuple[tuple[int, str], ...]
+
+    @classmethod
+    def read(cls, *, learner_id: int, item: Item, step_key: str, visit: int) -> "StepVisit":
+        answers = Attempt.objects.filter(learner_id=learner_id, item=item, step_key=step_key, visit=visit)
+        turns = TutorTurn.objects.filter(learner_id=learner_id, item=item, step_key=step_key, visit=visit)
+        return cls(tuple(answers.order_by("id").values_list("verdict", "counts", "rung")),
+                   tuple(turns.order_by("id").values_list("hint_level", "move_intent")))
+
+    @classmethod
+    def of_item(cls, *, learner_id: int, item: Item, visit: int) -> dict[str, "StepVisit"]:
+        """Every step of the item (and "" for its final answer) in the visit, in two queries."""
+        answers = (Attempt.objects.filter(learner_id=learner_id, item=item, visit=visit).order_by("id")
+                   .values_list("step_key", "verdict", "counts", "rung"))
+        turns = (TutorTurn.objects.filter(learner_id=learner_id, item=item, visit=visit).order_by("id")
+                 .values_list("step_key", "hint_level", "move_intent"))
+        keys = ["", *item.steps.values_list("key", flat=True)]
+        return {key: cls(tuple(row[1:] for row in answers if row[0] == key),
+                         tuple(row[1:] for row in turns if row[0] == key)) for key in keys}
+
+    @property
+    def status(self) -> str:
+        """For the page: "told" (the tutor gave the answer), "solved" or "open"."""
+        return "told" if self.told else "solved" if self.solved else "open"
+
+    @property
+    def rung(self) -> int:
+        """The highest hint rung given so far."""
+        return max((level for level, _ in self.turns), default=0)
+
+    @property
+    def told(self) -> bool:
+        return any(level >= BOTTOM_OUT_HINT or intent == Intent.REVEALING_ANSWER for level, intent in self.turns)
+
+    @property
+    def solved(self) -> bool:
+        return any(verdict == Attempt.Verdict.CORRECT_ for verdict, _, _ in self.answers)
+
+    @property
+    def recalled(self) -> bool:
+        """Whether the tutor already asked to recall a weak prerequisite here."""
+        return any(intent == Intent.RECALL_RELEVANT_INFORMATION for _, intent in self.turns)
+
+    def answer_counts(self, verdict: str) -> bool:
+        """Whether an answer with this verdict, given now, is evidence (the rule in the module docstring)."""
+        if verdict not in EVIDENCE_VERDICTS or self.told:
+            return False
+        counted = [rung for _, counts, rung in self.answers if counts]
+        return not counted or self.rung > counted[-1]
+
+
 def evidence(attempts: QuerySet) -> QuerySet:
-    """The attempts that are evidence for the tracer: an answer the checker could not read says
-    nothing about what the learner knows."""
-    return attempts.exclude(verdict=UNREADABLE)
+    """The attempts that are evidence for the tracer (see the module docstring)."""
+    return attempts.filter(counts=True)
 
 
-def observation_of(*, item_key: str, template_key: str | None, step_key: str, verdict: str,
+def observation_of(*, item_key: str, template_key: str | None, step_key: str, correct: bool, counts: bool,
                    answered_at: datetime) -> Observation | None:
     """The observation of one logged answer given as its stored fields (the refit reads rows, not
     model instances); None when it is not evidence."""
-    if verdict == UNREADABLE:
+    if not counts:
         return None
     planner_item = f"template:{template_key}" if template_key else item_key
-    return Observation(step_tracer_key(planner_item, step_key), planner_item, not step_key,
-                       verdict == Attempt.Verdict.CORRECT_, tracer_time(answered_at))
+    return Observation(step_tracer_key(planner_item, step_key), planner_item, not step_key, correct,
+                       tracer_time(answered_at))
 
 
 def observation(attempt: Attempt) -> Observation | None:
     """The observation of one attempt (its item and template loaded); None when it is not evidence."""
     item = attempt.item
     return observation_of(item_key=item.key, template_key=item.template.key if item.template_id else None,
-                          step_key=attempt.step_key, verdict=attempt.verdict, answered_at=attempt.answered_at)
+                          step_key=attempt.step_key, correct=attempt.correct, counts=attempt.counts,
+                          answered_at=attempt.answered_at)
 
 
 def observations(attempts) -> list[Observation]:

@@ -54,8 +54,8 @@ def course_log(*, course: Course) -> tuple[Log, dict]:
         if learner_id != current:
             current = learner_id
             sequences.append((str(learner_id), [], [], []))
-        seen = observation_of(item_key=item_key, template_key=template_key, step_key=step_key, verdict=verdict,
-                              answered_at=answered_at)
+        seen = observation_of(item_key=item_key, template_key=template_key, step_key=step_key,
+                              correct=verdict == Attempt.Verdict.CORRECT_, counts=True, answered_at=answered_at)
         _, items, correct, times = sequences[-1]
         items.append(seen.key)
         correct.append(int(seen.correct))

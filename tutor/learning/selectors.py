@@ -2,7 +2,8 @@
 
 from tutor.content.models import Item
 
-from .models import Learner
+from .models import Learner, LearnerState
+from .observations import StepVisit
 
 
 def learner_item(*, learner: Learner, item_id) -> Item | None:
@@ -20,3 +21,12 @@ def learner_item(*, learner: Learner, item_id) -> Item | None:
     if learner.kind == Learner.Kind.MODEL:
         items = items.filter(course__learner_states__learner=learner)
     return items.filter(pk=item_id).first()
+
+
+def item_progress(*, learner: Learner, item: Item) -> dict[str, str]:
+    """Each step of the item ("" for the final answer) in the learner's current visit of it:
+    "solved", "told" (the tutor gave the answer away) or "open". The page reveals steps in order up
+    to the first open one."""
+    visit = LearnerState.objects.filter(learner=learner, course_id=item.course_id).values_list("visit", flat=True).first()
+    steps = StepVisit.of_item(learner_id=learner.pk, item=item, visit=visit or 0)
+    return {key: step.status for key, step in steps.items()}

@@ -10,6 +10,7 @@ from tutor.content.models import Item
 from tutor.content.selectors import item_answer
 
 from .models import Attempt, Classroom, Cohort, Enrollment, Learner, LearnerState
+from .observations import StepVisit
 
 MAX_ANSWER_CHARS = MAX_INPUT_CHARS  # one limit: the checker, the answer preview and the page's input agree
 MAX_COHORT_SIZE = 500
@@ -34,17 +35,28 @@ def attempt_record(
     step_key: str = "",
     idempotency_key: str = "",
     graded: bool | None = None,
+    visit: int = 0,
+    step_visit: StepVisit | None = None,
 ) -> tuple[Attempt, bool]:
     """Check an answer and append it to the log; returns (attempt, created).
 
     `graded` is for simulators that grade themselves: the outcome is taken as given, unchecked.
     The same idempotency key returns the attempt stored the first time and stores nothing new.
+    `visit` is the learner's visit of the item and `step_visit` the step so far in it (read here
+    when not given): they decide whether the answer is evidence, and a step already solved in the
+    visit takes no new answer (the solving attempt is returned, nothing is stored).
     """
     if idempotency_key and (existing := Attempt.objects.filter(learner=learner, idempotency_key=idempotency_key).first()):
         return existing, False
     last = Attempt.objects.filter(learner=learner).order_by("-id").values_list("answered_at", flat=True).first()
     if last is not None and answered_at < last:
         raise TimeWentBackwards(f"answered_at {answered_at.isoformat()} is before the previous answer at {last.isoformat()}")
+    if step_visit is None:
+        step_visit = StepVisit.read(learner_id=learner.pk, item=item, step_key=step_key, visit=visit)
+    if step_visit.solved:
+        solving = Attempt.objects.filter(learner=learner, item=item, step_key=step_key, visit=visit,
+                                         verdict=Attempt.Verdict.CORRECT_).order_by("id").first()
+        return solving, False
     if graded is None:
         spec, mistakes = item_answer(item=item, step_key=step_key)
         result = check_answer(spec, raw_answer[:MAX_ANSWER_CHARS], mistakes)
@@ -57,9 +69,13 @@ def attempt_record(
         raw_answer=raw_answer[:MAX_ANSWER_CHARS],
         verdict=result.verdict,
         misconception_label=result.misconception.label if result.verdict == MISCONCEPTION else "",
+        check_note=result.reason[:300],
         answered_at=answered_at,
         idempotency_key=idempotency_key,
         source=source,
+        visit=visit,
+        rung=step_visit.rung,
+        counts=step_visit.answer_counts(result.verdict),
     )
     try:
         with transaction.atomic():
@@ -72,6 +88,15 @@ def attempt_record(
                 return existing, False
         raise
     return attempt, True
+
+
+def attempt_skip_record(*, learner: Learner, item: Item, answered_at: datetime, visit: int) -> Attempt:
+    """Log that the learner moved on from an item without answering it: never evidence, but the
+    teacher and the learner's data export see it."""
+    attempt = Attempt(learner=learner, item=item, raw_answer="", verdict=Attempt.Verdict.SKIPPED_,
+                      answered_at=answered_at, source=Attempt.Source.WEB, visit=visit, counts=False)
+    attempt.save()
+    return attempt
 
 
 def model_learner_create(*, api_client, course, planner: str, label: str = "") -> LearnerState:

@@ -18,7 +18,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from checking import AnswerSpec
@@ -34,6 +33,7 @@ from .engine import CourseEngine
 from .generation import PreparedTurn, generate_complete, generates_inline
 from .knowledge import learner_state_fold, learner_state_locked
 from .models import Attempt, Learner, LearnerState, TutorTurn
+from .observations import BOTTOM_OUT_HINT, StepVisit
 from .pending import prepared_dump
 from .refit import learner_traits_schedule
 from .selectors import learner_item
@@ -63,8 +63,10 @@ class TurnStart:
     learner_id: int
     item: Item
     step_key: str
+    visit: int
     learner_text: str
     mastery: dict[str, dict]
+    step_status: str  # the step's status in the visit after this turn: "solved", "told" or "open"
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,11 @@ def tutor_turn_take(
     answer, message, idempotency_key = _validated(item, step_key, answer, message, idempotency_key)
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=item.course)
+        step_visit = StepVisit.read(learner_id=learner.pk, item=item, step_key=step_key, visit=state.visit)
         attempt, outcome, feedback = None, HINT_REQUEST, ""
         if answer is not None or graded is not None:
             attempt, created = _recorded(learner, item, source, step_key, answer or "", graded, idempotency_key,
-                                         answered_at or timezone.now())
+                                         answered_at or timezone.now(), state.visit, step_visit)
             if not created:
                 return _replayed(attempt, engine, state)
             learner_state_fold(state=state, engine=engine, attempt=attempt)
@@ -108,10 +111,12 @@ def tutor_turn_take(
             outcome = attempt.verdict
             if attempt.misconception_label:
                 feedback = _misconception_feedback(item, step_key, attempt.misconception_label)
-        prepared = _decided(engine=engine, state=state, item=item, step_key=step_key, outcome=outcome,
-                            misconception_feedback=feedback, learner_text=answer if answer is not None else message)
-        start = TurnStart(prepared, attempt, learner.pk, item, step_key, "" if attempt is not None else message,
-                          mastery_summary(engine, state))
+        prepared = _decided(engine=engine, state=state, item=item, step_key=step_key, step_visit=step_visit,
+                            answered=attempt is not None, outcome=outcome, misconception_feedback=feedback,
+                            learner_text=answer if answer is not None else message)
+        start = TurnStart(prepared, attempt, learner.pk, item, step_key, state.visit,
+                          "" if attempt is not None else message, mastery_summary(engine, state),
+                          _status_after(step_visit, attempt, prepared))
         if streamed:
             return TurnResult(attempt, None, True, start.mastery, start)
         if generates_inline():
@@ -156,20 +161,29 @@ def _validated(item: Item, step_key, answer, message, idempotency_key) -> tuple[
 
 # ---- record ---------------------------------------------------------------------------------------
 
-def _recorded(learner, item, source, step_key, answer, graded, idempotency_key, answered_at) -> tuple[Attempt, bool]:
+def _recorded(learner, item, source, step_key, answer, graded, idempotency_key, answered_at, visit,
+              step_visit) -> tuple[Attempt, bool]:
     try:
         return attempt_record(learner=learner, item=item, raw_answer=answer, answered_at=answered_at, source=source,
-                              step_key=step_key, idempotency_key=idempotency_key, graded=graded)
+                              step_key=step_key, idempotency_key=idempotency_key, graded=graded, visit=visit,
+                              step_visit=step_visit)
     except TimeWentBackwards as error:
         raise TurnRejected("time_went_backwards", str(error), "timestamp") from error
 
 
 def _replayed(attempt: Attempt, engine: CourseEngine, state: LearnerState) -> TurnResult:
-    """A re-sent idempotency key: the original result, with the mastery returned then (turns stored
-    before it was kept: the mastery now)."""
+    """A re-sent idempotency key, or an answer to a step already solved in this visit: the original
+    result, with the mastery returned then (turns stored before it was kept: the mastery now)."""
     turn = TutorTurn.objects.filter(attempt=attempt).first()
     mastery = turn.mastery_after if turn is not None and turn.mastery_after else mastery_summary(engine, state)
     return TurnResult(attempt, turn, False, mastery)
+
+
+def _status_after(step_visit: StepVisit, attempt: Attempt | None, prepared: PreparedTurn) -> str:
+    decision = prepared.decision
+    if step_visit.told or decision.reveals_answer or decision.hint_level >= BOTTOM_OUT_HINT:
+        return "told"
+    return "solved" if step_visit.solved or (attempt is not None and attempt.correct) else "open"
 
 
 # ---- decide the move ------------------------------------------------------------------------------
@@ -201,18 +215,16 @@ def _weak_prerequisites(engine: CourseEngine, state: LearnerState, step: Step) -
 
 
 def _decided(
-    *, engine: CourseEngine, state: LearnerState, item: Item, step_key: str, outcome: str,
-    misconception_feedback: str, learner_text: str,
+    *, engine: CourseEngine, state: LearnerState, item: Item, step_key: str, step_visit: StepVisit, answered: bool,
+    outcome: str, misconception_feedback: str, learner_text: str,
 ) -> PreparedTurn:
-    """The policy's move on this step and everything its generation may use and must not say."""
+    """The policy's move on this step and everything its generation may use and must not say. The
+    hint ladder and the answers counted are this visit's: a learner back on an item days later
+    starts at its first hint."""
     steps = _steps(item)
     step = _focus_step(steps, step_key)
-    earlier = TutorTurn.objects.filter(learner_id=state.learner_id, item=item, step_key=step_key).aggregate(
-        hint_level=Max("hint_level", default=0),
-        recalled=Count("pk", filter=Q(move_intent=Intent.RECALL_RELEVANT_INFORMATION.value)),
-    )
-    hint_level, recalled = earlier["hint_level"], earlier["recalled"] > 0
-    attempts = Attempt.objects.filter(learner_id=state.learner_id, item=item, step_key=step_key).count()
+    hint_level, recalled = step_visit.rung, step_visit.recalled
+    attempts = len(step_visit.answers) + answered
     weak = _weak_prerequisites(engine, state, step)
     decision = POLICY.decide(
         TurnState(
@@ -256,7 +268,7 @@ def _misconception_feedback(item: Item, step_key: str, label: str) -> str:
 def _turn_write(start: TurnStart, text: str, facts: dict) -> TutorTurn:
     decision = start.prepared.decision
     return TutorTurn.objects.create(
-        learner_id=start.learner_id, item=start.item, step_key=start.step_key, attempt=start.attempt,
+        learner_id=start.learner_id, item=start.item, step_key=start.step_key, visit=start.visit, attempt=start.attempt,
         learner_text=start.learner_text, move_category=decision.category.value, move_intent=decision.intent.value,
         evaluation=decision.evaluation.value, hint_level=decision.hint_level, text=text,
         prompt_sha256=start.prepared.request.prompt.sha256,
