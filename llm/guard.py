@@ -86,12 +86,16 @@ class Guard:
         allowed = " ".join(normalize(self.allowed_text).split())
         plain_sentence = " ".join(normalize(sentence).split())
         for spec in self.protected:
-            # A choice is given away by its key ("b") or by the text of the right choice ("0.5").
-            shown = [spec.value] + [text for key, text in spec.choices if key == spec.value and text]
-            for answer_text in shown:
-                plain_answer = " ".join(normalize(answer_text).split()).lower()
-                if len(plain_answer) > 1 and _contains_whole(plain_sentence.lower(), plain_answer) and (
-                        not _contains_whole(allowed.lower(), plain_answer) or _asserted(plain_sentence, plain_answer)):
+            plain_answer = " ".join(normalize(spec.value).split()).lower()
+            if len(plain_answer) > 1 and _contains_whole(plain_sentence.lower(), plain_answer) and (
+                    not _contains_whole(allowed.lower(), plain_answer) or _asserted(plain_sentence, plain_answer)):
+                return True
+            # The right choice's text ("0.5") is on the page with the others: naming it is no leak,
+            # presenting it as the answer ("the larger one is 0.5") is.
+            for key, text in spec.choices:
+                plain_text = " ".join(normalize(text).split()).lower()
+                if key == spec.value and plain_text and _contains_whole(plain_sentence.lower(), plain_text) and (
+                        _asserted(plain_sentence, plain_text)):
                     return True
             if spec.mode == "choice":
                 continue  # a choice key ("a") is an ordinary word in prose; only the whole-word check applies

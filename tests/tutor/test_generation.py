@@ -119,8 +119,8 @@ def test_backend_is_chosen_by_settings(settings, tmp_path):
     assert generation.backend().name == "rule"
 
 
-WRONG = {"numeric": "987654", "fraction": "987654", "expression": "x + 987654", "equation": "x = 987654",
-         "exact": "zzz"}
+WRONG = {"numeric": "987654", "fraction": "987654", "decimal": "987654", "solve": "x = 987654",
+         "expression": "x + 987654", "equation": "x = 987654", "exact": "zzz"}
 
 
 def wrong_turns(spec, mistakes) -> list[str | None]:
@@ -128,7 +128,7 @@ def wrong_turns(spec, mistakes) -> list[str | None]:
     Where every wrong choice is a known misconception, two of those and then hint requests (None)."""
     if spec.mode != "choice":
         return [WRONG[spec.mode]] * 6
-    plain = [key for key in spec.choices if key != spec.value and key not in {m.answer for m in mistakes}]
+    plain = [key for key in spec.keys if key != spec.value and key not in {m.answer for m in mistakes}]
     return plain[:1] * 6 or [mistakes[0].answer] * 2 + [None] * 4
 
 
