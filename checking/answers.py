@@ -5,6 +5,7 @@
 else runs inside the sandboxed worker (`algebra=True`), where sympy may take its time.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -312,19 +313,42 @@ def _plain(text: str) -> str:
     return " ".join(normalize(text).casefold().split())
 
 
+_TEX = [
+    (re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}"), r"\1/\2"),
+    (re.compile(r"\\(?:times|cdot)\b"), "*"),
+    (re.compile(r"\\div\b"), "/"),
+    (re.compile(r"\\(?:left|right)\b|\\[,;!]|(?<!\\)\$"), " "),
+    (re.compile(r"\\\$"), "$"),
+    (re.compile(r"[{}]"), ""),
+]
+
+
+def tex_plain(text: str) -> str:
+    """A choice text as a learner would type it: `$\\frac{3}{4}$` is 3/4, `$-8$` is -8."""
+    for pattern, replacement in _TEX:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
+
+
+def _squeezed(text: str) -> str:
+    return "".join(normalize(text).casefold().split())
+
+
 def choice_key(spec: AnswerSpec, text: str) -> str | None:
-    """The key the learner chose: typed as the key, or as the choice's text (a number by its value)."""
+    """The key the learner chose: typed as the key, or as the choice's text (spaces aside, a number
+    by its value: 0.50 is the choice 0.5, 3/4 the choice $\\frac{3}{4}$)."""
     typed = _plain(text)
     for key, _ in spec.choices:
         if typed == _plain(key):
             return key
+    squeezed = _squeezed(text)
     for key, label in spec.choices:
-        if label and typed == _plain(label):
+        if label and squeezed in (_squeezed(label), _squeezed(tex_plain(label))):
             return key
     number = _plain_number_of(text)
     if number is not None:
         for key, label in spec.choices:
-            if label and _plain_number_of(label) == number:
+            if label and _plain_number_of(tex_plain(label)) == number:
                 return key
     return None
 
@@ -446,6 +470,19 @@ def _mtext(text: str) -> str:
     return math_element(f"<mtext>{escape(' '.join(normalize(text).split()))}</mtext>")
 
 
+def _choice_mathml(label: str) -> str:
+    """A choice drawn as math when it reads as math (3/4, y = 3x - 1), else as text."""
+    from .parser import math_element, mathml_of, parse_tree
+
+    try:
+        trees = parse_tree(label)  # the tree only: no sympy, no evaluation
+    except CouldNotRead:
+        return _mtext(label)
+    if len(trees) == 1:
+        return math_element(mathml_of(trees[0]))
+    return math_element(f"<mrow>{mathml_of(trees[0])}<mo>=</mo>{mathml_of(trees[1])}</mrow>")
+
+
 def preview(spec: AnswerSpec, text: str) -> Preview:
     """What the checker reads in `text` for this answer: MathML of it, or the checker's own words
     on why it cannot be read (or is not the kind of answer the step asks for)."""
@@ -463,8 +500,8 @@ def preview(spec: AnswerSpec, text: str) -> Preview:
         key = choice_key(spec, text)
         if key is None:
             return Preview(True, _mtext(text), NOT_A_CHOICE)
-        label = dict(spec.choices).get(key) or key
-        return Preview(True, _mtext(label))
+        label = tex_plain(dict(spec.choices).get(key) or key)
+        return Preview(True, _choice_mathml(label))
     try:
         reading = read(text, algebra=True)
         trees = reading.trees or parse_tree(text)

@@ -195,3 +195,16 @@ def test_a_spec_travels_as_plain_data():
     stored = json.loads(json.dumps(dataclasses.asdict(CHOICE)))
     assert AnswerSpec(**{**stored, "choices": tuple(stored["choices"])}) == CHOICE
     assert AnswerSpec("choice", "B", choices=("A", "B")).keys == ("A", "B")
+
+
+def test_a_choice_written_in_tex_is_answered_as_it_reads():
+    """Choice texts carry math markup ($\\frac{3}{4}$, $-8$); the learner types 3/4, 0.75 or -8."""
+    fractions = AnswerSpec("choice", "a", choices=({"key": "a", "text": "$\\frac{3}{4}$"}, {"key": "b", "text": "$\\frac{2}{3}$"}))
+    for text in ("a", "3/4", "0.75", " 3 / 4 "):
+        assert verdict(fractions, text) == CORRECT, text
+    assert verdict(fractions, "2/3") == INCORRECT and verdict(fractions, "1/2") == WRONG_KIND
+    assert "<mfrac><mn>3</mn><mn>4</mn></mfrac>" in preview_answer(fractions, "0.75").mathml
+    negatives = AnswerSpec("choice", "b", choices=({"key": "a", "text": "$-3$"}, {"key": "b", "text": "$-8$"}))
+    assert verdict(negatives, "-8") == CORRECT and verdict(negatives, "\u22128") == CORRECT
+    lines = AnswerSpec("choice", "a", choices=({"key": "a", "text": "$y = 3x - 1$"}, {"key": "b", "text": "$y = 2$"}))
+    assert verdict(lines, "y=3x-1") == CORRECT and verdict(lines, "y = 2") == INCORRECT
