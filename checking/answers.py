@@ -35,6 +35,7 @@ WORK_IT_OUT = "That's equal, but work it out to a single number."
 AS_DECIMAL = "That's equal, but write it as a decimal."
 AS_FRACTION = "That's equal, but write it as a fraction."
 LOWEST_TERMS = "That's equal, but write the fraction in lowest terms."
+WHOLE_NUMBER = "That's equal, but work it out to a whole number."
 SIMPLIFY_FURTHER = "That's equal, but simplify it further: combine like terms and work out the numbers."
 SIMPLIFY_EQUATION = "That equation is equivalent, but simplify it: combine like terms and work out the numbers on each side."
 EXPAND = "That's equal, but multiply out the brackets."
@@ -254,7 +255,7 @@ def _number_form_problem(spec: AnswerSpec, given: Reading) -> str:
             return LOWEST_TERMS
     if (spec.mode == "solve" or (spec.mode == "numeric" and spec.simplified)) and (
             number.written in (FRACTION, MIXED) and not number.lowest_terms):
-        return LOWEST_TERMS
+        return WHOLE_NUMBER if number.value.denominator == 1 else LOWEST_TERMS
     return ""
 
 
