@@ -55,6 +55,8 @@ def tokenize(text: str) -> list[Token]:
         if match is None:
             if text[position:].strip() == "":
                 break
+            if text[position] == "," and text[position - 1 : position].isdigit() and text[position + 1 : position + 2].isdigit():
+                raise CouldNotRead("I couldn't read ',' in your answer: write decimals with a point (2.5), not a comma.")
             raise CouldNotRead(f"I couldn't read {_shown(text, position)} in your answer.")
         position = match.end()
         if match.group("number"):

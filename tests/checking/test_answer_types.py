@@ -96,6 +96,8 @@ def test_answer_types_and_verdicts(spec, text, expected):
     ("spec", "text", "reason"),
     [
         (NUMBER, "#", "I couldn't read '#' in your answer."),
+        (NUMBER, "2,5", "I couldn't read ',' in your answer: write decimals with a point (2.5), not a comma."),
+        (NUMBER, "2, 5", "I couldn't read ',' in your answer."),
         (NUMBER, "3 + ", "Your answer stops too early: something is missing at the end."),
         (NUMBER, "(3", "Your answer is missing a ')' at the end."),
         (NUMBER, "three", "I couldn't read the word 'three' in your answer; write it with numbers and signs."),
