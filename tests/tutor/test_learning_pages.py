@@ -184,3 +184,14 @@ def test_plotly_is_served_locally(client):
 def test_learner_for_user_is_reused(loaded):
     user = UserFactory()
     assert learner_for_user(user=user) == learner_for_user(user=user)
+
+
+def test_skip_says_so_when_there_is_nothing_else(client, loaded, monkeypatch):
+    user = UserFactory()
+    client.force_login(user)
+    client.get("/learn/tiny/practice/")
+    item = LearnerState.objects.get(learner__user=user).current_item
+    monkeypatch.setattr(knowledge, "next_item_skip", lambda **_: (item, {}, True), raising=False)
+    html = client.post("/learn/tiny/practice/next/", follow=True).content.decode()
+    assert "There is nothing else to practise right now" in html
+    assert "nothing else" not in client.get("/learn/tiny/practice/").content.decode()  # said once

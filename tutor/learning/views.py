@@ -54,7 +54,8 @@ def reason_line(engine, reason: dict | None) -> str:
 
 def _answers_per_kc(learner, course) -> dict[str, int]:
     """How many answers the learner gave on each KC of the course (per KC of the answered item)."""
-    rows = (Attempt.objects.filter(learner=learner, item__course=course).values("item__kcs__key")
+    rows = (Attempt.objects.filter(learner=learner, item__course=course).exclude(verdict="skipped")
+            .values("item__kcs__key")
             .annotate(n=Count("id")).values_list("item__kcs__key", "n"))
     return {kc: n for kc, n in rows if kc}
 
@@ -230,7 +231,11 @@ def practice_review(request, course: str, kc: str):
     with transaction.atomic():
         state, _ = learner_state_locked(learner=learner, course=course)
         state.current_item, state.current_reason = item, {"kc": kc, "rule": "review"}
-        state.save(update_fields=["current_item", "current_reason", "updated_at"])
+        fields = ["current_item", "current_reason", "updated_at"]
+        if hasattr(state, "visit"):  # serving an item starts a new visit of it (selectors.item_progress)
+            state.visit += 1
+            fields.append("visit")
+        state.save(update_fields=fields)
     return redirect("practice", course=course.slug)
 
 
