@@ -484,9 +484,10 @@ def _choice_mathml(label: str) -> str:
     return math_element(f"<mrow>{mathml_of(trees[0])}<mo>=</mo>{mathml_of(trees[1])}</mrow>")
 
 
-def preview(spec: AnswerSpec, text: str) -> Preview:
+def preview(spec: AnswerSpec, text: str, algebra: bool = True) -> Preview:
     """What the checker reads in `text` for this answer: MathML of it, or the checker's own words
-    on why it cannot be read (or is not the kind of answer the step asks for)."""
+    on why it cannot be read (or is not the kind of answer the step asks for). Without `algebra`,
+    raises NeedsAlgebra for anything but numbers and plain arithmetic (x = 3 included)."""
     from .parser import math_element, mathml_of, parse_tree
 
     if not isinstance(text, str):
@@ -504,7 +505,7 @@ def preview(spec: AnswerSpec, text: str) -> Preview:
         label = tex_plain(dict(spec.choices).get(key) or key)
         return Preview(True, _choice_mathml(label))
     try:
-        reading = read(text, algebra=True)
+        reading = read(text, algebra)
         trees = reading.trees or parse_tree(text)
     except CouldNotRead as error:
         return Preview(False, message=str(error))
