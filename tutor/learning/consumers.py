@@ -7,7 +7,7 @@ consumer that generated inside `receive` could not see the stop until the stream
 Client -> server: {"type": "answer", "item": id, "step": key, "answer": text, "idempotency_key"?}
                   {"type": "hint", "item": id, "step": key, "message"?: text}   {"type": "stop"}
 Server -> client: {"type": "start", "verdict", "move", "hint_level"}, {"type": "delta", "text"},
-                  {"type": "done", "turn", "mastery", "step", "status"}, {"type": "stopped"},
+                  {"type": "done", "turn", "mastery", "step", "status", "html"}, {"type": "stopped"},
                   {"type": "error", "error", "detail"}
 """
 
@@ -17,6 +17,8 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from tutor.content.mathtext import math_html
 
 from .generation import GuardedGeneration
 from .models import Learner
@@ -97,8 +99,10 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "stopped"})
             raise
         turn = await database_sync_to_async(turn_stream_end)(start=start, text=text, facts=facts)
+        # The streamed text is plain (with the content's $...$ math as written); once it is whole, the
+        # page swaps in its typeset form.
         await self.send_json({"type": "done", "turn": turn.pk, "mastery": start.mastery, "step": start.step_key,
-                              "status": start.step_status})
+                              "status": start.step_status, "html": math_html(text)})
 
     async def _stream(self, start: TurnStart) -> tuple[str, dict]:
         generation = GuardedGeneration(start.prepared)

@@ -26,6 +26,7 @@ from llm.guard import Guard
 from llm.moves import Intent
 from llm.policy import HINT_REQUEST, Policy, TurnState, WeakPrerequisite
 from llm.prompt import PromptInput, TurnContent, build_prompt
+from tutor.content.mathtext import plain_text
 from tutor.content.models import Course, Hint, Item, Step
 from tutor.content.selectors import answer_spec
 
@@ -113,6 +114,7 @@ def tutor_turn_take(
                 feedback = _misconception_feedback(item, step_key, attempt.misconception_label)
         prepared = _decided(engine=engine, state=state, item=item, step_key=step_key, step_visit=step_visit,
                             answered=attempt is not None, outcome=outcome, misconception_feedback=feedback,
+                            check_note=attempt.check_note if attempt is not None else "",
                             learner_text=answer if answer is not None else message)
         start = TurnStart(prepared, attempt, learner.pk, item, step_key, state.visit,
                           "" if attempt is not None else message, mastery_summary(engine, state),
@@ -216,7 +218,7 @@ def _weak_prerequisites(engine: CourseEngine, state: LearnerState, step: Step) -
 
 def _decided(
     *, engine: CourseEngine, state: LearnerState, item: Item, step_key: str, step_visit: StepVisit, answered: bool,
-    outcome: str, misconception_feedback: str, learner_text: str,
+    outcome: str, misconception_feedback: str, check_note: str, learner_text: str,
 ) -> PreparedTurn:
     """The policy's move on this step and everything its generation may use and must not say. The
     hint ladder and the answers counted are this visit's: a learner back on an item days later
@@ -241,6 +243,7 @@ def _decided(
         step_prompt=step.prompt,
         hint=hint,
         misconception_feedback=misconception_feedback,
+        check_note=check_note,
         recall_prompt=f"How sure are you about {decision.recall.name.lower()}? Try a quick example of it first."
         if decision.recall else "",
         next_step_prompt=_next_step_prompt(steps, step_key),
@@ -252,7 +255,10 @@ def _decided(
         protected = []  # revealing a step never reveals the item's final answer by itself
     elif not decision.reveals_answer:
         protected.append(step_answer)
-    guard = Guard(protected, allowed_text=f"{item.statement} {step.prompt}", reveal=decision.reveals_answer)
+    # The guard compares text: the problem's own numbers, as a learner reads them (no TeX markup), may
+    # be restated.
+    guard = Guard(protected, allowed_text=f"{plain_text(item.statement)} {plain_text(step.prompt)}",
+                  reveal=decision.reveals_answer)
     return PreparedTurn(decision, GenerationRequest(build_prompt(data), data), guard)
 
 
