@@ -73,7 +73,7 @@ class Answer(_Strict):
             value=self.value,
             tolerance=self.tolerance,
             simplified=self.simplified,
-            choices=tuple(c.key for c in self.choices),
+            choices=tuple((c.key, c.text) for c in self.choices),  # the loader checks texts as learners give them
         )
 
 
