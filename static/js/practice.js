@@ -21,7 +21,7 @@
     wrong_form: ["\u2248", "Equal, but not in the form asked for."],
     wrong_kind: ["\u2260", "I can read that, but it is not the kind of answer asked for."],
     unreadable: ["?", "I couldn't read that answer."],
-    hint_request: ["\u2139", "A hint."],
+    hint_request: ["", ""], // a hint is no verdict: its words say what it is
   };
   let socket = null;
   let busy = false;
@@ -52,6 +52,20 @@
     } catch (error) { /* the list stays as it was; the next answer tries again */ }
   }
 
+  // The tutor's words stream as plain text; once the turn is stored, the same words come back with
+  // their math typeset (practice-feedback), and a screen reader hears the reply once, complete.
+  let started = 0; // turns started: a late typeset reply for an earlier turn is dropped
+  async function typesetFeedback(turnId) {
+    const mine = started;
+    let html = null;
+    try {
+      if (turnId) html = await fragment(root.dataset.feedbackUrl.replace(/0\/$/, turnId + "/"));
+    } catch (error) { /* the plain text stays */ }
+    if (mine !== started) return;
+    if (html !== null) feedback.innerHTML = html;
+    feedback.removeAttribute("aria-busy");
+  }
+
   async function refreshSteps() {
     try {
       stepsBox.innerHTML = await fragment(root.dataset.stepsUrl);
@@ -66,7 +80,9 @@
 
   function handle(message) {
     if (message.type === "start") {
+      started += 1;
       feedback.textContent = "";
+      feedback.setAttribute("aria-busy", "true");
       feedback.dataset.verdict = message.verdict;
       showVerdict(message.verdict);
       if (turn) { turn.verdict = message.verdict; turn.hintLevel = message.hint_level || 0; }
@@ -81,7 +97,12 @@
         showVerdict("", "");
         feedback.textContent = message.detail;
       }
-      if (message.type !== "done") return;
+      if (message.type !== "done") {
+        feedback.removeAttribute("aria-busy");
+        return;
+      }
+      if (message.replayed) feedback.removeAttribute("aria-busy");
+      else typesetFeedback(message.turn);
       if (message.mastery) refreshMastery();
       // The server says whether the step is now solved or shown; before it did, a right answer or
       // the hint that gives the answer away meant the same.

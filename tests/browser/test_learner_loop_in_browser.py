@@ -123,6 +123,13 @@ def test_solve_for_x_accepts_x_equals_3_and_steps_come_one_at_a_time(asgi_server
     assert "Final answer" not in page.content()
     screenshot(page, "first-step")
 
+    # A hint per open step; its words come back typeset ($...$ drawn as maths, never shown as source).
+    assert turn(page, lambda: page.locator('.step[data-step="collect"]').get_by_role("button", name="Hint").click()) \
+        == "hint_request"
+    expect(page.locator("#feedback")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("#feedback")).not_to_contain_text("$")
+    screenshot(page, "hint")
+
     assert answer(page, "collect", "3x + 3 = 12") == "correct"
     solved(page, "collect")
     expect(page.locator('.step[data-step="collect"] input')).to_be_disabled()

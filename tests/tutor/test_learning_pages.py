@@ -195,3 +195,18 @@ def test_skip_says_so_when_there_is_nothing_else(client, loaded, monkeypatch):
     html = client.post("/learn/tiny/practice/next/", follow=True).content.decode()
     assert "There is nothing else to practise right now" in html
     assert "nothing else" not in client.get("/learn/tiny/practice/").content.decode()  # said once
+
+
+def test_the_tutors_words_come_back_typeset_for_their_learner_only(client, loaded):
+    from tutor.learning.models import TutorTurn
+
+    learner = HumanLearnerFactory()
+    item = Item.objects.get(key="add-1")
+    _answer(learner, item, "5", step="sum")
+    turn = TutorTurn.objects.filter(learner=learner).latest("pk")
+    TutorTurn.objects.filter(pk=turn.pk).update(text="Try $3 + 4$ <b>again</b>.")
+    client.force_login(learner.user)
+    html = client.get(f"/learn/tiny/practice/feedback/{turn.pk}/").content.decode()
+    assert "<math" in html and "$" not in html and "&lt;b&gt;again&lt;/b&gt;" in html
+    client.force_login(UserFactory())
+    assert client.get(f"/learn/tiny/practice/feedback/{turn.pk}/").status_code == 404

@@ -193,6 +193,16 @@ def practice_mastery(request, course: str):
     return render(request, "learning/_mastery.html", _mastery_context(course, learner, state, engine))
 
 
+@login_required
+@require_GET
+def practice_feedback(request, course: str, turn: int):
+    """The text of one of the learner's tutor turns with its $...$ math typeset, for the page to put
+    in place of the plain text it streamed."""
+    learner = learner_for_user(user=request.user)
+    found = get_object_or_404(TutorTurn.objects.only("text"), pk=turn, learner=learner, item__course__slug=course)
+    return render(request, "learning/_feedback.html", {"text": found.text})
+
+
 def _skipped(learner, course: Course) -> bool:
     """Skip the current item: the planner's skip when there is one (it records the skip and serves
     a different item); True when there is nothing else to practise."""
