@@ -25,7 +25,6 @@
   };
   let socket = null;
   let busy = false;
-  let turn = null; // the step and verdict of the turn in progress
 
   function connect() {
     socket = new WebSocket(scheme + location.host + root.dataset.ws);
@@ -52,20 +51,6 @@
     } catch (error) { /* the list stays as it was; the next answer tries again */ }
   }
 
-  // The tutor's words stream as plain text; once the turn is stored, the same words come back with
-  // their math typeset (practice-feedback), and a screen reader hears the reply once, complete.
-  let started = 0; // turns started: a late typeset reply for an earlier turn is dropped
-  async function typesetFeedback(turnId) {
-    const mine = started;
-    let html = null;
-    try {
-      if (turnId) html = await fragment(root.dataset.feedbackUrl.replace(/0\/$/, turnId + "/"));
-    } catch (error) { /* the plain text stays */ }
-    if (mine !== started) return;
-    if (html !== null) feedback.innerHTML = html;
-    feedback.removeAttribute("aria-busy");
-  }
-
   async function refreshSteps() {
     try {
       stepsBox.innerHTML = await fragment(root.dataset.stepsUrl);
@@ -80,12 +65,10 @@
 
   function handle(message) {
     if (message.type === "start") {
-      started += 1;
       feedback.textContent = "";
       feedback.setAttribute("aria-busy", "true");
       feedback.dataset.verdict = message.verdict;
       showVerdict(message.verdict);
-      if (turn) { turn.verdict = message.verdict; turn.hintLevel = message.hint_level || 0; }
       stop.hidden = false;
     } else if (message.type === "delta") {
       feedback.textContent += message.text;
@@ -101,21 +84,19 @@
         feedback.removeAttribute("aria-busy");
         return;
       }
-      if (message.replayed) feedback.removeAttribute("aria-busy");
-      else typesetFeedback(message.turn);
+      // The words streamed as plain text; the done frame brings them again with their math typeset
+      // (MathML the server built). aria-busy kept a screen reader from reading the reply half-done.
+      if (message.html) feedback.innerHTML = message.html;
+      feedback.removeAttribute("aria-busy");
       if (message.mastery) refreshMastery();
-      // The server says whether the step is now solved or shown; before it did, a right answer or
-      // the hint that gives the answer away meant the same.
-      const finished = "status" in message ? message.status !== "open"
-        : Boolean(turn && (turn.verdict === "correct" || turn.hintLevel >= 3));
-      if (finished) refreshSteps();
+      // A step now solved or shown: the next one appears (the server renders the list again).
+      if (message.status && message.status !== "open") refreshSteps();
     }
   }
 
   function send(payload) {
     if (busy || !socket || socket.readyState !== WebSocket.OPEN) return;
     busy = true;
-    turn = { step: payload.step, verdict: null, hintLevel: 0 };
     socket.send(JSON.stringify(Object.assign({ item: Number(root.dataset.item) }, payload)));
   }
 
@@ -162,7 +143,7 @@
     const input = event.target;
     const form = input.closest(".answer-form");
     const output = form && form.querySelector(".preview");
-    if (!output || !previewUrl || input.type === "radio") return;
+    if (!output || input.type === "radio") return;
     // Asked for once typing pauses, so a screen reader hears the answer, not every half-typed state.
     clearTimeout(pending.get(output));
     pending.set(output, setTimeout(() => showPreview(form, output, input.value), 300));

@@ -75,7 +75,6 @@ def test_practice_page_resumes_the_current_item_and_skip_changes_it(client, load
     assert LearnerState.objects.get(pk=state.pk).planner_state["selections"] > state.planner_state["selections"]
 
 
-@pytest.mark.skipif(not hasattr(knowledge, "next_item_skip"), reason="waits for knowledge.next_item_skip")
 def test_skip_serves_a_different_item(client, loaded):
     user = UserFactory()
     client.force_login(user)
@@ -197,16 +196,17 @@ def test_skip_says_so_when_there_is_nothing_else(client, loaded, monkeypatch):
     assert "nothing else" not in client.get("/learn/tiny/practice/").content.decode()  # said once
 
 
-def test_the_tutors_words_come_back_typeset_for_their_learner_only(client, loaded):
-    from tutor.learning.models import TutorTurn
+
+def test_next_after_the_final_answer_is_no_skip(client, loaded):
+    from tutor.learning.models import Attempt
 
     learner = HumanLearnerFactory()
-    item = Item.objects.get(key="add-1")
-    _answer(learner, item, "5", step="sum")
-    turn = TutorTurn.objects.filter(learner=learner).latest("pk")
-    TutorTurn.objects.filter(pk=turn.pk).update(text="Try $3 + 4$ <b>again</b>.")
     client.force_login(learner.user)
-    html = client.get(f"/learn/tiny/practice/feedback/{turn.pk}/").content.decode()
-    assert "<math" in html and "$" not in html and "&lt;b&gt;again&lt;/b&gt;" in html
-    client.force_login(UserFactory())
-    assert client.get(f"/learn/tiny/practice/feedback/{turn.pk}/").status_code == 404
+    item = _serve(learner, "add-1")
+    _answer(learner, item, "7", step="sum")
+    _answer(learner, item, "7", minutes=1)
+    assert "Next problem" in client.get("/learn/tiny/practice/").content.decode()
+    client.post("/learn/tiny/practice/next/")
+    assert not Attempt.objects.filter(learner=learner, verdict="skipped").exists()
+    client.post("/learn/tiny/practice/next/")  # the new item, unanswered: a skip
+    assert Attempt.objects.filter(learner=learner, verdict="skipped").count() == 1

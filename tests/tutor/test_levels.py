@@ -30,3 +30,5 @@ def test_the_course_summary_counts_proficient_or_better():
     summary = progress_summary(levels)
     assert (summary["proficient_or_better"], summary["mastered"], summary["started"], summary["total"]) == (2, 1, 3, 4)
     assert summary["line"] == "2 of 4 skills proficient or better (1 mastered, 3 started)."
+    assert progress_summary([mastery_level(p=0.5, sd=1.0, answers=0)] * 2)["line"] == \
+        "0 of 2 skills proficient or better (none started yet)."

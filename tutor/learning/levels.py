@@ -64,6 +64,6 @@ def progress_summary(levels: list[Level]) -> dict:
     good = sum(level.at_least_proficient for level in levels)
     mastered = sum(level.key == MASTERED for level in levels)
     started = sum(level.key != NOT_STARTED for level in levels)
+    detail = f"{mastered} mastered, {started} started" if started else "none started yet"
     return {"total": total, "proficient_or_better": good, "mastered": mastered, "started": started,
-            "line": f"{good} of {total} skill{'s' if total != 1 else ''} proficient or better"
-                    f" ({mastered} mastered, {started} started)."}
+            "line": f"{good} of {total} skill{'s' if total != 1 else ''} proficient or better ({detail})."}

@@ -9,7 +9,6 @@ urlpatterns = [
     path("<slug:course>/practice/next/", views.practice_next, name="practice-next"),
     path("<slug:course>/practice/steps/", views.practice_steps, name="practice-steps"),
     path("<slug:course>/practice/mastery/", views.practice_mastery, name="practice-mastery"),
-    path("<slug:course>/practice/feedback/<int:turn>/", views.practice_feedback, name="practice-feedback"),
     path("<slug:course>/practice/review/<slug:kc>/", views.practice_review, name="practice-review"),
     path("<slug:course>/progress/", views.progress, name="progress"),
 ]

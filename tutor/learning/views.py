@@ -14,7 +14,6 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from plotly.colors import qualitative
@@ -25,13 +24,12 @@ from tutor.content.models import Course, Item
 from . import knowledge, selectors
 from .knowledge import learner_state_locked, mastery_history, next_item_choose, review_schedule
 from .levels import mastery_level, progress_summary
-from .models import Attempt, TutorTurn
+from .models import Attempt, LearnerState
 from .observations import learner_attempts, observations
 from .services import MAX_ANSWER_CHARS, learner_for_user
 from .tutoring import mastery_summary
 
-SOLVED, TOLD, OPEN = "solved", "told", "open"
-BOTTOM_OUT = 3  # the hint rung that gives the answer away
+OPEN = "open"  # a step's status in selectors.item_progress, beside "solved" and "told"
 
 
 def reason_line(engine, reason: dict | None) -> str:
@@ -86,16 +84,6 @@ def _mastery_context(course, learner, state, engine) -> dict:
 
 # ---- the step list -------------------------------------------------------------------------------
 
-def _fallback_progress(learner, item: Item, keys: list[str]) -> dict[str, str]:
-    """Each step's status from the learner's answers and the hints they got on this item, for as
-    long as selectors.item_progress (per visit of the item) is not there."""
-    solved = set(Attempt.objects.filter(learner=learner, item=item, verdict="correct")
-                 .values_list("step_key", flat=True))
-    told = set(TutorTurn.objects.filter(learner=learner, item=item, hint_level__gte=BOTTOM_OUT)
-               .values_list("step_key", flat=True))
-    return {key: SOLVED if key in solved else TOLD if key in told else OPEN for key in keys}
-
-
 def _choices(answer: dict, seed: str) -> list[dict]:
     """A choice step's options, shuffled in an order that stays the same for this learner."""
     choices = [{"key": str(c["key"]), "text": str(c["text"])} for c in answer.get("choices") or []]
@@ -119,9 +107,7 @@ def _step_list(learner, item: Item) -> dict:
     parts = [{"key": s["key"], "prompt": s["prompt"], "answer": s["answer"]}
              for s in item.steps.order_by("position").values("key", "prompt", "answer")]
     parts.append({"key": "", "prompt": "", "answer": item.answer, "final": True})
-    keys = [part["key"] for part in parts]
-    progress = getattr(selectors, "item_progress", None)
-    status = progress(learner=learner, item=item) if progress else _fallback_progress(learner, item, keys)
+    status = selectors.item_progress(learner=learner, item=item)
     given = dict(Attempt.objects.filter(learner=learner, item=item, verdict="correct")
                  .order_by("id").values_list("step_key", "raw_answer"))
     shown = []
@@ -141,16 +127,6 @@ def _step_list(learner, item: Item) -> dict:
     return {"parts": shown, "done": done, "step_count": len(parts) - 1, "max_chars": MAX_ANSWER_CHARS}
 
 
-def _preview_url(course: Course) -> str:
-    """The server's answer preview (the checker's grammar), once it is routed; "" until then."""
-    for kwargs in ({"course": course.slug}, {}):
-        try:
-            return reverse("practice-preview", kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return ""
-
-
 # ---- pages ---------------------------------------------------------------------------------------
 
 @login_required
@@ -168,7 +144,7 @@ def practice(request, course: str):
         item, reason = next_item_choose(learner=learner, course=course)
     return render(request, "learning/practice.html", {
         "course": course, "item": item,
-        "reason": reason_line(engine, reason), "preview_url": _preview_url(course),
+        "reason": reason_line(engine, reason),
         **_step_list(learner, item), **_mastery_context(course, learner, state, engine),
     })
 
@@ -194,32 +170,18 @@ def practice_mastery(request, course: str):
 
 
 @login_required
-@require_GET
-def practice_feedback(request, course: str, turn: int):
-    """The text of one of the learner's tutor turns with its $...$ math typeset, for the page to put
-    in place of the plain text it streamed."""
-    learner = learner_for_user(user=request.user)
-    found = get_object_or_404(TutorTurn.objects.only("text"), pk=turn, learner=learner, item__course__slug=course)
-    return render(request, "learning/_feedback.html", {"text": found.text})
-
-
-def _skipped(learner, course: Course) -> bool:
-    """Skip the current item: the planner's skip when there is one (it records the skip and serves
-    a different item); True when there is nothing else to practise."""
-    skip = getattr(knowledge, "next_item_skip", None)
-    if skip is None:  # only the planner's skip knows whether there is something else
-        next_item_choose(learner=learner, course=course)
-        return False
-    _, _, nothing_else = skip(learner=learner, course=course)
-    return nothing_else
-
-
-@login_required
 @require_POST
 def practice_next(request, course: str):
+    """"Next problem" after the final answer; otherwise a skip (recorded, and another item served)."""
     course = get_object_or_404(Course, slug=course)
     learner = learner_for_user(user=request.user)
-    if _skipped(learner, course):
+    current = LearnerState.objects.filter(learner=learner, course=course).select_related("current_item").first()
+    item = current.current_item if current else None
+    if item is not None and selectors.item_progress(learner=learner, item=item).get("", OPEN) != OPEN:
+        next_item_choose(learner=learner, course=course)  # finished: moving on is no skip
+        return redirect("practice", course=course.slug)
+    _, _, nothing_else = knowledge.next_item_skip(learner=learner, course=course)
+    if nothing_else:  # the same item comes back: say why
         messages.info(request, "There is nothing else to practise right now, so this item stays.")
     return redirect("practice", course=course.slug)
 
@@ -241,11 +203,8 @@ def practice_review(request, course: str, kc: str):
     with transaction.atomic():
         state, _ = learner_state_locked(learner=learner, course=course)
         state.current_item, state.current_reason = item, {"kc": kc, "rule": "review"}
-        fields = ["current_item", "current_reason", "updated_at"]
-        if hasattr(state, "visit"):  # serving an item starts a new visit of it (selectors.item_progress)
-            state.visit += 1
-            fields.append("visit")
-        state.save(update_fields=fields)
+        state.visit += 1  # serving an item starts a new visit of it (selectors.item_progress)
+        state.save(update_fields=["current_item", "current_reason", "visit", "updated_at"])
     return redirect("practice", course=course.slug)
 
 
