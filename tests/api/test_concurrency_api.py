@@ -37,7 +37,9 @@ def test_next_racing_attempts_for_one_learner_never_fails(valid_pack_path):
         owner = token_client(token)  # a client of its own per thread, as separate processes would hold
         for n in range(12):
             if kind == "answer":
-                response = owner.post(f"{base}/attempts/", {"item": item, "correct": n % 2 == 0}, format="json")
+                # Wrong answers: a right one would solve the item in its visit, and later answers in
+                # that visit are replays (200), depending on how the threads interleave with next/.
+                response = owner.post(f"{base}/attempts/", {"item": item, "correct": False}, format="json")
             else:
                 response = owner.get(f"{base}/next/")
             statuses.append((kind, response.status_code))
