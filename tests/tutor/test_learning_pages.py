@@ -210,3 +210,11 @@ def test_next_after_the_final_answer_is_no_skip(client, loaded):
     assert not Attempt.objects.filter(learner=learner, verdict="skipped").exists()
     client.post("/learn/tiny/practice/next/")  # the new item, unanswered: a skip
     assert Attempt.objects.filter(learner=learner, verdict="skipped").count() == 1
+
+
+@pytest.mark.parametrize(("value", "shown"), [("3*x + (3) = 12", "3x + 3 = 12"), ("7*x", "7x"), ("3*(x + 2)", "3(x + 2)"),
+                                              ("x = 3", "x = 3"), ("x*y", "x\u00d7y")])
+def test_a_shown_answer_reads_as_a_learner_writes_it(value, shown):
+    from tutor.learning.views import _readable
+
+    assert _readable(value) == shown

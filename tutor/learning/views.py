@@ -6,6 +6,7 @@ model internals, move codes or item ids where a person reads them.
 
 import html
 import random
+import re
 
 import plotly.graph_objects as go
 from django.contrib import messages
@@ -91,6 +92,13 @@ def _choices(answer: dict, seed: str) -> list[dict]:
     return choices
 
 
+def _readable(value: str) -> str:
+    """An author's answer as a learner writes it: 3*x + (3) = 12 as 3x + 3 = 12, other * as ×."""
+    value = re.sub(r"(\d)\s*\*\s*(?=[A-Za-z(])", r"\1", value)
+    value = re.sub(r"(^|[=+\-*/(]\s*)\((\d+(?:\.\d+)?)\)", r"\1\2", value)
+    return value.replace("*", "\u00d7")
+
+
 def _shown_answer(answer: dict, given: str | None) -> str:
     """The accepted answer of a locked step: the learner's own when they solved it, else the
     expected one (a choice by its text)."""
@@ -98,7 +106,7 @@ def _shown_answer(answer: dict, given: str | None) -> str:
     for choice in answer.get("choices") or []:
         if str(choice["key"]) == value:
             return str(choice["text"])
-    return given if given is not None else value
+    return given if given is not None else _readable(value)
 
 
 def _step_list(learner, item: Item) -> dict:
