@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 
 from .backends import Backend, BackendError, GenerationRequest, RuleBackend
 from .guard import Guard, split_complete_sentences
-from .prompt import build_prompt
+from .prompt import REGENERATE, build_prompt
 
 FIRST, REGENERATED, RULE = "first", "regenerated", "rule"  # the attempt each guard verdict belongs to
 LAST_RESORT = "Let's look at this step again: what is it asking you to find?"
@@ -68,7 +68,9 @@ class GuardedReply:
         if retry_after:
             self.regenerated = True
             retry = GenerationRequest(
-                build_prompt(self.request.data, regenerate_after=retry_after, already_said=self.text),
+                # A confirmation or a stated learner's answer is retried with the no-answer instruction.
+                build_prompt(self.request.data, regenerate_after=retry_after if retry_after in REGENERATE else "leak",
+                             already_said=self.text),
                 self.request.data, self.request.max_tokens,
             )
             try:
@@ -104,6 +106,9 @@ class GuardedReply:
                 yield delta
         if not self.sent and attempt != RULE:
             raise BackendError("the model wrote nothing")  # the learner must get a reply: the rule text
+        if self.sent and not self.guard.performs_move(self.text):
+            # Judged on the whole reply, once it is released: recorded, not stopped (smoke counts it).
+            self.verdicts.append({"attempt": attempt, "ok": False, "reason": "move"})
         if not self.sent:
             # Every authored sentence was stopped: still answer, with a move that gives nothing away.
             async for delta in self._release(LAST_RESORT):
