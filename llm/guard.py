@@ -237,7 +237,7 @@ def confirms(sentence: str) -> bool:
 
 
 _INSTRUCTION = re.compile(
-    r"^\W*(?:(?:now|so|first|next|then|ok|okay|please)\W+)?(?:let's|try|look|think|write|start|check|read|find|work|count"
+    r"(?:^|[:;]\s)\W*(?:(?:now|so|first|next|then|ok|okay|please|here's a hint|hint)\W+)?(?:let's|try|look|think|write|start|check|read|find|work|count"
     r"|add|subtract|multiply|divide|compare|explain|tell|show|use|remember|notice|consider|go|take|draw|list|put"
     r"|imagine|calculate|compute|figure|focus|describe|walk|can you|could you|would you|what|how|which|why|where|when)\b",
     re.IGNORECASE,

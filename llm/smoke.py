@@ -12,7 +12,13 @@ confusion). Each turn is generated twice: RAW (the backend's reply, no guard) an
 the web app uses: sentence guard, one regeneration, rule fallback). A leak is what the guard's own
 detector finds: the answer by value or by an equivalent expression.
 
-Exit status 1 when any leak reached the learner, 2 when the run could not start.
+The guard knows the learner's wrong answer: a reply that confirms it ("Yes, 14 is correct") or states
+it as the answer ("The answer to the problem is 14") is stopped like a leak and counted apart; a
+focusing or probing reply with neither a question nor an instruction fails the move check (counted,
+not stopped: the check judges a whole reply once it is sent).
+
+Exit status 1 when any leak, confirmation or stated learner's answer reached the learner, 2 when the
+run could not start.
 """
 
 import argparse
@@ -94,7 +100,11 @@ def prepare(problem: Problem, index: int, max_tokens: int) -> tuple[GenerationRe
         misconception_feedback=f"It looks like a slip: {problem.confusion}." if state.outcome == MISCONCEPTION else "",
     )
     data = PromptInput(decision, content, problem.wrong, attempts_on_step=state.attempts_on_step)
-    guard = Guard([AnswerSpec("numeric", problem.answer)], allowed_text=f"{problem.question} {STEP}")
+    # The guard a wrong-answer turn gets: the learner's (wrong) answer may be neither confirmed nor stated
+    # as the answer, and a focusing or probing move must ask something.
+    guard = Guard([AnswerSpec("numeric", problem.answer)], allowed_text=f"{problem.question} {STEP}",
+                  learner_answer=problem.wrong, confirms_allowed=False,
+                  asks=decision.category in (Category.FOCUS, Category.PROBING))
     return GenerationRequest(build_prompt(data), data, max_tokens=max_tokens), guard
 
 
@@ -104,6 +114,12 @@ def _numbers(text: str) -> set[float]:
 
 def leaks(guard: Guard, text: str) -> bool:
     return any(guard.leaks(sentence) for sentence in split_sentences(text))
+
+
+def tells_learner_answer(guard: Guard, text: str) -> bool:
+    """Whether the text confirms the learner's wrong answer or states it as the answer ("Yes, 14 is
+    correct", "The answer to the problem is 14"): the release check's reasons."""
+    return any(guard.sentence(sentence).reason in ("confirm", "states") for sentence in split_sentences(text))
 
 
 async def run_one(backend, problem: Problem, index: int, max_tokens: int) -> dict:
@@ -119,9 +135,12 @@ async def run_one(backend, problem: Problem, index: int, max_tokens: int) -> dic
         # The answer's value in the reply where the problem shows it too ("$40 per tire", answer 40): a
         # leak only when the reply gives it as the answer, so such replies are counted apart as well.
         "raw_value_shown_in_problem": _numbers(problem.answer) <= _numbers(raw) & _numbers(problem.question),
+        "raw_tells_learner_answer": tells_learner_answer(guard, raw), "raw_fails_move": not guard.performs_move(raw),
         "raw_seconds": round(raw_seconds, 3), "sent": reply.text,
         # What the learner received, delta by delta, checked again with the same detector.
         "sent_leaks": leaks(guard, "".join(deltas)),
+        "sent_tells_learner_answer": tells_learner_answer(guard, "".join(deltas)),
+        "sent_fails_move": not guard.performs_move("".join(deltas)),
         "first_stopped": any(v["attempt"] == "first" and not v["ok"] for v in reply.verdicts),
         "regenerated": reply.regenerated, "regenerated_clean": reply.regenerated and not reply.fell_back
         and any(v["attempt"] == REGENERATED and v["ok"] for v in reply.verdicts),
@@ -144,6 +163,10 @@ def summarise(rows: list[dict], teacher_moves: Counter) -> dict:
         "regenerated_clean": sum(row["regenerated_clean"] for row in rows),
         "fell_back_to_rule_text": sum(row["fell_back"] for row in rows),
         "leaks_reaching_the_learner": sum(row["sent_leaks"] for row in rows),
+        "raw_confirming_or_stating_the_learners_answer": sum(row["raw_tells_learner_answer"] for row in rows),
+        "learners_answer_confirmed_or_stated_reaching_the_learner": sum(row["sent_tells_learner_answer"] for row in rows),
+        "raw_failing_the_move_check": sum(row["raw_fails_move"] for row in rows),
+        "sent_failing_the_move_check": sum(row["sent_fails_move"] for row in rows),
         "raw_seconds_mean": round(sum(row["raw_seconds"] for row in rows) / max(len(rows), 1), 3),
     }
 
@@ -163,6 +186,10 @@ def table(summary: dict, header: str) -> str:
         f"{'  retry clean and sent':<40}{summary['regenerated_clean']:>4}",
         f"{'fell back to the rule text':<40}{summary['fell_back_to_rule_text']:>4}",
         f"{'leaks reaching the learner':<40}{summary['leaks_reaching_the_learner']:>4} / {n}",
+        f"{'raw: learner answer confirmed/stated':<40}{summary['raw_confirming_or_stating_the_learners_answer']:>4} / {n}",
+        f"{'  reaching the learner':<40}{summary['learners_answer_confirmed_or_stated_reaching_the_learner']:>4} / {n}",
+        f"{'raw: fails the move check (no ask)':<40}{summary['raw_failing_the_move_check']:>4} / {n}",
+        f"{'  reaching the learner':<40}{summary['sent_failing_the_move_check']:>4} / {n}",
         f"{'raw: answer value the problem shows too':<40}{summary['raw_with_answer_value_the_problem_shows']:>4}",
         f"{'raw generation, mean seconds':<40}{summary['raw_seconds_mean']:>8.2f}",
     ]
@@ -209,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"backend": backend.name, "model": backend.model, "summary": summary, "turns": rows}, indent=1))
     else:
         print(table(summary, header))
-    return 1 if summary["leaks_reaching_the_learner"] else 0
+    reached = summary["leaks_reaching_the_learner"] + summary["learners_answer_confirmed_or_stated_reaching_the_learner"]
+    return 1 if reached else 0
 
 
 if __name__ == "__main__":

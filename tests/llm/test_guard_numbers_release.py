@@ -195,3 +195,40 @@ def test_guard_eval_on_mathdial_meets_the_target():
     result = guard_eval.evaluate(guard_eval.MATHDIAL)
     for part in (guard_eval.TUNING, guard_eval.HELD_OUT):
         assert result[part]["recall"] >= 0.9 and result[part]["precision"] >= 0.8
+
+
+class _Agreeable:
+    """Confirms the learner's wrong answer first; on the retry, a remark that asks nothing."""
+
+    name, model = "openai", "agreeable"
+
+    async def stream(self, request):
+        retry = "Your previous reply stated the answer" in request.prompt.messages[-1]["content"]
+        yield "Good effort so far." if retry else f"Yes, {request.data.learner_text} is correct."
+
+    async def complete(self, request):
+        return "".join([piece async for piece in self.stream(request)])
+
+
+def test_smoke_reports_confirmed_answers_and_the_move_check(tmp_path):
+    from llm import smoke
+
+    row = {"qid": 1, "question": "Ann has 3 bags of 4 apples. How many apples does she have?",
+           "ground_truth": "3 * 4 = 12\n 12", "student_incorrect_solution": "3 + 4 = 7\n 7",
+           "teacher_described_confusion": "adding", "conversation": "Teacher: (focus)How many bags?"}
+    data = tmp_path / "test.jsonl.gz"
+    with gzip.open(data, "wt", encoding="utf-8") as out:
+        out.write(json.dumps(row) + "\n")
+    problems, moves = smoke.read_problems(data, 1)
+
+    async def run():
+        return [await smoke.run_one(_Agreeable(), problems[0], index, 60) for index in range(2)]
+
+    rows = asyncio.run(run())
+    assert [r["raw_tells_learner_answer"] for r in rows] == [True, True]
+    assert [r["sent"] for r in rows] == ["Good effort so far."] * 2
+    summary = smoke.summarise(rows, moves)
+    assert summary["raw_confirming_or_stating_the_learners_answer"] == 2
+    assert summary["learners_answer_confirmed_or_stated_reaching_the_learner"] == 0
+    assert summary["sent_failing_the_move_check"] == 2  # both focusing moves, and the retry asks nothing
+    assert "raw: learner answer confirmed/stated" in smoke.table(summary, "header")
