@@ -180,7 +180,8 @@ def practice_mastery(request, course: str):
 @login_required
 @require_POST
 def practice_next(request, course: str):
-    """"Next problem" after the final answer; otherwise a skip (recorded, and another item served)."""
+    """The page's next button: after the final answer, the next item; before it, a skip (the
+    planner records it and serves another item, or says there is nothing else)."""
     course = get_object_or_404(Course, slug=course)
     learner = learner_for_user(user=request.user)
     current = LearnerState.objects.filter(learner=learner, course=course).select_related("current_item").first()
