@@ -6,12 +6,18 @@ Rules, in order:
   where a number is asked: wrong_kind) and an equal value in the wrong form (3/4 where a decimal is
   asked: wrong_form) get the checker's note and a request to write it again; the hint ladder does
   not move and nothing is evidence;
-- a known misconception asks for self-correction, naming the step, with the pack's targeted feedback;
+- a known misconception escalates with each repeat of the same one on the step in this visit
+  (`same_mistake_before`): the first time it asks for self-correction, naming the step, with the
+  pack's targeted feedback; the second time it gives the next rung of the hint ladder; from the third
+  time on, the worked step (the bottom-out hint, Telling), held back like any bottom-out hint (below);
 - after a wrong answer or a hint request, a weak prerequisite (tracer mastery below
   `weak_prerequisite_threshold`) is recalled first, once per step;
 - otherwise the hint ladder climbs one rung per wrong answer or request: pointing hint (Focus),
   teaching hint (Focus), and the bottom-out hint (Telling) only once the learner has made at least
-  `attempts_before_telling` attempts on the step; until then the tutor asks for an explanation instead.
+  `attempts_before_telling` attempts on the step. Until then, at the bottom of the ladder, a learner
+  who has answered on the step is asked to explain their answer (Probing); one who has given no
+  answer there is never asked to explain one: they get the last rung again with a request to try
+  (Focus, `notes["asks_to_try"]`).
 MathDial's teachers tell in about 16% of moves; this ladder keeps Telling at the bottom.
 """
 
@@ -44,6 +50,9 @@ class TurnState:
     prerequisite_recalled: bool = False  # a weak prerequisite was already recalled on this step
     weak_prerequisites: tuple[WeakPrerequisite, ...] = ()
     has_next_step: bool = False
+    # How many earlier answers on this step, in this visit, made the same known misconception as this
+    # one (0 the first time); read only when the outcome is a misconception.
+    same_mistake_before: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,8 +85,13 @@ class Policy:
             # The value is right but not its form: partly correct; otherwise it could not be judged.
             evaluation = Evaluation.PARTIALLY_CORRECT if state.outcome == WRONG_FORM else Evaluation.AMBIGUOUS
             return Decision(Intent.GENERAL_INQUIRY, evaluation, hint_level=0)
-        if state.outcome == MISCONCEPTION:
+        if state.outcome == MISCONCEPTION and state.same_mistake_before <= 0:
             return Decision(Intent.SEEKING_SELF_CORRECTION, Evaluation.INCORRECT, hint_level=0)
+        if state.outcome == MISCONCEPTION:
+            # The same mistake again: self-correction did not work, so climb (the third time: the worked step).
+            rung = BOTTOM_OUT if state.same_mistake_before >= 2 else state.hint_level + 1
+            return self._rung(state, min(rung, BOTTOM_OUT), Evaluation.INCORRECT,
+                              {"same_mistake_before": state.same_mistake_before})
         if state.outcome not in (INCORRECT, HINT_REQUEST):
             raise ValueError(f"unknown outcome {state.outcome!r}")
 
@@ -86,11 +100,19 @@ class Policy:
         if weak and not state.prerequisite_recalled:
             weakest = min(weak, key=lambda p: p.mastery)
             return Decision(Intent.RECALL_RELEVANT_INFORMATION, evaluation, hint_level=state.hint_level, recall=weakest)
+        return self._rung(state, min(state.hint_level + 1, BOTTOM_OUT), evaluation)
 
-        rung = min(state.hint_level + 1, BOTTOM_OUT)
+    def _rung(self, state: TurnState, rung: int, evaluation: Evaluation, notes: dict | None = None) -> Decision:
+        """The hint ladder's move for `rung`, Telling held back until enough attempts."""
+        notes = notes or {}
         if rung == BOTTOM_OUT and state.attempts_on_step < self.attempts_before_telling:
-            return Decision(Intent.ASKING_FOR_EXPLANATION, evaluation, hint_level=state.hint_level)
+            if state.attempts_on_step > 0:
+                # An answer to explain: ask for the reasoning behind it.
+                return Decision(Intent.ASKING_FOR_EXPLANATION, evaluation, hint_level=state.hint_level, notes=notes)
+            # No answer on the step yet: nothing to explain. The last rung again, and a request to try.
+            return Decision(Intent.GUIDING_FOCUS, evaluation, hint_level=min(state.hint_level, BOTTOM_OUT - 1),
+                            notes={**notes, "asks_to_try": True})
         if rung == BOTTOM_OUT:
-            return Decision(Intent.REVEALING_ANSWER, evaluation, hint_level=BOTTOM_OUT)
+            return Decision(Intent.REVEALING_ANSWER, evaluation, hint_level=BOTTOM_OUT, notes=notes)
         intent = Intent.SEEK_STRATEGY if rung == 1 else Intent.GUIDING_FOCUS
-        return Decision(intent, evaluation, hint_level=rung)
+        return Decision(intent, evaluation, hint_level=rung, notes=notes)

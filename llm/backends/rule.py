@@ -1,46 +1,157 @@
 """The rule-based scaffolder: renders the policy's decision from the item's own hints and feedback.
 
-Deterministic and always available; the default backend and the fallback for every failure."""
+Deterministic and always available; the default backend and the fallback for every failure.
 
+Each move has several phrasings. The one used rotates with the number of tutor replies already on
+the step (`PromptInput.last_turns`), skipping any phrasing whose text the tutor has already sent
+there, so a learner who stays on a step never reads the same reply twice in a row.
+"""
+
+import re
 from collections.abc import AsyncIterator
 
+from ..answer_text import answer_tex
 from ..moves import Evaluation, Intent
+from ..prompt import PromptInput, tutor_replies
 from .base import GenerationRequest
+
+_LONE_STOP = re.compile(r":?\s+\.(?=\s|$)")  # " ." or ": ." left by an empty field, not " .5"
+
+# The phrasings of each move: templates filled with str.format from the turn's content. A phrasing
+# whose fields are empty in this turn is still used; empty parts are dropped by `_sentence`.
+FAREWELL = (
+    "That's right, well done. You have finished this problem.",
+    "Correct, and that completes the problem. Well done.",
+    "Yes, that's it: the problem is solved. Nice work.",
+)
+NEXT_STEP = ("That's right. Next: {next}", "Correct, well done. Next part: {next}", "Yes, that's it. On to the next part: {next}")
+CORRECT = ("That's right.", "Correct, well done.", "Yes, that's it.")
+SELF_CORRECTION = (
+    "Not quite. {feedback} Look again at this step: {step}",
+    "Not yet. {feedback} Take another look at this step: {step}",
+    "Check that again. {feedback} Try this step once more: {step}",
+)
+RECALL_QUESTION = (
+    "Let's first remember something you need here: {skill}. Try this one: {question}",
+    "Before this step, a quick warm-up on {skill}: {question}",
+    "This step uses {skill}, so let's practise that first. {question}",
+)
+# Without a question to ask: a reminder and a request to try the step again (nothing the learner
+# cannot answer). The step's prompt is not restated: its numbers can be the answer (the reciprocal
+# of 1/2), which the guard would stop.
+RECALL_REMINDER = (
+    "Let's first remember something you need here: {skill}. Keep it in mind as you try this step again.",
+    "This step builds on {skill}. Think about how that works, then try the step again.",
+    "You need {skill} here. Remember what you know about it, then have another go at this step.",
+)
+EXPLANATION = (
+    "Can you explain how you got your answer, one step at a time? That will show us where it goes wrong.",
+    "Talk me through your answer: what did you do first, and what came next?",
+    "How did you get your answer? Tell me each step you took, and we will find where it slips.",
+)
+# The last rung again for a learner who has not answered on the step yet: a request to try.
+ASK_TO_TRY = (
+    "Have a go with this hint: {hint} Write your answer, even if you're not sure; then we can look at it together.",
+    "Give it a try first: {hint} Write any answer, even a rough one, so that we can see where you are.",
+    "Try an answer for this step, using this: {hint}",
+)
+HINT = ("Here's a hint: {hint}", "Try this: {hint}", "A hint for this step: {hint}")
+# The same known mistake again: the hint, with a word that the tutor noticed.
+REPEATED_MISTAKE_HINT = (
+    "That's the same slip as before. Here's a hint: {hint}",
+    "The same mistake again, so here's some help: {hint}",
+    "That slip came up before. Try this: {hint}",
+)
+REVEAL = (
+    "{hint} The answer to this step is {answer}.",
+    "{hint} So the answer here is {answer}.",
+    "{hint} That gives {answer} as the answer here.",
+)
+REENTER_PARTIAL_NOTE = ("{note} Can you write it that way?", "{note} Could you write it in that form?",
+                        "{note} Please give it again in the form asked.")
+REENTER_PARTIAL = (
+    "That's equal, but not in the form asked. Can you write it again?",
+    "The value matches, but it is not in the form asked. Could you rewrite it in that form?",
+    "Same value, but a different form from the one asked. Can you write it that way?",
+)
+REENTER_NOTE = ("{note} Could you write your answer again?", "{note} Please write your answer once more.",
+                "{note} Can you give your answer again?")
+REENTER = (
+    "I couldn't read that answer. Could you write it again, for example as 3/4, 2.5 or 2x + 1?",
+    "I couldn't make out that answer. Please write it again using only numbers, letters and maths symbols.",
+    "That answer didn't read as maths to me. Could you write it again, as a number, a fraction or an expression?",
+)
+
+
+def phrasings(data: PromptInput) -> tuple[str, ...]:
+    """Every phrasing of the decided move, filled in, in the order the rotation starts from."""
+    content, decision = data.content, data.decision
+    intent = decision.intent
+    fields = {
+        "next": content.next_step_prompt, "feedback": content.misconception_feedback, "step": content.step_prompt,
+        "hint": content.hint, "answer": answer_tex(content.answer), "question": content.recall_question,
+        "skill": _lower_first(decision.recall.name) if decision.recall else "what this step builds on",
+        "note": _note(content.check_note),
+    }
+    if intent is Intent.GREETING_FAREWELL:
+        templates = FAREWELL
+    elif intent is Intent.GUIDING_FOCUS and decision.notes.get("asks_to_try"):
+        templates = ASK_TO_TRY
+    elif intent is Intent.GUIDING_FOCUS and not content.hint:
+        templates = NEXT_STEP if content.next_step_prompt else CORRECT
+    elif intent is Intent.GENERAL_INQUIRY:
+        partial = decision.evaluation is Evaluation.PARTIALLY_CORRECT
+        if fields["note"]:
+            templates = REENTER_PARTIAL_NOTE if partial else REENTER_NOTE
+        else:
+            templates = REENTER_PARTIAL if partial else REENTER
+    elif intent is Intent.SEEKING_SELF_CORRECTION:
+        templates = SELF_CORRECTION
+    elif intent is Intent.RECALL_RELEVANT_INFORMATION:
+        templates = RECALL_QUESTION if content.recall_question else RECALL_REMINDER
+    elif intent is Intent.ASKING_FOR_EXPLANATION:
+        templates = EXPLANATION
+    elif intent is Intent.REVEALING_ANSWER:
+        templates = REVEAL
+    elif intent in (Intent.SEEK_STRATEGY, Intent.GUIDING_FOCUS):
+        templates = REPEATED_MISTAKE_HINT if decision.notes.get("same_mistake_before") else HINT
+    else:
+        raise ValueError(f"the rule backend has no text for {intent}")
+    return tuple(_sentence(template.format(**fields)) for template in templates)
 
 
 def render(request: GenerationRequest) -> str:
+    """The move's phrasing for this turn: rotated by the tutor's earlier replies on the step, never
+    one of them verbatim while another phrasing is left (and never the latest one)."""
     data = request.data
-    content = data.content
-    intent = data.decision.intent
-    if intent is Intent.GREETING_FAREWELL:
-        return "That's right, well done. You have finished this problem."
-    if intent is Intent.GUIDING_FOCUS and not content.hint:
-        return f"That's right. Next: {content.next_step_prompt}" if content.next_step_prompt else "That's right."
-    if intent is Intent.GENERAL_INQUIRY:
-        return _reenter(data.decision.evaluation, content.check_note)
-    if intent is Intent.SEEKING_SELF_CORRECTION:
-        return f"Not quite. {content.misconception_feedback} Look again at this step: {content.step_prompt}"
-    if intent is Intent.RECALL_RELEVANT_INFORMATION:
-        return f"Let's first remember something you need here. {content.recall_prompt}"
-    if intent is Intent.ASKING_FOR_EXPLANATION:
-        return "Can you explain how you got your answer, one step at a time? That will show us where it goes wrong."
-    if intent is Intent.REVEALING_ANSWER:
-        return f"{content.hint} The answer to this step is {content.answer}."
-    if intent in (Intent.SEEK_STRATEGY, Intent.GUIDING_FOCUS):
-        return f"Here's a hint: {content.hint}"
-    raise ValueError(f"the rule backend has no text for {intent}")
+    options = phrasings(data)
+    said = tutor_replies(data)
+    start = len(said) % len(options)
+    rotated = options[start:] + options[:start]
+    fresh = [text for text in rotated if text not in said]
+    if fresh:
+        return fresh[0]
+    return next((text for text in rotated if not said or text != said[-1]), rotated[0])
 
 
-def _reenter(evaluation: Evaluation, note: str) -> str:
-    """The checker's note (unreadable, wrong kind, wrong form) and a request to write it again."""
+def _sentence(text: str) -> str:
+    """Spaces normalised; what an empty field leaves behind ("Not quite.  Look", "is .", a trailing
+    ":") tidied."""
+    text = _LONE_STOP.sub(".", " ".join(text.split()))
+    return text.rstrip(":").strip()
+
+
+def _lower_first(name: str) -> str:
+    # "Adding fractions" -> "adding fractions"; an acronym ("LCM of two numbers") keeps its capitals.
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
+def _note(note: str) -> str:
+    """The checker's note as one sentence."""
     note = " ".join(note.split())
     if note and note[-1] not in ".!?":
         note += "."
-    if evaluation is Evaluation.PARTIALLY_CORRECT:
-        return f"{note} Can you write it that way?" if note else "That's equal, but not in the form asked. Can you write it again?"
-    if note:
-        return f"{note} Could you write your answer again?"
-    return "I couldn't read that answer. Could you write it again, for example as 3/4, 2.5 or 2x + 1?"
+    return note
 
 
 class RuleBackend:

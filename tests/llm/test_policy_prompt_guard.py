@@ -23,8 +23,10 @@ STRONG = (WeakPrerequisite("frac-add", "Adding fractions", 0.9),)
         (TurnState("incorrect", attempts_on_step=1), Intent.SEEK_STRATEGY, Evaluation.INCORRECT, 1),
         (TurnState("hint_request"), Intent.SEEK_STRATEGY, Evaluation.INQUIRY, 1),
         (TurnState("incorrect", hint_level=1, attempts_on_step=2), Intent.GUIDING_FOCUS, Evaluation.INCORRECT, 2),
-        # the bottom rung needs repeated attempts; a learner asking for hints only is asked to explain
-        (TurnState("hint_request", hint_level=2, attempts_on_step=0), Intent.ASKING_FOR_EXPLANATION, Evaluation.INQUIRY, 2),
+        # the bottom rung needs repeated attempts; a learner who answered is asked to explain, one
+        # asking for hints only (nothing to explain) gets the last rung again and a request to try
+        (TurnState("hint_request", hint_level=2, attempts_on_step=0), Intent.GUIDING_FOCUS, Evaluation.INQUIRY, 2),
+        (TurnState("hint_request", hint_level=2, attempts_on_step=1), Intent.ASKING_FOR_EXPLANATION, Evaluation.INQUIRY, 2),
         (TurnState("incorrect", hint_level=2, attempts_on_step=1), Intent.ASKING_FOR_EXPLANATION, Evaluation.INCORRECT, 2),
         (TurnState("incorrect", hint_level=2, attempts_on_step=2), Intent.REVEALING_ANSWER, Evaluation.INCORRECT, 3),
         (TurnState("incorrect", hint_level=3, attempts_on_step=5), Intent.REVEALING_ANSWER, Evaluation.INCORRECT, 3),
@@ -75,7 +77,7 @@ def test_prompt_refuses_the_answer_for_a_move_that_does_not_reveal():
 def test_prompt_carries_the_answer_only_when_revealing():
     state = TurnState("incorrect", hint_level=2, attempts_on_step=3)
     prompt = prompt_for(state, TurnContent("p", "s", hint="h", answer="2*x + 6"))
-    assert '"answer_to_reveal": "2*x + 6"' in prompt.messages[-1]["content"]
+    assert '"answer_to_reveal": "$2x + 6$"' in prompt.messages[-1]["content"]
 
 
 def test_learner_text_is_delimited_data_and_cannot_close_the_delimiter():
@@ -153,7 +155,7 @@ async def collect(backend, request):
         (TurnState("misconception"), TurnContent("p", "Expand 3(x + 2).", misconception_feedback="Multiply both terms."),
          "Not quite. Multiply both terms. Look again at this step: Expand 3(x + 2)."),
         (TurnState("incorrect", hint_level=2, attempts_on_step=2), TurnContent("p", "s", hint="3x + 6.", answer="3*x + 6"),
-         "3x + 6. The answer to this step is 3*x + 6."),
+         "3x + 6. The answer to this step is $3x + 6$."),
     ],
 )
 def test_rule_backend_streams_the_policy_choice(state, content, expected):
