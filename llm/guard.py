@@ -218,7 +218,7 @@ _CONFIRMS = re.compile(
     r"\b(?:(?:that's|that is|it's|it is|you're|you are|is|are|was|were|you got it|you have it)\s+"
     r"(?:absolutely\s+|exactly\s+|completely\s+|totally\s+|all\s+|quite\s+)?(?:right|correct)\b(?!\s+to\b)"
     r"|well done|good job|great job|nice work|spot on|you got it|you've got it|exactly right|that's it\b|perfect\b)"
-    r"|^\W*(?:yes|yep|yeah|correct|right|exactly)\b(?!\s+(?:to|now|away|after|here)\b)",
+    r"|^\W*(?:yes|yep|yeah|exactly)\b|^\W*(?:correct|right)\s*[!.]",  # not "Right, let's look again"
     re.IGNORECASE,
 )
 _NEGATION = re.compile(r"\b(?:not|no|never|almost|nearly|quite|partly|partially|isn't|aren't|wasn't|n't)\b|n't\b", re.IGNORECASE)
