@@ -302,3 +302,28 @@ def test_skip_records_the_skip_and_serves_another_item(loaded):
     assert (skip.item, skip.verdict, skip.counts) == (current, "skipped", False)
     state = LearnerState.objects.get(learner=learner)
     assert state.current_item == item and state.tracer_state["n"] == before["n"]
+
+
+# ---- the dialogue: memory, no verbatim repeats, escalation -----------------------------------------
+
+def test_the_turn_remembers_the_steps_dialogue_and_never_repeats_a_reply(loaded):
+    from llm.prompt import LEARNER, TUTOR
+
+    learner = HumanLearnerFactory()
+    course = Item.objects.get(key="add-1").course
+    next_item_choose(learner=learner, course=course)
+    replies = [answer(learner, "add-1", text, step="sum").turn.text for text in ("5", "6")]
+    pending = tutor_turn_take(learner=learner, item=Item.objects.get(key="add-1"), source="web", step_key="sum",
+                              answer="4", answered_at=now(), streamed=True).stream
+    assert pending.prepared.request.data.last_turns == ((LEARNER, "5"), (TUTOR, replies[0]),
+                                                        (LEARNER, "6"), (TUTOR, replies[1]))
+    assert replies[0] != replies[1]
+
+
+def test_a_repeated_known_mistake_escalates_from_self_correction_to_a_hint(loaded):
+    learner = HumanLearnerFactory()
+    course = Item.objects.get(key="add-1").course
+    next_item_choose(learner=learner, course=course)
+    first, second = (answer(learner, "add-1", "34", step="sum").turn for _ in range(2))
+    assert (first.move_intent, first.hint_level) == ("seeking_self_correction", 0)
+    assert second.move_intent != "seeking_self_correction" and second.hint_level >= 1

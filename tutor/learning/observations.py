@@ -17,10 +17,12 @@ copying the answer the tutor just gave, cannot move mastery.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db.models import QuerySet
 
 from llm.moves import Intent
+from llm.prompt import LEARNER, TUTOR
 from tutor.content.models import Item
 
 from .models import Attempt, TutorTurn
@@ -61,31 +63,53 @@ def planner_time(moment: datetime) -> float:
     return moment.timestamp() / SECONDS_PER_DAY
 
 
+class StepAnswer(NamedTuple):
+    verdict: str
+    counts: bool
+    rung: int
+    mistake: str  # the known misconception's label, if it was one
+
+
+class StepTurn(NamedTuple):
+    hint_level: int
+    intent: str
+    learner_said: str  # their answer or message
+    tutor_said: str  # empty while a model's reply is pending
+
+
+_ANSWER_FIELDS = ("verdict", "counts", "rung", "misconception_label")
+_TURN_FIELDS = ("hint_level", "move_intent", "learner_text", "attempt__raw_answer", "text")
+
+
+def _turn(hint_level, intent, learner_text, raw_answer, text) -> StepTurn:
+    return StepTurn(hint_level, intent, learner_text or raw_answer or "", text)
+
+
 @dataclass(frozen=True)
 class StepVisit:
-    """One step of an item in the learner's current visit of it, as far as it went: its answers
-    (verdict, counts, rung) and the tutor's turns on it (hint rung, move), in order."""
+    """One step of an item in the learner's current visit of it, as far as it went: its answers and
+    the tutor's turns on it, in order."""
 
-    answers: tuple[tuple[str, bool, int], ...]
-    turns: tuple[tuple[int, str], ...]
+    answers: tuple[StepAnswer, ...]
+    turns: tuple[StepTurn, ...]
 
     @classmethod
     def read(cls, *, learner_id: int, item: Item, step_key: str, visit: int) -> "StepVisit":
         answers = Attempt.objects.filter(learner_id=learner_id, item=item, step_key=step_key, visit=visit)
         turns = TutorTurn.objects.filter(learner_id=learner_id, item=item, step_key=step_key, visit=visit)
-        return cls(tuple(answers.order_by("id").values_list("verdict", "counts", "rung")),
-                   tuple(turns.order_by("id").values_list("hint_level", "move_intent")))
+        return cls(tuple(StepAnswer(*row) for row in answers.order_by("id").values_list(*_ANSWER_FIELDS)),
+                   tuple(_turn(*row) for row in turns.order_by("id").values_list(*_TURN_FIELDS)))
 
     @classmethod
     def of_item(cls, *, learner_id: int, item: Item, visit: int) -> dict[str, "StepVisit"]:
         """Every step of the item (and "" for its final answer) in the visit, in two queries."""
         answers = (Attempt.objects.filter(learner_id=learner_id, item=item, visit=visit).order_by("id")
-                   .values_list("step_key", "verdict", "counts", "rung"))
+                   .values_list("step_key", *_ANSWER_FIELDS))
         turns = (TutorTurn.objects.filter(learner_id=learner_id, item=item, visit=visit).order_by("id")
-                 .values_list("step_key", "hint_level", "move_intent"))
+                 .values_list("step_key", *_TURN_FIELDS))
         keys = ["", *item.steps.values_list("key", flat=True)]
-        return {key: cls(tuple(row[1:] for row in answers if row[0] == key),
-                         tuple(row[1:] for row in turns if row[0] == key)) for key in keys}
+        return {key: cls(tuple(StepAnswer(*row[1:]) for row in answers if row[0] == key),
+                         tuple(_turn(*row[1:]) for row in turns if row[0] == key)) for key in keys}
 
     @property
     def status(self) -> str:
@@ -95,26 +119,40 @@ class StepVisit:
     @property
     def rung(self) -> int:
         """The highest hint rung given so far."""
-        return max((level for level, _ in self.turns), default=0)
+        return max((turn.hint_level for turn in self.turns), default=0)
 
     @property
     def told(self) -> bool:
-        return any(level >= BOTTOM_OUT_HINT or intent == Intent.REVEALING_ANSWER for level, intent in self.turns)
+        return any(turn.hint_level >= BOTTOM_OUT_HINT or turn.intent == Intent.REVEALING_ANSWER
+                   for turn in self.turns)
 
     @property
     def solved(self) -> bool:
-        return any(verdict == Attempt.Verdict.CORRECT_ for verdict, _, _ in self.answers)
+        return any(answer.verdict == Attempt.Verdict.CORRECT_ for answer in self.answers)
 
     @property
     def recalled(self) -> bool:
         """Whether the tutor already asked to recall a weak prerequisite here."""
-        return any(intent == Intent.RECALL_RELEVANT_INFORMATION for _, intent in self.turns)
+        return any(turn.intent == Intent.RECALL_RELEVANT_INFORMATION for turn in self.turns)
+
+    def mistakes_before(self, label: str) -> int:
+        """How often this known mistake was made here already."""
+        return sum(answer.verdict == Attempt.Verdict.MISCONCEPTION_ and answer.mistake == label
+                   for answer in self.answers)
+
+    def dialogue(self) -> list[tuple[str, str]]:
+        """The exchange so far, as (speaker, text) pairs: what the learner said, what the tutor said."""
+        pairs = []
+        for turn in self.turns:
+            pairs += [(speaker, text) for speaker, text in ((LEARNER, turn.learner_said), (TUTOR, turn.tutor_said))
+                      if text]
+        return pairs
 
     def answer_counts(self, verdict: str) -> bool:
         """Whether an answer with this verdict, given now, is evidence (the rule in the module docstring)."""
         if verdict not in EVIDENCE_VERDICTS or self.told:
             return False
-        counted = [rung for _, counts, rung in self.answers if counts]
+        counted = [answer.rung for answer in self.answers if answer.counts]
         return not counted or self.rung > counted[-1]
 
 

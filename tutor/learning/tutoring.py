@@ -21,11 +21,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from checking import AnswerSpec
+from llm.answer_text import answer_text
 from llm.backends import GenerationRequest
 from llm.guard import Guard
 from llm.moves import Intent
 from llm.policy import HINT_REQUEST, Policy, TurnState, WeakPrerequisite
-from llm.prompt import PromptInput, TurnContent, build_prompt
+from llm.prompt import PromptInput, TurnContent, build_prompt, recent_turns
 from tutor.content.mathtext import plain_text
 from tutor.content.models import Course, Hint, Item, Step
 from tutor.content.selectors import answer_spec
@@ -113,7 +114,9 @@ def tutor_turn_take(
             if attempt.misconception_label:
                 feedback = _misconception_feedback(item, step_key, attempt.misconception_label)
         prepared = _decided(engine=engine, state=state, item=item, step_key=step_key, step_visit=step_visit,
-                            answered=attempt is not None, outcome=outcome, misconception_feedback=feedback,
+                            answered=attempt is not None, outcome=outcome,
+                            mistake=attempt.misconception_label if attempt is not None else "",
+                            misconception_feedback=feedback,
                             check_note=attempt.check_note if attempt is not None else "",
                             learner_text=answer if answer is not None else message)
         start = TurnStart(prepared, attempt, learner.pk, item, step_key, state.visit,
@@ -195,10 +198,11 @@ def _steps(item: Item) -> list[Step]:
 
 
 def _focus_step(steps: list[Step], step_key: str) -> Step:
-    """The step a turn is about; a wrong final answer is broken down from the first step (CLASS)."""
+    """The step a turn is about; help on the final answer is help on the last step, the one that
+    leads to it (its hints; the final answer has none of its own)."""
     if step_key:
         return next(step for step in steps if step.key == step_key)
-    return steps[0]
+    return steps[-1]
 
 
 def _next_step_prompt(steps: list[Step], step_key: str) -> str:
@@ -218,48 +222,64 @@ def _weak_prerequisites(engine: CourseEngine, state: LearnerState, step: Step) -
 
 def _decided(
     *, engine: CourseEngine, state: LearnerState, item: Item, step_key: str, step_visit: StepVisit, answered: bool,
-    outcome: str, misconception_feedback: str, check_note: str, learner_text: str,
+    outcome: str, mistake: str, misconception_feedback: str, check_note: str, learner_text: str,
 ) -> PreparedTurn:
     """The policy's move on this step and everything its generation may use and must not say. The
     hint ladder and the answers counted are this visit's: a learner back on an item days later
     starts at its first hint."""
     steps = _steps(item)
     step = _focus_step(steps, step_key)
-    hint_level, recalled = step_visit.rung, step_visit.recalled
     attempts = len(step_visit.answers) + answered
     weak = _weak_prerequisites(engine, state, step)
     decision = POLICY.decide(
         TurnState(
-            outcome=outcome, hint_level=hint_level, attempts_on_step=attempts, prerequisite_recalled=recalled,
-            weak_prerequisites=weak, has_next_step=bool(step_key),
+            outcome=outcome, hint_level=step_visit.rung, attempts_on_step=attempts,
+            prerequisite_recalled=step_visit.recalled, weak_prerequisites=weak, has_next_step=bool(step_key),
+            same_mistake_before=step_visit.mistakes_before(mistake) if mistake else 0,
         )
     )
     hint = ""
     if decision.intent in HINT_INTENTS and decision.hint_level:
         hint = Hint.objects.get(step=step, level=decision.hint_level).text
-    step_answer = answer_spec(step.answer)
+    # What a reveal tells: the step's answer, or the item's final answer on the final answer.
+    answer = answer_spec(step.answer if step_key else item.answer)
+    protected: list[AnswerSpec] = [answer_spec(item.answer)]
+    if decision.reveals_answer and step_key:
+        protected = []  # revealing a step never reveals the item's final answer by itself
+    elif not decision.reveals_answer:
+        protected.append(answer_spec(step.answer))  # on the final answer, the last step's leads to it
+    # The guard compares text: the problem's own numbers, as a learner reads them (no TeX markup), may
+    # be restated.
+    guard = Guard(protected, allowed_text=f"{plain_text(item.statement)} {plain_text(step.prompt)}",
+                  reveal=decision.reveals_answer)
+    recall_question = _recall_question(item, decision.recall.kc, guard) if decision.recall else ""
     content = TurnContent(
         problem=item.statement,
         step_prompt=step.prompt,
         hint=hint,
         misconception_feedback=misconception_feedback,
         check_note=check_note,
-        recall_prompt=f"How sure are you about {decision.recall.name.lower()}? Try a quick example of it first."
-        if decision.recall else "",
+        recall_prompt=f"How sure are you about {decision.recall.name.lower()}?" if decision.recall else "",
+        recall_question=recall_question,
         next_step_prompt=_next_step_prompt(steps, step_key),
-        answer=step_answer.value if decision.reveals_answer else "",
+        answer=answer_text(answer) if decision.reveals_answer else "",
     )
-    data = PromptInput(decision, content, learner_text, attempts_on_step=attempts, weak_prerequisites=weak)
-    protected: list[AnswerSpec] = [answer_spec(item.answer)]
-    if decision.reveals_answer and step_key:
-        protected = []  # revealing a step never reveals the item's final answer by itself
-    elif not decision.reveals_answer:
-        protected.append(step_answer)
-    # The guard compares text: the problem's own numbers, as a learner reads them (no TeX markup), may
-    # be restated.
-    guard = Guard(protected, allowed_text=f"{plain_text(item.statement)} {plain_text(step.prompt)}",
-                  reveal=decision.reveals_answer)
+    data = PromptInput(decision, content, learner_text, attempts_on_step=attempts, weak_prerequisites=weak,
+                       last_turns=recent_turns(step_visit.dialogue()))
     return PreparedTurn(decision, GenerationRequest(build_prompt(data), data), guard)
+
+
+RECALL_CANDIDATES = 5
+
+
+def _recall_question(item: Item, kc: str, guard: Guard) -> str:
+    """A question the learner can answer on a weak prerequisite: a first step of one of the course's
+    easiest pack items on that skill, the first whose text the turn's guard passes (a question that
+    happens to contain this step's answer would give it away)."""
+    prompts = (Step.objects.filter(item__course_id=item.course_id, item__template__isnull=True, item__kcs__key=kc,
+                                   position=0)
+               .order_by("item__difficulty", "item_id").values_list("prompt", flat=True)[:RECALL_CANDIDATES])
+    return next((prompt for prompt in prompts if guard.reply(plain_text(prompt)).ok), "")
 
 
 def _misconception_feedback(item: Item, step_key: str, label: str) -> str:

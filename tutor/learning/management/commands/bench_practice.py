@@ -52,9 +52,9 @@ class Command(BaseCommand):
         client.force_login(user)
         next_item_choose(learner=learner, course=course)
 
-        def timed(kind: str, request) -> None:
+        def timed(kind: str, send, url: str, data: dict | None = None) -> None:
             started = time.perf_counter()
-            response = request()
+            response = send(url, data or {})
             elapsed = (time.perf_counter() - started) * 1000
             if response.status_code >= 400:
                 raise CommandError(f"{kind}: HTTP {response.status_code}")
@@ -65,9 +65,9 @@ class Command(BaseCommand):
         for _ in range(rounds):
             item = LearnerState.objects.get(learner=learner, course=course).current_item
             step = item.steps.order_by("position").first()
-            timed("page", lambda: client.get(page))
-            timed("steps", lambda: client.get(reverse("practice-steps", args=[course.slug]), {"item": item.pk}))
-            timed("mastery", lambda: client.get(reverse("practice-mastery", args=[course.slug])))
-            timed("preview", lambda: client.get(reverse("practice-preview"),
-                                                {"item": item.pk, "step": step.key, "text": "3x + 2"}))
-            timed("next (skip)", lambda: client.post(reverse("practice-next", args=[course.slug])))
+            timed("page", client.get, page)
+            timed("steps", client.get, reverse("practice-steps", args=[course.slug]), {"item": item.pk})
+            timed("mastery", client.get, reverse("practice-mastery", args=[course.slug]))
+            timed("preview", client.get, reverse("practice-preview"),
+                  {"item": item.pk, "step": step.key, "text": "3x + 2"})
+            timed("next (skip)", client.post, reverse("practice-next", args=[course.slug]))
