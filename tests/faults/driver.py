@@ -30,7 +30,7 @@ from tutor.accounts.models import User
 from tutor.content.models import Course, Item
 from tutor.dashboard.services import class_group
 from tutor.learning import refit
-from tutor.learning.knowledge import learner_state_rebuild
+from tutor.learning.knowledge import learner_state_rebuild, next_item_choose
 from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TracerModel
 from tutor.learning.services import learner_for_user
 from tutor.learning.tasks import tracer_refit
@@ -44,7 +44,7 @@ def _course() -> Course:
 
 
 def _items(course: Course) -> list[Item]:
-    return list(Item.objects.filter(course=course, template__isnull=True).order_by("id"))
+    return list(Item.objects.filter(course=course, template__isnull=True).select_related("course").order_by("id"))
 
 
 def _learners(tag: str, count: int, course: Course) -> list[Learner]:
@@ -59,8 +59,11 @@ def _learners(tag: str, count: int, course: Course) -> list[Learner]:
 
 
 def _answer(learner: Learner, item: Item, n: int, key: str = "") -> bool:
-    """The learner's n-th self-graded answer, a minute after the previous one; True if it was new."""
+    """The learner's n-th self-graded answer, a minute after the previous one, in a visit of its own
+    (as a client calls next/ before each answer; within one visit a solved item takes no new
+    answer, and the driver's items come round again); True if it was new."""
     rng = np.random.default_rng([learner.pk, n])
+    next_item_choose(learner=learner, course=item.course, now=START + timedelta(minutes=n))
     result = tutor_turn_take(learner=learner, item=item, source="api", graded=bool(rng.random() < 0.6),
                              answered_at=START + timedelta(minutes=n), idempotency_key=key)
     return result.created
