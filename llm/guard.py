@@ -86,7 +86,7 @@ class Guard:
             return Verdict(False, "leak")
         if self.learner_answer and not self.confirms_allowed and confirms(sentence):
             return Verdict(False, "confirm")
-        if self.learner_answer and not self.reveal and self.states_learner_answer(sentence):
+        if not self.reveal and (states_an_answer(sentence) or self.learner_answer and self.states_learner_answer(sentence)):
             return Verdict(False, "states")
         return Verdict(True)
 
@@ -176,6 +176,27 @@ def _plain(text: str) -> str:
     """Normalised text with TeX fractions as a/b ("$\\frac{1}{2}$" reads as the number 1/2)."""
     text = _TEX_FRACTION.sub(r"\1/\2", normalize(text))
     return " ".join(text.split())
+
+
+_THE_ANSWER_IS = re.compile(
+    r"\b(?:the|your|my|our)\s+(?:final\s+|correct\s+|right\s+|real\s+)?answer(?:\s+(?:to|for|of)\s+(?:the|this|that)\s+"
+    r"(?:problem|question|step|sum|exercise))?\s*(?:is|was|would be|will be|should be|must be|=|:)\s*$",
+    re.IGNORECASE,
+)
+
+
+def states_an_answer(sentence: str) -> bool:
+    """Whether the sentence gives some number as the answer ("The answer to the problem is 12."),
+    right or wrong, which a move that does not reveal may not do. Questions, negations and reported
+    answers ("Your answer is 12?", "the answer is not 12", "you said the answer is 12") pass."""
+    plain = _plain(sentence)
+    if plain.endswith("?"):
+        return False
+    for mention in mentions(plain):
+        before = plain[:mention.start]
+        if _THE_ANSWER_IS.search(before) and not _REPORTED.search(before) and not _OPERAND.match(plain[mention.end:]):
+            return True
+    return False
 
 
 def _values(text: str) -> set:

@@ -123,6 +123,13 @@ def test_release_check_is_off_for_a_guard_built_the_old_way_and_for_a_confirming
     assert not confirms("Is that right?") and confirms("Exactly right.")
 
 
+def test_no_number_is_given_as_the_answer_before_the_move_reveals():
+    """SmolLM2's favourite reply, with a number that is neither the answer nor the learner's."""
+    assert TWELVE.sentence("The answer to the problem is 13.").reason == "states"
+    assert TWELVE.sentence("You said the answer is 13, so check it.").ok
+    assert dataclasses.replace(TWELVE, reveal=True).sentence("The answer to the problem is 13.").ok
+
+
 def test_stored_turns_rebuild_the_guard_positionally():
     stored = Guard([AnswerSpec("numeric", "12")], "problem", False, 60)
     assert stored.learner_answer == "" and stored.confirms_allowed and not stored.asks
