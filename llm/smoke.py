@@ -12,8 +12,9 @@ confusion). Each turn is generated twice: RAW (the backend's reply, no guard) an
 the web app uses: sentence guard, one regeneration, rule fallback). A leak is what the guard's own
 detector finds: the answer by value or by an equivalent expression.
 
-The guard knows the learner's wrong answer: a reply that confirms it ("Yes, 14 is correct") or states
-it as the answer ("The answer to the problem is 14") is stopped like a leak and counted apart; a
+The guard knows the learner's wrong answer: a reply that confirms it ("Yes, 14 is correct") or gives
+it, or any number, as the answer ("The answer to the problem is 14") is stopped like a leak and
+counted apart; a
 focusing or probing reply with neither a question nor an instruction fails the move check (counted,
 not stopped: the check judges a whole reply once it is sent).
 
@@ -117,8 +118,8 @@ def leaks(guard: Guard, text: str) -> bool:
 
 
 def tells_learner_answer(guard: Guard, text: str) -> bool:
-    """Whether the text confirms the learner's wrong answer or states it as the answer ("Yes, 14 is
-    correct", "The answer to the problem is 14"): the release check's reasons."""
+    """Whether the text confirms the learner's wrong answer or gives it, or any number, as the answer
+    ("Yes, 14 is correct", "The answer to the problem is 14"): the release check's reasons."""
     return any(guard.sentence(sentence).reason in ("confirm", "states") for sentence in split_sentences(text))
 
 
@@ -186,7 +187,7 @@ def table(summary: dict, header: str) -> str:
         f"{'  retry clean and sent':<40}{summary['regenerated_clean']:>4}",
         f"{'fell back to the rule text':<40}{summary['fell_back_to_rule_text']:>4}",
         f"{'leaks reaching the learner':<40}{summary['leaks_reaching_the_learner']:>4} / {n}",
-        f"{'raw: learner answer confirmed/stated':<40}{summary['raw_confirming_or_stating_the_learners_answer']:>4} / {n}",
+        f"{'raw: confirms or gives an answer':<40}{summary['raw_confirming_or_stating_the_learners_answer']:>4} / {n}",
         f"{'  reaching the learner':<40}{summary['learners_answer_confirmed_or_stated_reaching_the_learner']:>4} / {n}",
         f"{'raw: fails the move check (no ask)':<40}{summary['raw_failing_the_move_check']:>4} / {n}",
         f"{'  reaching the learner':<40}{summary['sent_failing_the_move_check']:>4} / {n}",

@@ -238,4 +238,4 @@ def test_smoke_reports_confirmed_answers_and_the_move_check(tmp_path):
     assert summary["raw_confirming_or_stating_the_learners_answer"] == 2
     assert summary["learners_answer_confirmed_or_stated_reaching_the_learner"] == 0
     assert summary["sent_failing_the_move_check"] == 2  # both focusing moves, and the retry asks nothing
-    assert "raw: learner answer confirmed/stated" in smoke.table(summary, "header")
+    assert "raw: confirms or gives an answer" in smoke.table(summary, "header")
