@@ -33,6 +33,10 @@ REGENERATE = {
     "to them; give the hint or ask a guiding question instead.",
     "format": "Your previous reply used formatting. Write a new reply in plain sentences only: no "
     "markdown, lists, code, links or HTML.",
+    "confirm": "Your previous reply told the learner their answer was right, which it is not, or which "
+    "this move must not judge yet. Write a new reply that does not confirm their answer; follow the move.",
+    "states": "Your previous reply stated an answer (the learner's or another) as the answer. Write a new "
+    "reply that states no answer; give the hint or ask a guiding question instead.",
 }
 
 

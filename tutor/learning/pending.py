@@ -53,7 +53,9 @@ def prepared_load(stored: dict) -> PreparedTurn:
     protected = tuple(AnswerSpec(**{**spec, "choices": tuple(spec["choices"])}) for spec in guard["protected"])
     return PreparedTurn(
         decision, GenerationRequest(build_prompt(prompt_input), prompt_input, stored["max_tokens"]),
-        Guard(protected, guard["allowed_text"], guard["reveal"], guard["max_words"]),
+        Guard(protected, guard["allowed_text"], guard["reveal"], guard["max_words"],
+              learner_answer=guard.get("learner_answer", ""), confirms_allowed=guard.get("confirms_allowed", True),
+              asks=guard.get("asks", False)),
     )
 
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checking import AnswerSpec
+from checking import CORRECT, AnswerSpec
 from llm.answer_text import answer_text
 from llm.backends import GenerationRequest
 from llm.guard import Guard
@@ -251,7 +251,11 @@ def _decided(
     # The guard compares text: the problem's own numbers, as a learner reads them (no TeX markup), may
     # be restated.
     guard = Guard(protected, allowed_text=f"{plain_text(item.statement)} {plain_text(step.prompt)}",
-                  reveal=decision.reveals_answer)
+                  reveal=decision.reveals_answer,
+                  # The release check: never confirm (or restate as the answer) what the learner wrote
+                  # unless the checker found it right. (The guard's move check, `asks`, stays off: a
+                  # hint is a statement, and the check would fail every one.)
+                  learner_answer=learner_text if answered else "", confirms_allowed=outcome == CORRECT)
     recall_question = _recall_question(item, decision.recall.kc, guard) if decision.recall else ""
     content = TurnContent(
         problem=item.statement,
