@@ -6,6 +6,10 @@ Rules, in order:
   where a number is asked: wrong_kind) and an equal value in the wrong form (3/4 where a decimal is
   asked: wrong_form) get the checker's note and a request to write it again; the hint ladder does
   not move and nothing is evidence;
+- working with a wrong arithmetic claim ("11 + 3 = 15": `working_wrong_step`) gets feedback on that
+  claim and a request to redo that step (self-correction on a subproblem, partially correct); working
+  whose claims are all right (`working_right`) is told so and asked for the answer. The hint ladder
+  does not move and nothing is evidence;
 - a known misconception escalates with each repeat of the same one on the step in this visit
   (`same_mistake_before`): the first time it asks for self-correction, naming the step, with the
   pack's targeted feedback; the second time it gives the next rung of the hint ladder; from the third
@@ -29,6 +33,8 @@ CORRECT, MISCONCEPTION, INCORRECT, UNREADABLE, HINT_REQUEST = (
     "correct", "misconception", "incorrect", "unreadable", "hint_request",
 )
 WRONG_KIND, WRONG_FORM = "wrong_kind", "wrong_form"  # the checker's verdicts, as in checking
+# Working in words (`llm.learner_text`): a claim in it is wrong, or all its claims are right.
+WORKING_WRONG_STEP, WORKING_RIGHT = "working_wrong_step", "working_right"
 REENTER = (UNREADABLE, WRONG_KIND, WRONG_FORM)  # the learner is asked to write the answer again
 BOTTOM_OUT = 3
 
@@ -44,7 +50,9 @@ class WeakPrerequisite:
 class TurnState:
     """What the policy may look at: the check result and the learner's history on this step."""
 
-    outcome: str  # correct | misconception | incorrect | unreadable | wrong_kind | wrong_form | hint_request
+    # correct | misconception | incorrect | unreadable | wrong_kind | wrong_form | hint_request |
+    # working_wrong_step | working_right
+    outcome: str
     hint_level: int = 0  # highest rung already shown on this step (0: none)
     attempts_on_step: int = 0  # answers given on this step, including this one
     prerequisite_recalled: bool = False  # a weak prerequisite was already recalled on this step
@@ -85,6 +93,11 @@ class Policy:
             # The value is right but not its form: partly correct; otherwise it could not be judged.
             evaluation = Evaluation.PARTIALLY_CORRECT if state.outcome == WRONG_FORM else Evaluation.AMBIGUOUS
             return Decision(Intent.GENERAL_INQUIRY, evaluation, hint_level=0)
+        if state.outcome == WORKING_WRONG_STEP:
+            return Decision(Intent.SEEKING_SELF_CORRECTION, Evaluation.PARTIALLY_CORRECT, hint_level=0,
+                            notes={"working": "wrong_step"})
+        if state.outcome == WORKING_RIGHT:
+            return Decision(Intent.GENERAL_INQUIRY, Evaluation.SUBPROBLEM, hint_level=0, notes={"working": "right"})
         if state.outcome == MISCONCEPTION and state.same_mistake_before <= 0:
             return Decision(Intent.SEEKING_SELF_CORRECTION, Evaluation.INCORRECT, hint_level=0)
         if state.outcome == MISCONCEPTION:

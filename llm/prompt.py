@@ -57,6 +57,9 @@ class TurnContent:
     # The checker's sentence on the answer ("That's equal, but write it as a decimal.", "I couldn't
     # read '#' in your answer."), for unreadable, wrong_kind and wrong_form; never the answer itself.
     check_note: str = ""
+    # Feedback on the learner's working (`llm.learner_text`): the first wrong claim ("Check 11 + 3: that
+    # is not 15."), for the outcome working_wrong_step.
+    claim_feedback: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ def build_prompt(data: PromptInput, *, regenerate_after: str = "", already_said:
         "next_step": data.content.next_step_prompt,
         "answer_to_reveal": answer_tex(data.content.answer),
         "answer_checker_note": data.content.check_note,
+        "feedback_on_the_learners_working": data.content.claim_feedback,
+        "the_learners_working_is_right_ask_for_the_answer": decision.notes.get("working") == "right",
         "ask_the_learner_to_attempt_the_step": bool(decision.notes.get("asks_to_try")),
         "times_this_mistake_was_made_before_on_this_step": decision.notes.get("same_mistake_before", 0),
     }

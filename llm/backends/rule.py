@@ -67,6 +67,18 @@ REVEAL = (
     "{hint} So the answer here is {answer}.",
     "{hint} That gives {answer} as the answer here.",
 )
+# Working in words: a wrong claim named, and a request to redo that step; or all claims right (said
+# without "right" or "correct": the guard's release check reads those as confirming an answer).
+WORKING_WRONG_STEP = (
+    "{claim} Work out that step again, then carry on from there.",
+    "Nearly there, but one step slips. {claim} Redo that step and try again.",
+    "Your method is on its way, but look at one step: {claim} Can you redo it?",
+)
+WORKING_RIGHT = (
+    "Each step of your working checks out. What is your answer?",
+    "I checked those steps and found no slip. Now, what answer do they give you?",
+    "The working holds up, step by step. What do you get as the answer?",
+)
 REENTER_PARTIAL_NOTE = ("{note} Can you write it that way?", "{note} Could you write it in that form?",
                         "{note} Please give it again in the form asked.")
 REENTER_PARTIAL = (
@@ -91,9 +103,14 @@ def phrasings(data: PromptInput) -> tuple[str, ...]:
         "next": content.next_step_prompt, "feedback": content.misconception_feedback, "step": content.step_prompt,
         "hint": content.hint, "answer": answer_tex(content.answer), "question": content.recall_question,
         "skill": _lower_first(decision.recall.name) if decision.recall else "what this step builds on",
-        "note": _note(content.check_note),
+        "note": _note(content.check_note), "claim": content.claim_feedback,
     }
-    if intent is Intent.GREETING_FAREWELL:
+    working = decision.notes.get("working")
+    if working == "wrong_step" and content.claim_feedback:
+        templates = WORKING_WRONG_STEP
+    elif working == "right":
+        templates = WORKING_RIGHT
+    elif intent is Intent.GREETING_FAREWELL:
         templates = FAREWELL
     elif intent is Intent.GUIDING_FOCUS and decision.notes.get("asks_to_try"):
         templates = ASK_TO_TRY

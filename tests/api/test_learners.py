@@ -202,3 +202,17 @@ def test_a_solved_item_takes_no_new_answer_until_the_next_visit_and_mastery_stay
     owner.get(f"/api/v1/learners/{learner_id}/next/")
     assert owner.post(url, {"item": item, "correct": True}, format="json").status_code == 201
     assert owner.get(mastery).json()["mastery"]["add"]["p"] > after["add"]["p"]
+
+
+def test_an_answer_in_words_and_working_with_a_wrong_step_over_rest(owner, learner_id):
+    """Issue 17: "I think it's 7" is checked as 7; working with a wrong step gets feedback on that step."""
+    item = Item.objects.get(course__slug="tiny", key="add-1").pk
+    url = f"/api/v1/learners/{learner_id}/attempts/"
+    working = owner.post(url, {"item": item, "step": "sum", "answer": "I added 3 to 11 and got 15"}, format="json")
+    assert working.status_code == 201
+    body = working.json()
+    assert (body["correct"], body["verdict"], body["feedback"]["move"]) == (False, "unreadable", "seeking_self_correction")
+    assert "Check 11 + 3: that is not 15." in body["feedback"]["text"]
+    words = owner.post(url, {"item": item, "answer": "I think it's 7"}, format="json")
+    assert words.status_code == 201 and (words.json()["correct"], words.json()["verdict"]) == (True, "correct")
+    assert Attempt.objects.filter(learner_id=learner_id).last().raw_answer == "I think it's 7"

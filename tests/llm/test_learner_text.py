@@ -1,5 +1,7 @@
 """The deterministic reading of a learner's words (llm.learner_text): each kind, and the claims checked."""
 
+import json
+
 import pytest
 
 from llm.learner_text import (
@@ -73,3 +75,26 @@ def test_a_wrong_step_in_words_and_a_rounded_decimal():
     assert first_wrong(check_claims(read_learner_text("I added 3 to 11 and got 15"))).feedback == "Check 11 + 3: that is not 15."
     assert [c.right for c in check_claims(read_learner_text("1/3 = 0.33"))] == [True]
     assert first_wrong(check_claims(read_learner_text("11 - 3 = 8"))) is None
+
+
+def test_the_policy_and_the_rule_backend_on_working():
+    from llm.backends import GenerationRequest
+    from llm.backends.rule import render
+    from llm.moves import Evaluation, Intent
+    from llm.policy import WORKING_RIGHT, WORKING_WRONG_STEP, Policy, TurnState
+    from llm.prompt import PromptInput, TurnContent, build_prompt
+
+    wrong = Policy().decide(TurnState(outcome=WORKING_WRONG_STEP, hint_level=2, attempts_on_step=3))
+    assert (wrong.intent, wrong.evaluation, wrong.hint_level) == (
+        Intent.SEEKING_SELF_CORRECTION, Evaluation.PARTIALLY_CORRECT, 0)  # the ladder stays where it is
+    right = Policy().decide(TurnState(outcome=WORKING_RIGHT, attempts_on_step=1))
+    assert (right.intent, right.hint_level, right.reveals_answer) == (Intent.GENERAL_INQUIRY, 0, False)
+    content = TurnContent(problem="p", step_prompt="s", claim_feedback="Check 11 + 3: that is not 15.")
+    data = PromptInput(wrong, content, "I added 3 to 11 and got 15", attempts_on_step=3)
+    assert render(GenerationRequest(build_prompt(data), data)).startswith("Check 11 + 3: that is not 15.")
+    assert "Check 11 + 3: that is not 15." in build_prompt(data).messages[-1]["content"]
+    data = PromptInput(right, TurnContent(problem="p", step_prompt="s"), "11 - 3 = 8", attempts_on_step=1)
+    assert "What is your answer?" in render(GenerationRequest(build_prompt(data), data))
+    # A prepared turn stored before the field existed still loads.
+    stored = json.loads('{"problem": "p", "step_prompt": "s"}')
+    assert TurnContent(**stored).claim_feedback == ""

@@ -327,3 +327,39 @@ def test_a_repeated_known_mistake_escalates_from_self_correction_to_a_hint(loade
     first, second = (answer(learner, "add-1", "34", step="sum").turn for _ in range(2))
     assert (first.move_intent, first.hint_level) == ("seeking_self_correction", 0)
     assert second.move_intent != "seeking_self_correction" and second.hint_level >= 1
+
+
+def test_an_answer_in_words_is_checked_as_the_answer_it_names(loaded):
+    """Issue 17: "I think it's 7" is read, not "I couldn't read that"; the log keeps what was typed."""
+    result = answer(HumanLearnerFactory(), "add-1", "I think it's 7")
+    assert result.attempt.verdict == "correct" and result.attempt.raw_answer == "I think it's 7"
+    assert result.turn.move_intent == "greeting_farewell"
+
+
+def test_working_with_a_wrong_step_gets_feedback_on_that_step(loaded):
+    learner = HumanLearnerFactory()
+    result = answer(learner, "add-1", "I added 3 to 11 and got 15", step="sum")
+    assert result.attempt.verdict == "unreadable" and not result.attempt.counts
+    assert result.turn.move_intent == "seeking_self_correction"
+    assert result.turn.evaluation == "c_partially_correct_response" and result.turn.hint_level == 0
+    assert "Check 11 + 3: that is not 15." in result.turn.text
+    assert "couldn't read" not in result.turn.text
+
+
+def test_working_that_is_right_is_told_so_and_asked_for_the_answer(loaded):
+    result = answer(HumanLearnerFactory(), "add-1", "first 2 + 2 = 4, then 4 + 1 = 5", step="sum")
+    assert result.attempt.verdict == "unreadable" and not result.attempt.counts
+    assert result.turn.move_intent == "general_inquiry" and result.turn.hint_level == 0
+    assert result.turn.text == "Each step of your working checks out. What is your answer?"
+
+
+def test_stuck_typed_as_an_answer_gets_a_hint_and_working_sent_with_a_help_request_gets_feedback(loaded):
+    learner = HumanLearnerFactory()
+    stuck = answer(learner, "add-1", "I don't get it", step="sum")
+    assert stuck.attempt.verdict == "unreadable" and stuck.turn.hint_level == 1
+    assert stuck.turn.text == "Here's a hint: Count on from 3."
+    helped = tutor_turn_take(learner=learner, item=Item.objects.get(key="add-1"), answered_at=now(), source="web",
+                             step_key="sum", message="is 11 - 3 = 9 right")
+    assert helped.attempt is None and helped.turn.move_intent == "seeking_self_correction"
+    assert "Check 11 - 3: that is not 9." in helped.turn.text
+    assert Attempt.objects.filter(learner=learner).count() == 1

@@ -4,7 +4,8 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from checking import CORRECT, INCORRECT, MAX_INPUT_CHARS, MISCONCEPTION, CheckResult, check_answer
+from checking import CORRECT, INCORRECT, MAX_INPUT_CHARS, MISCONCEPTION, UNREADABLE, CheckResult, check_answer
+from llm.learner_text import ANSWER, read_learner_text
 from tutor.accounts.models import User
 from tutor.content.models import Item
 from tutor.content.selectors import item_answer
@@ -42,6 +43,8 @@ def attempt_record(
 
     `graded` is for simulators that grade themselves: the outcome is taken as given, unchecked.
     The same idempotency key returns the attempt stored the first time and stores nothing new.
+    Text the checker cannot read is read as words (`llm.learner_text`): an answer in words is
+    checked as the answer it names, the raw text is stored as typed.
     `visit` is the learner's visit of the item and `step_visit` the step so far in it (read here
     when not given): they decide whether the answer is evidence, and a step already solved in the
     visit takes no new answer (the solving attempt is returned, nothing is stored).
@@ -60,6 +63,12 @@ def attempt_record(
     if graded is None:
         spec, mistakes = item_answer(item=item, step_key=step_key)
         result = check_answer(spec, raw_answer[:MAX_ANSWER_CHARS], mistakes)
+        if result.verdict == UNREADABLE:
+            # An answer in words ("I think it's 4"): its verdict is that of the answer it names; the
+            # log keeps what the learner typed.
+            reading = read_learner_text(raw_answer[:MAX_ANSWER_CHARS])
+            if reading.kind == ANSWER:
+                result = check_answer(spec, reading.answer, mistakes)
     else:
         result = CheckResult(CORRECT if graded else INCORRECT)
     attempt = Attempt(

@@ -20,12 +20,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checking import CORRECT, AnswerSpec
+from checking import CORRECT, UNREADABLE, AnswerSpec
 from llm.answer_text import answer_text
 from llm.backends import GenerationRequest
 from llm.guard import Guard
+from llm.learner_text import QUESTION, STUCK, WORKING, check_claims, first_wrong, read_learner_text
 from llm.moves import Intent
-from llm.policy import HINT_REQUEST, Policy, TurnState, WeakPrerequisite
+from llm.policy import HINT_REQUEST, WORKING_RIGHT, WORKING_WRONG_STEP, Policy, TurnState, WeakPrerequisite
 from llm.prompt import PromptInput, TurnContent, build_prompt, recent_turns
 from tutor.content.mathtext import plain_text
 from tutor.content.models import Course, Hint, Item, Step
@@ -102,7 +103,7 @@ def tutor_turn_take(
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=item.course)
         step_visit = StepVisit.read(learner_id=learner.pk, item=item, step_key=step_key, visit=state.visit)
-        attempt, outcome, feedback = None, HINT_REQUEST, ""
+        attempt, outcome, feedback, claim_feedback = None, HINT_REQUEST, "", ""
         if answer is not None or graded is not None:
             attempt, created = _recorded(learner, item, source, step_key, answer or "", graded, idempotency_key,
                                          answered_at or timezone.now(), state.visit, step_visit)
@@ -113,11 +114,19 @@ def tutor_turn_take(
             outcome = attempt.verdict
             if attempt.misconception_label:
                 feedback = _misconception_feedback(item, step_key, attempt.misconception_label)
+            if outcome == UNREADABLE and graded is None:
+                # Words the checker could not read as an answer: working, a question or "I'm stuck"
+                # changes the move; the attempt stays as stored (unreadable, never evidence).
+                outcome, claim_feedback = _words_outcome(answer or "", outcome, stuck_asks_help=True)
+        else:
+            # The words sent with a help request: working in them gets feedback on it (no attempt).
+            outcome, claim_feedback = _words_outcome(message, HINT_REQUEST, stuck_asks_help=False)
         prepared = _decided(engine=engine, state=state, item=item, step_key=step_key, step_visit=step_visit,
                             answered=attempt is not None, outcome=outcome,
                             mistake=attempt.misconception_label if attempt is not None else "",
-                            misconception_feedback=feedback,
-                            check_note=attempt.check_note if attempt is not None else "",
+                            misconception_feedback=feedback, claim_feedback=claim_feedback,
+                            # The checker's note is for the answer it judged (not for words read otherwise).
+                            check_note=attempt.check_note if attempt is not None and outcome == attempt.verdict else "",
                             learner_text=answer if answer is not None else message)
         start = TurnStart(prepared, attempt, learner.pk, item, step_key, state.visit,
                           "" if attempt is not None else message, mastery_summary(engine, state),
@@ -184,6 +193,26 @@ def _replayed(attempt: Attempt, engine: CourseEngine, state: LearnerState) -> Tu
     return TurnResult(attempt, turn, False, mastery)
 
 
+def _words_outcome(text: str, outcome: str, *, stuck_asks_help: bool) -> tuple[str, str]:
+    """The outcome for a learner's words (`llm.learner_text`) and the feedback on their working:
+    working with a wrong claim is feedback on the first wrong one; working whose claims are all right
+    asks for the answer; a question or "I'm stuck" typed as an answer is a request for help; anything
+    else keeps `outcome`."""
+    if not text:
+        return outcome, ""
+    reading = read_learner_text(text)
+    if reading.kind == WORKING:
+        checks = check_claims(reading)
+        wrong = first_wrong(checks)
+        if wrong is not None:
+            return WORKING_WRONG_STEP, wrong.feedback
+        if any(check.right for check in checks):
+            return WORKING_RIGHT, ""
+    if stuck_asks_help and reading.kind in (QUESTION, STUCK):
+        return HINT_REQUEST, ""
+    return outcome, ""
+
+
 def _status_after(step_visit: StepVisit, attempt: Attempt | None, prepared: PreparedTurn) -> str:
     decision = prepared.decision
     if step_visit.told or decision.reveals_answer or decision.hint_level >= BOTTOM_OUT_HINT:
@@ -223,6 +252,7 @@ def _weak_prerequisites(engine: CourseEngine, state: LearnerState, step: Step) -
 def _decided(
     *, engine: CourseEngine, state: LearnerState, item: Item, step_key: str, step_visit: StepVisit, answered: bool,
     outcome: str, mistake: str, misconception_feedback: str, check_note: str, learner_text: str,
+    claim_feedback: str = "",
 ) -> PreparedTurn:
     """The policy's move on this step and everything its generation may use and must not say. The
     hint ladder and the answers counted are this visit's: a learner back on an item days later
@@ -250,7 +280,8 @@ def _decided(
         protected.append(answer_spec(step.answer))  # on the final answer, the last step's leads to it
     # The guard compares text: the problem's own numbers, as a learner reads them (no TeX markup), may
     # be restated.
-    guard = Guard(protected, allowed_text=f"{plain_text(item.statement)} {plain_text(step.prompt)}",
+    # The feedback on the learner's working restates their own numbers, which may be said.
+    guard = Guard(protected, allowed_text=f"{plain_text(item.statement)} {plain_text(step.prompt)} {claim_feedback}",
                   reveal=decision.reveals_answer,
                   # The release check: never confirm (or restate as the answer) what the learner wrote
                   # unless the checker found it right. (The guard's move check, `asks`, stays off: a
@@ -263,6 +294,7 @@ def _decided(
         hint=hint,
         misconception_feedback=misconception_feedback,
         check_note=check_note,
+        claim_feedback=claim_feedback,
         recall_prompt=f"How sure are you about {decision.recall.name.lower()}?" if decision.recall else "",
         recall_question=recall_question,
         next_step_prompt=_next_step_prompt(steps, step_key),
