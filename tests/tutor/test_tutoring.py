@@ -351,6 +351,10 @@ def test_working_that_is_right_is_told_so_and_asked_for_the_answer(loaded):
     assert result.attempt.verdict == "unreadable" and not result.attempt.counts
     assert result.turn.move_intent == "general_inquiry" and result.turn.hint_level == 0
     assert result.turn.text == "Each step of your working checks out. What is your answer?"
+    # An equation where a number is asked is read as working too (the checker's verdict stays).
+    equation = answer(HumanLearnerFactory(), "add-1", "3 + 4 = 8", step="sum")
+    assert equation.attempt.verdict == "wrong_kind" and not equation.attempt.counts
+    assert equation.turn.text.startswith("Check 3 + 4: that is not 8.")
 
 
 def test_stuck_typed_as_an_answer_gets_a_hint_and_working_sent_with_a_help_request_gets_feedback(loaded):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checking import CORRECT, UNREADABLE, AnswerSpec
+from checking import CORRECT, UNREADABLE, WRONG_KIND, AnswerSpec
 from llm.answer_text import answer_text
 from llm.backends import GenerationRequest
 from llm.guard import Guard
@@ -114,9 +114,10 @@ def tutor_turn_take(
             outcome = attempt.verdict
             if attempt.misconception_label:
                 feedback = _misconception_feedback(item, step_key, attempt.misconception_label)
-            if outcome == UNREADABLE and graded is None:
-                # Words the checker could not read as an answer: working, a question or "I'm stuck"
-                # changes the move; the attempt stays as stored (unreadable, never evidence).
+            if outcome in (UNREADABLE, WRONG_KIND) and graded is None:
+                # Words the checker could not read as an answer, or working it read as an equation
+                # ("11 - 3 = 8" where a number is asked): working, a question or "I'm stuck" changes
+                # the move; the attempt stays as stored (never evidence).
                 outcome, claim_feedback = _words_outcome(answer or "", outcome, stuck_asks_help=True)
         else:
             # The words sent with a help request: working in them gets feedback on it (no attempt).
