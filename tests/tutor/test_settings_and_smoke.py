@@ -51,3 +51,14 @@ def test_home_lists_loaded_courses(client, valid_pack_path):
 
     call_command("load_course", str(valid_pack_path), stdout=io.StringIO())
     assert "Tiny course" in client.get("/").content.decode()
+
+
+def test_a_500s_traceback_is_logged_to_stderr_under_production_settings():
+    """Issue 18, defect 7: Django logs a request's exception on django.request, whose default
+    handlers write only with DEBUG on; production logged nothing."""
+    raised = ("import logging\ntry:\n    1 / 0\nexcept ZeroDivisionError:\n"
+              "    logging.getLogger('django.request').error('Internal Server Error: /boom', exc_info=True)")
+    result = run_manage("shell", "-c", raised, DJANGO_SETTINGS_MODULE="tutor.settings.production",
+                        DJANGO_SECRET_KEY="k" * 20 + "-Zq8!vR2#pL7@xN4$wT6^yB1&cF9*hJ3(")
+    assert result.returncode == 0, result.stderr
+    assert "Internal Server Error: /boom" in result.stderr and "ZeroDivisionError" in result.stderr

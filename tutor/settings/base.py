@@ -202,6 +202,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    # Only the project's own loggers here: Django's and daphne's keep their own handlers.
-    "loggers": {"tutor": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False}},
+    "loggers": {
+        "tutor": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False},
+        # Django's own default sends its errors to the console only with DEBUG on (and by mail to
+        # ADMINS otherwise): in production a 500's traceback went nowhere. Always to stderr.
+        "django": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False},
+    },
 }
