@@ -26,6 +26,9 @@ class CourseEngine:
     prerequisites_of: dict[str, tuple[str, ...]]  # declared, by KC key
     _planners: dict[str, Planner] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Planners are built on first use, also outside `lock` (a pooling planner's contract is read
+    # before it is taken): one build per name, whichever thread comes first.
+    _planners_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def planner(self, name: str) -> Planner:
         """One planner per name and course version; per-learner state is loaded into it for each use,
@@ -33,9 +36,10 @@ class CourseEngine:
         course's learner states when a learner starts (knowledge._planner), never taken from this
         process's memory: it would depend on which learners this process served. A planner that
         plans on a tracer gets the course's, and reads each learner's belief from their state."""
-        if name not in self._planners:
-            self._planners[name] = make_planner(name, self.domain, seed=self.course_id, tracer=self.tracer)
-        return self._planners[name]
+        with self._planners_lock:
+            if name not in self._planners:
+                self._planners[name] = make_planner(name, self.domain, seed=self.course_id, tracer=self.tracer)
+            return self._planners[name]
 
 
 def _content_items(course: Course) -> list[tuple[str, tuple[str, ...], float]]:
