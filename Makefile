@@ -27,14 +27,15 @@ demo: $(VENV)/.runtime
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev
-	scripts/ensure_chromium.sh
+	scripts/ensure_package.sh /usr/bin/chromium chromium "browser tests"
 	$(BIN)/python -m pytest --ignore=tests/browser
 	$(BIN)/python -m pytest tests/browser
 
 # The database-, broker- and channel-layer-dependent tests, run by .ci/run with DATABASE_URL and REDIS_URL set;
 # tests/faults start their own databases, redis-server and Celery workers there (they skip elsewhere).
 test-services: $(VENV)/.dev
-	$(BIN)/python -m pytest tests/tutor tests/api tests/dashboard tests/privacy tests/faults
+	scripts/ensure_package.sh /usr/sbin/nginx nginx "serving tests"
+	$(BIN)/python -m pytest tests/tutor tests/api tests/dashboard tests/privacy tests/faults tests/serving
 
 # Style, and the import contracts of pyproject.toml (which package may import which); both report, either fails.
 lint: $(VENV)/.dev

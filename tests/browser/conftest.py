@@ -16,7 +16,7 @@ def pytest_collection_modifyitems(items):
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
             if not CHROMIUM.exists():
-                item.add_marker(pytest.mark.skip(reason="Debian's chromium is not installed (scripts/ensure_chromium.sh)"))
+                item.add_marker(pytest.mark.skip(reason="Debian's chromium is not installed (scripts/ensure_package.sh)"))
 
 
 @pytest.fixture(scope="session")
