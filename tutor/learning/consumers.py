@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 
 
 class PracticeConsumer(AsyncJsonWebsocketConsumer):
+    # No channel layer: this socket talks only to its own client. With one, every socket would hold
+    # a receive on Redis, and a Redis outage would close it and lose the learner's answer.
+    channel_layer_alias = None
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
