@@ -151,13 +151,13 @@ def test_idempotency_keys_replay_inside_a_batch_and_across_batches(owner, pair, 
     a, b = pair
     entries = [
         {"learner": a, "item": item, "step": "sum", "answer": "34", "idempotency_key": "k1", "timestamp": at(1)},
-        {"learner": a, "item": item, "step": "sum", "answer": "7", "idempotency_key": "k1", "timestamp": at(2)},
+        {"learner": a, "item": item, "step": "sum", "answer": "34", "idempotency_key": "k1", "timestamp": at(1)},
         {"learner": b, "item": item, "correct": True, "idempotency_key": "k1", "timestamp": at(1)},
     ]
     first = owner.post(URL, {"attempts": entries}, format="json").json()["results"]
     assert [r["status"] for r in first] == [201, 200, 201]
-    assert first[1]["attempt"]["id"] == first[0]["attempt"]["id"]
-    assert first[1]["attempt"]["verdict"] == "misconception"  # the original answer, not the re-sent one
+    assert first[1]["attempt"] == first[0]["attempt"]
+    # (The same key with another body is a 422: tests/api/test_idempotency.py.)
     assert Attempt.objects.count() == 2
     again = owner.post(URL, {"attempts": entries}, format="json").json()["results"]
     assert [r["status"] for r in again] == [200, 200, 200]

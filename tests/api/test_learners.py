@@ -1,8 +1,9 @@
 import pytest
+from django.db import connection
 
 from tests.api.helpers import filled
 from tutor.content.models import Item
-from tutor.learning.models import Attempt
+from tutor.learning.models import Attempt, TutorTurn
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_attempts_checked_self_graded_idempotent_and_listed(owner, learner_id):
     body = wrong.json()
     assert (body["correct"], body["verdict"], body["feedback"]["move"]) == (False, "misconception", "seeking_self_correction")
     assert set(body["mastery"]) == {"add", "frac", "lin"}
-    replay = owner.post(url, {"item": item, "step": "sum", "answer": "7", "idempotency_key": "k1"}, format="json")
+    replay = owner.post(url, {"item": item, "step": "sum", "answer": "34", "idempotency_key": "k1"}, format="json")
     assert replay.status_code == 200 and replay.json() == body
     graded = owner.post(url, {"item": item, "correct": True}, format="json")
     assert graded.status_code == 201 and graded.json()["correct"] is True
@@ -52,6 +53,43 @@ def test_attempts_checked_self_graded_idempotent_and_listed(owner, learner_id):
     assert Attempt.objects.filter(learner_id=learner_id).count() == 2
     rows = owner.get(url).json()
     assert rows["count"] == 2 and [r["verdict"] for r in rows["results"]] == ["misconception", "correct"]
+
+
+@pytest.mark.parametrize("changed", [{"answer": "7"}, {"step": ""}, {"item": "{other}", "step": ""},
+                                     {"timestamp": "2031-01-01T00:00:01Z"}, {"answer": None, "correct": False}])
+def test_a_key_reused_for_another_request_is_a_422_and_stores_nothing(owner, learner_id, changed):
+    """Issue 18 defect 9: the same key with another body silently returned the first answer's result."""
+    item, other = (Item.objects.get(course__slug="tiny", key=key).pk for key in ("add-1", "frac-1"))
+    url = f"/api/v1/learners/{learner_id}/attempts/"
+    first = {"item": item, "step": "sum", "answer": "34", "timestamp": "2031-01-01T00:00:00Z", "idempotency_key": "k1"}
+    stored = owner.post(url, first, format="json")
+    assert stored.status_code == 201
+    changed = filled(changed, other=other)
+    reused = owner.post(url, {key: value for key, value in (first | changed).items() if value is not None},
+                        format="json")
+    assert reused.status_code == 422
+    assert reused.json() == {"error": "idempotency_key_reused", "detail": reused.json()["detail"],
+                             "fields": {"idempotency_key": "k1"}}
+    assert "'k1'" in reused.json()["detail"] and "different request" in reused.json()["detail"]
+    assert list(Attempt.objects.values_list("id", flat=True)) == [stored.json()["id"]]
+    assert TutorTurn.objects.count() == 1
+    # The first request re-sent, the same instant in another zone included, is still its replay.
+    for timestamp in ("2031-01-01T00:00:00Z", "2031-01-01T01:00:00+01:00"):
+        again = owner.post(url, first | {"timestamp": timestamp}, format="json")
+        assert (again.status_code, again.json()) == (200, stored.json())
+
+
+def test_a_key_stored_before_fingerprints_still_replays(owner, learner_id):
+    """Attempts stored before the fingerprint was kept have none: their keys replay as they always did."""
+    item = Item.objects.get(course__slug="tiny", key="add-1").pk
+    url = f"/api/v1/learners/{learner_id}/attempts/"
+    stored = owner.post(url, {"item": item, "answer": "7", "idempotency_key": "old"}, format="json")
+    assert Attempt.objects.get().request_fingerprint  # a new row keeps its request's fingerprint
+    with connection.cursor() as cursor:  # as migration 0008 leaves the rows before it (append-only: no ORM update)
+        cursor.execute(f"UPDATE {Attempt._meta.db_table} SET request_fingerprint = ''")
+    again = owner.post(url, {"item": item, "answer": "8", "idempotency_key": "old"}, format="json")
+    assert (again.status_code, again.json()) == (200, stored.json())
+    assert Attempt.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,8 @@ def _learner_out(state: LearnerState) -> dict:
             "external_id": state.learner.label, "cohort": state.learner.cohort_id}
 
 
-TURN_REJECTED_STATUS = {"unknown_item": status.HTTP_404_NOT_FOUND, "time_went_backwards": status.HTTP_409_CONFLICT}
+TURN_REJECTED_STATUS = {"unknown_item": status.HTTP_404_NOT_FOUND, "time_went_backwards": status.HTTP_409_CONFLICT,
+                        "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY}
 
 
 def turn_over_http(state: LearnerState, *, item_id: int | None, step_key: str = "", answer: str | None = None,
@@ -94,7 +95,8 @@ def turn_over_http(state: LearnerState, *, item_id: int | None, step_key: str = 
 
 def attempt_take(*, state: LearnerState, values: dict) -> tuple[dict, int]:
     """One validated attempt (AttemptIn) through the tutor turn: the response body and its status, 201
-    when stored, 200 when its idempotency key replayed an earlier one. A bad attempt raises ApiError."""
+    when stored, 200 when its idempotency key replayed the same request (422 when the key was first
+    sent with another one). A bad attempt raises ApiError."""
     result = turn_over_http(
         state, item_id=values["item"], answered_at=values.get("timestamp"), step_key=values["step"],
         answer=values.get("answer"), graded=values["correct"], idempotency_key=values["idempotency_key"],
@@ -175,7 +177,8 @@ class AttemptListView(ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=AttemptIn, responses={201: AttemptOut, 200: AttemptOut, **errors(400, 401, 403, 404, 409)})
+    @extend_schema(request=AttemptIn,
+                   responses={201: AttemptOut, 200: AttemptOut, **errors(400, 401, 403, 404, 409, 422)})
     def post(self, request, learner: int):
         state = state_own(request, learner)
         data = AttemptIn(data=request.data)

@@ -127,6 +127,10 @@ class Attempt(models.Model):
     answered_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)
     idempotency_key = models.CharField(max_length=128, blank=True)
+    # What the request that first used the key asked (tutoring.request_fingerprint): the same key
+    # with another request is refused rather than answered with this attempt. Empty for attempts
+    # stored before fingerprints were kept (they replay as before) and for keyless ones.
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     source = models.CharField(max_length=8, choices=Source.choices)
     check_note = models.CharField(max_length=300, blank=True, help_text="The checker's words on the answer.")
     # Which visit of the item the answer belongs to (LearnerState.visit when it was recorded), and

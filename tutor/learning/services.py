@@ -35,6 +35,7 @@ def attempt_record(
     source: str,
     step_key: str = "",
     idempotency_key: str = "",
+    request_fingerprint: str = "",
     graded: bool | None = None,
     visit: int = 0,
     step_visit: StepVisit | None = None,
@@ -42,7 +43,8 @@ def attempt_record(
     """Check an answer and append it to the log; returns (attempt, created).
 
     `graded` is for simulators that grade themselves: the outcome is taken as given, unchecked.
-    The same idempotency key returns the attempt stored the first time and stores nothing new.
+    The same idempotency key returns the attempt stored the first time and stores nothing new
+    (`request_fingerprint`, stored with the key, lets the caller tell a re-sent request from another).
     Text the checker cannot read is read as words (`llm.learner_text`): an answer in words is
     checked as the answer it names, the raw text is stored as typed.
     `visit` is the learner's visit of the item and `step_visit` the step so far in it (read here
@@ -81,6 +83,7 @@ def attempt_record(
         check_note=result.reason[:300],
         answered_at=answered_at,
         idempotency_key=idempotency_key,
+        request_fingerprint=request_fingerprint,
         source=source,
         visit=visit,
         rung=step_visit.rung,

@@ -13,8 +13,10 @@ transport reports). Generation comes in three deliveries, chosen here:
   text (pending.py), again with no lock held.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -50,7 +52,8 @@ MAX_IDEMPOTENCY_KEY_CHARS = 128
 
 class TurnRejected(ValueError):
     """A turn that cannot be taken, with a stable code for every transport: unknown_item,
-    unknown_step, bad_text, bad_idempotency_key (400-like), time_went_backwards (a conflict)."""
+    unknown_step, bad_text, bad_idempotency_key (400-like), time_went_backwards (a conflict),
+    idempotency_key_reused (the key was first sent with another request: unprocessable)."""
 
     def __init__(self, code: str, detail: str, field: str = "", value=None):
         super().__init__(detail)
@@ -105,9 +108,11 @@ def tutor_turn_take(
         step_visit = StepVisit.read(learner_id=learner.pk, item=item, step_key=step_key, visit=state.visit)
         attempt, outcome, feedback, claim_feedback = None, HINT_REQUEST, "", ""
         if answer is not None or graded is not None:
+            fingerprint = request_fingerprint(item, step_key, answer, graded, answered_at) if idempotency_key else ""
             attempt, created = _recorded(learner, item, source, step_key, answer or "", graded, idempotency_key,
-                                         answered_at or timezone.now(), state.visit, step_visit)
+                                         fingerprint, answered_at or timezone.now(), state.visit, step_visit)
             if not created:
+                _same_request_or_reject(attempt, idempotency_key, fingerprint)
                 return _replayed(attempt, engine, state)
             learner_state_fold(state=state, engine=engine, attempt=attempt)
             learner_traits_schedule(state=state, attempt=attempt)
@@ -176,14 +181,37 @@ def _validated(item: Item, step_key, answer, message, idempotency_key) -> tuple[
 
 # ---- record ---------------------------------------------------------------------------------------
 
-def _recorded(learner, item, source, step_key, answer, graded, idempotency_key, answered_at, visit,
+def _recorded(learner, item, source, step_key, answer, graded, idempotency_key, fingerprint, answered_at, visit,
               step_visit) -> tuple[Attempt, bool]:
     try:
         return attempt_record(learner=learner, item=item, raw_answer=answer, answered_at=answered_at, source=source,
-                              step_key=step_key, idempotency_key=idempotency_key, graded=graded, visit=visit,
-                              step_visit=step_visit)
+                              step_key=step_key, idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+                              graded=graded, visit=visit, step_visit=step_visit)
     except TimeWentBackwards as error:
         raise TurnRejected("time_went_backwards", str(error), "timestamp") from error
+
+
+def request_fingerprint(item: Item, step_key: str, answer: str | None, graded: bool | None,
+                        answered_at: datetime | None) -> str:
+    """What an answer asked, as the SHA-256 of its canonical JSON: the fields that decide the stored
+    attempt and its reply (item, step, the answer or the self-graded verdict, the learner's clock as
+    sent, as one UTC instant, or null for the server's). Not the transport (a key re-sent over
+    another one is the same request) and not a help request's message (help takes no key)."""
+    asked = {"item": item.pk, "step": step_key, "answer": answer, "correct": graded,
+             "timestamp": answered_at.astimezone(UTC).isoformat() if answered_at is not None else None}
+    canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _same_request_or_reject(attempt: Attempt, idempotency_key: str, fingerprint: str) -> None:
+    """A key re-sent with another request is refused, as payment APIs do, rather than answered with the
+    first request's result. Attempts stored before fingerprints were kept (none stored) replay as before;
+    an attempt returned for another reason (the step was already solved) is not this key's."""
+    if (idempotency_key and attempt.idempotency_key == idempotency_key and attempt.request_fingerprint
+            and attempt.request_fingerprint != fingerprint):
+        raise TurnRejected("idempotency_key_reused",
+                           f"idempotency key {idempotency_key!r} was already used for a different request; "
+                           "send a new key for a new answer", "idempotency_key", idempotency_key)
 
 
 def _replayed(attempt: Attempt, engine: CourseEngine, state: LearnerState) -> TurnResult:
@@ -285,9 +313,10 @@ def _decided(
     guard = Guard(protected, allowed_text=f"{plain_text(item.statement)} {plain_text(step.prompt)} {claim_feedback}",
                   reveal=decision.reveals_answer,
                   # The release check: never confirm (or restate as the answer) what the learner wrote
-                  # unless the checker found it right. (The guard's move check, `asks`, stays off: a
-                  # hint is a statement, and the check would fail every one.)
-                  learner_answer=learner_text if answered else "", confirms_allowed=outcome == CORRECT)
+                  # unless the checker found it right, and perform the move: a probing move asks, and
+                  # a move that leaves the step open (a hint) never says it is done.
+                  learner_answer=learner_text if answered else "", confirms_allowed=outcome == CORRECT,
+                  asks=decision.must_ask)
     recall_question = _recall_question(item, decision.recall.kc, guard) if decision.recall else ""
     content = TurnContent(
         problem=item.statement,
