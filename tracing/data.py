@@ -159,3 +159,13 @@ def write_log(log: Log, path) -> None:
         for s in log.sequences:
             for item, kcs, y, t in zip(s.items, s.kcs, s.correct, s.times):
                 w.writerow([s.learner, item, ";".join(kcs), int(y), "" if np.isnan(t) else repr(float(t)), s.fold])
+
+
+def kc_level(log: Log) -> Log:
+    """The skill-level view of a log: every answer's item replaced by its KC set (``kc:a;b``).
+
+    Answers to different items on the same KCs become answers to one item, so no model can use
+    an item difficulty finer than the KC set, as in public KT logs where each item is its own skill.
+    """
+    return Log([Sequence(s.learner, s.fold, ["kc:" + ";".join(kcs) for kcs in s.kcs], list(s.kcs),
+                         s.correct, s.times) for s in log.sequences], path=log.path)

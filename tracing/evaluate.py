@@ -1,7 +1,8 @@
 """Next-answer evaluation of PSI-KT and the baselines on the same learner folds.
 
     python -m tracing.evaluate --data PATH --models psikt,irt_pfa,dkt,bkt,pfa,item_mean --folds 5 \
-        --json OUT.json [--multistep 10] [--ablate forgetting|item_difficulty] [--fold F ...]
+        --json OUT.json [--multistep 10] [--ablate forgetting|item_difficulty] [--fold F ...] \
+        [--kc-level] [--bootstrap 1000] [--buckets]
 
 For each of the first N folds (distinct non-zero ``fold`` values, in order; or each ``--fold F``,
 so that folds can run in separate processes and be averaged afterwards), every model is fitted
@@ -9,6 +10,11 @@ on the other learners (fold 0 included) and predicts every answer of the fold's 
 seeing it. PSI-KT predicts with the same filter as serving, starting each test learner from the
 population. With ``--multistep H`` each test learner's first half is revealed and the next H
 answers are predicted without being revealed.
+
+``--kc-level`` evaluates the skill-level view of the log (every item replaced by its KC set). The
+first model is the reference: for every other one the AUC difference (reference - model) gets a
+95% paired per-learner bootstrap interval (``--bootstrap`` resamples; over several folds, of the
+mean of the folds' differences). ``--buckets`` adds AUC per context bucket (tracing.buckets).
 """
 from __future__ import annotations
 
@@ -20,10 +26,11 @@ import time
 import numpy as np
 
 from .baselines import BASELINES
+from .buckets import bucket_table
 from .cli import log_or_exit, writable_or_exit
-from .data import Log
+from .data import Log, kc_level
 from .fit import fit
-from .metrics import score
+from .metrics import paired_bootstrap_auc_diff, score
 
 METRICS = ("auc", "acc", "logloss", "rmse", "ece")
 
@@ -65,15 +72,22 @@ def make_model(name: str, args):
 def evaluate(log: Log, models: list[str], folds: list[int], args) -> dict:
     per = {m: {k: [] for k in (*METRICS, "fit_seconds")} for m in models}
     multi = {m: {k: [] for k in METRICS} for m in models}
+    reference, others = models[0], models[1:]
+    replicates = {m: [] for m in others}  # per fold: bootstrap replicates of AUC(reference) - AUC(m)
+    point = {m: [] for m in others}
+    all_test, all_preds = [], {m: [] for m in models}
     for fold in folds:
         train = log.subset(lambda s, held_out=fold: s.fold != held_out)
         test = [s for s in log.sequences if s.fold == fold]
         y = np.concatenate([s.correct for s in test])
+        learners = np.concatenate([np.full(len(s), n) for n, s in enumerate(test)])
+        preds = {}
         for name in models:
             started = time.perf_counter()
             model = make_model(name, args).fit(train)
             per[name]["fit_seconds"].append(time.perf_counter() - started)
-            for k, v in score(y, np.concatenate(model.predict(test))).items():
+            preds[name] = np.concatenate(model.predict(test))
+            for k, v in score(y, preds[name]).items():
                 per[name][k].append(v)
             if args.multistep:
                 cut, observed, scored = multistep_view(test, args.multistep)
@@ -84,11 +98,27 @@ def evaluate(log: Log, models: list[str], folds: list[int], args) -> dict:
             # Every figure of the fold, so that an interrupted long run still reports what it measured.
             print(f"fold {fold} {name}: " + " ".join(f"{k} {per[name][k][-1]:.4f}" for k in METRICS)
                   + f" ({per[name]['fit_seconds'][-1]:.0f}s)", file=sys.stderr, flush=True)
+        for name in others if args.bootstrap else ():
+            point[name].append(per[reference]["auc"][-1] - per[name]["auc"][-1])
+            replicates[name].append(paired_bootstrap_auc_diff(y, preds[reference], preds[name], learners,
+                                                              args.bootstrap, seed=fold))
+            lo, hi = np.percentile(replicates[name][-1], [2.5, 97.5])
+            print(f"fold {fold} {reference} - {name}: auc {point[name][-1]:+.4f} [{lo:+.4f}, {hi:+.4f}]",
+                  file=sys.stderr, flush=True)
+        all_test += test
+        for name in models:
+            all_preds[name].append(preds[name])
     summary = lambda d: {**{k: float(np.mean(v)) for k, v in d.items()}, "auc_std": float(np.std(d["auc"]))}
-    out = {"dataset": args.data, "folds": folds, "results": {m: summary(per[m]) for m in models},
-           "per_fold": per}
+    out = {"dataset": args.data, "kc_level": args.kc_level, "folds": folds,
+           "results": {m: summary(per[m]) for m in models}, "per_fold": per}
     if args.multistep:
         out["multistep"] = {"horizon": args.multistep, "results": {m: summary(multi[m]) for m in models}}
+    if args.bootstrap and others:
+        out["paired"] = {"reference": reference, "resamples": args.bootstrap, "differences": {
+            m: {"auc_diff": float(np.mean(point[m])), "per_fold": point[m],
+                "ci95": np.percentile(np.mean(replicates[m], 0), [2.5, 97.5]).tolist()} for m in others}}
+    if args.buckets:
+        out["buckets"] = bucket_table(all_test, {m: np.concatenate(p) for m, p in all_preds.items()})
     return out
 
 
@@ -98,6 +128,24 @@ def table(results: dict[str, dict]) -> str:
         fit_s = f"{r['fit_seconds']:7.1f}" if "fit_seconds" in r else f"{'-':>7}"
         lines.append(f"{name:<10} {r['auc']:.4f} ± {r['auc_std']:.4f} {r['acc']:7.4f} {r['logloss']:8.4f} "
                      f"{r['rmse']:7.4f} {r['ece']:7.4f} {fit_s}")
+    return "\n".join(lines)
+
+
+def paired_table(paired: dict) -> str:
+    lines = [(f"AUC difference {paired['reference']} - model, 95% paired per-learner bootstrap "
+             f"({paired['resamples']} resamples):")]
+    for name, d in paired["differences"].items():
+        lines.append(f"  {name:<10} {d['auc_diff']:+.4f} [{d['ci95'][0]:+.4f}, {d['ci95'][1]:+.4f}]")
+    return "\n".join(lines)
+
+
+def buckets_text(buckets: dict, models: list[str]) -> str:
+    lines = []
+    for context, rows in buckets.items():
+        lines.append(f"{context:<22} {'answers':>8} {'acc':>6} " + " ".join(f"{m:>8}" for m in models))
+        for r in rows:
+            aucs = " ".join(f"{r[m]:8.4f}" if r[m] is not None else f"{'-':>8}" for m in models)
+            lines.append(f"  {r['bucket']:<20} {r['answers']:8d} {r['accuracy']:6.3f} {aucs}")
     return "\n".join(lines)
 
 
@@ -113,6 +161,11 @@ def main(argv=None):
     parser.add_argument("--ablate", action="append", default=[], choices=["forgetting", "item_difficulty"])
     parser.add_argument("--epochs", type=int, default=30, help="PSI-KT's maximum epochs (early stopping)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--kc-level", action="store_true",
+                        help="skill-level view: every answer's item replaced by its KC set")
+    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                        help="paired per-learner bootstrap resamples of the first model's AUC lead (0: none)")
+    parser.add_argument("--buckets", action="store_true", help="also AUC per context bucket (tracing.buckets)")
     args = parser.parse_args(argv)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = [m for m in models if m != "psikt" and m not in BASELINES]
@@ -120,6 +173,8 @@ def main(argv=None):
         parser.error(f"unknown model(s): {', '.join(unknown)}")
     writable_or_exit(parser, args.json)
     log = log_or_exit(parser, args.data)
+    if args.kc_level:
+        log = kc_level(log)
     missing = sorted(set(args.fold) - set(log.folds))
     if missing:
         parser.error(f"no fold {', '.join(map(str, missing))} in {args.data} (folds: {log.folds})")
@@ -130,6 +185,10 @@ def main(argv=None):
     if args.multistep:
         print(f"multi-step, next {args.multistep} answers blind after half of each test sequence:")
         print(table(out["multistep"]["results"]))
+    if "paired" in out:
+        print(paired_table(out["paired"]))
+    if "buckets" in out:
+        print(buckets_text(out["buckets"], models))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=2)
