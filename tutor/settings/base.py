@@ -174,7 +174,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["tutor.api.throttling.AttemptRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env("API_THROTTLE_RATE", default="6000/min")},
     "DEFAULT_PAGINATION_CLASS": "tutor.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
