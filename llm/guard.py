@@ -13,8 +13,13 @@
   correct", "That's right") -> reason "confirm"; and, while the move does not reveal, a sentence may
   not state the learner's answer as the answer ("The answer to the problem is 14") -> reason
   "states", right or wrong.
-- move check (`asks`): a probing or focusing move must ask something: the reply holds a question or
-  an instruction (`Guard.performs_move`, reason "move", judged on the whole reply).
+- move check (`Guard.performs_move`): the reply performs the move decided. A probing move (`asks`:
+  asking for an explanation, seeking self-correction) asks the learner something: the reply holds a
+  question, judged on the whole reply (reason "move"). A move that leaves the step open
+  (`confirms_allowed` False and not revealing: a hint, a probe, a request to write again) never
+  ends the step: no sentence confirms an answer ("That's right", reason "confirm") or says the step
+  is done ("You've solved it", "On to the next step", reason "ends_step"); stating the step's answer
+  is the leak check's.
 - length: at most `max_words` words in the whole reply.
 - format: plain text only (no markdown, code, HTML or links).
 """
@@ -75,17 +80,21 @@ class Guard:
     reveal: bool = False
     max_words: int = 60
     # Keyword fields, added later (a stored turn built with the four above keeps working):
-    learner_answer: str = ""  # the learner's latest answer as typed; "" turns the release check off
-    confirms_allowed: bool = True  # False: the move does not confirm the learner's answer as right
-    asks: bool = False  # the move must ask: a question or an instruction (probing, focusing moves)
+    learner_answer: str = ""  # the learner's latest answer as typed; "" turns the "states" check off
+    # False: the move leaves the step open: it may not confirm an answer or (unless it reveals) say
+    # the step is done.
+    confirms_allowed: bool = True
+    asks: bool = False  # the move must ask the learner a question (probing moves)
 
     def sentence(self, sentence: str) -> Verdict:
         if _FORMAT.search(sentence):
             return Verdict(False, "format")
         if not self.reveal and self.leaks(sentence):
             return Verdict(False, "leak")
-        if self.learner_answer and not self.confirms_allowed and confirms(sentence):
+        if not self.confirms_allowed and confirms(sentence):
             return Verdict(False, "confirm")
+        if not self.confirms_allowed and not self.reveal and ends_step(sentence):
+            return Verdict(False, "ends_step")
         if not self.reveal and (states_an_answer(sentence) or self.learner_answer and self.states_learner_answer(sentence)):
             return Verdict(False, "states")
         return Verdict(True)
@@ -102,8 +111,13 @@ class Guard:
         return Verdict(True)
 
     def performs_move(self, text: str) -> bool:
-        """A move that must ask (`asks`) holds a question or an instruction; any other move passes."""
-        return not self.asks or any(_asks(sentence) for sentence in split_sentences(text))
+        """Whether the whole reply performs the move: a move that must ask (`asks`) holds a question,
+        and a move that leaves the step open has no sentence that confirms or ends the step."""
+        sentences = split_sentences(text)
+        if self.asks and not any(asks(sentence) for sentence in sentences):
+            return False
+        return self.confirms_allowed or not any(
+            confirms(sentence) or not self.reveal and ends_step(sentence) for sentence in sentences)
 
     def leaks(self, sentence: str) -> bool:
         """Whether the sentence states a protected answer (by value or equivalence), whatever the move.
@@ -257,16 +271,42 @@ def confirms(sentence: str) -> bool:
     return False
 
 
-_INSTRUCTION = re.compile(
-    r"(?:^|[:;]\s)\W*(?:(?:now|so|first|next|then|ok|okay|please|here's a hint|hint)\W+)?(?:let's|try|look|think|write|start|check|read|find|work|count"
-    r"|add|subtract|multiply|divide|compare|explain|tell|show|use|remember|notice|consider|go|take|draw|list|put"
-    r"|imagine|calculate|compute|figure|focus|describe|walk|can you|could you|would you|what|how|which|why|where|when)\b",
+# A question put to the learner: a question mark, or a sentence opening as one ("Can you explain how
+# you got it." typed without its mark). An instruction ("Look at the step.") asks nothing.
+_QUESTION_OPENING = re.compile(
+    r"^\W*(?:(?:so|now|then|ok|okay|and|but)\W+)?(?:can|could|would|will|do|does|did|is|are|what|how|why|which|where"
+    r"|when|who)\b[^.!]*\b(?:you|your|it|this|that|the|we)\b", re.IGNORECASE)
+
+
+def asks(sentence: str) -> bool:
+    """Whether the sentence puts a question to the learner."""
+    return "?" in sentence or _QUESTION_OPENING.search(sentence) is not None
+
+
+# A sentence that says the step (or the problem) is finished: "You've solved it", "This step is done",
+# "On to the next step". A hint or a probe leaves the step open.
+_ENDS_STEP = re.compile(
+    r"\b(?:you(?:'ve| have)?\s+(?:now\s+|just\s+)?(?:solved|finished|completed|cracked)\b"
+    r"|(?:you're|you are|we're|we are)\s+(?:all\s+)?(?:done|finished)\b"
+    r"|(?:this|the|that)\s+(?:step|problem|question|part)\s+is\s+(?:now\s+)?(?:done|solved|finished|complete)\b"
+    r"|(?:that|which)\s+(?:completes|finishes|solves)\s+(?:the|this)\b"
+    r"|(?:move|go|carry)\s+on\s+to\s+the\s+next\s+(?:step|part|question|problem)"
+    r"|^\W*(?:next|now)\W+(?:on\s+to\s+)?the\s+next\s+(?:step|part)"
+    r"|^\W*on\s+to\s+the\s+next)",
     re.IGNORECASE,
 )
 
 
-def _asks(sentence: str) -> bool:
-    return sentence.rstrip().endswith("?") or _INSTRUCTION.search(sentence) is not None
+def ends_step(sentence: str) -> bool:
+    """Whether the sentence tells the learner the step or the problem is done (not as a question or
+    a negation: "You haven't finished yet" leaves it open)."""
+    text = " ".join(normalize(sentence).split())
+    if text.endswith("?"):
+        return False
+    for match in _ENDS_STEP.finditer(text):
+        if not _NEGATION.search(text[max(0, match.start() - 25):match.end()]):
+            return True
+    return False
 
 
 _OPERAND = re.compile(r"^\s*[-+*/\u00d7\u00f7x\u2212]\s*[$\d(]")

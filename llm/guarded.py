@@ -3,7 +3,11 @@ is released, regenerate once after a stopped sentence, and fall back to the rule
 is stopped too or a backend fails.
 
 Sentences already released stay released (they passed the guard); a stopped sentence and whatever
-the backend would have written after it are never released. Used by the web app (through
+the backend would have written after it are never released. The move check holds too: a reply that
+says the step is done while the move leaves it open is stopped at that sentence, and a probing move's
+sentences are held back until one of them asks the learner something, so a reply that asks nothing
+is never released. Either is replaced by the rule text at once (a retry would need an instruction
+for a move the model has just not performed). Used by the web app (through
 tutor.learning.generation) and by the smoke run, so both measure the same path.
 """
 
@@ -13,10 +17,11 @@ import time
 from collections.abc import AsyncIterator
 
 from .backends import Backend, BackendError, GenerationRequest, RuleBackend
-from .guard import Guard, split_complete_sentences
+from .guard import Guard, asks, split_complete_sentences
 from .prompt import REGENERATE, build_prompt
 
 FIRST, REGENERATED, RULE = "first", "regenerated", "rule"  # the attempt each guard verdict belongs to
+MOVE_CHECK = ("move", "ends_step")  # the move check's reasons: replaced by the rule text, no retry
 LAST_RESORT = "Let's look at this step again: what is it asking you to find?"
 
 
@@ -38,6 +43,7 @@ class GuardedReply:
         self.request = request
         self.guard = guard
         self.sent: list[str] = []
+        self.held: list[str] = []  # a probing move's sentences that passed, waiting for its question
         self.model_sentences = 0  # how many of `sent` the model wrote (the rest is rule text)
         # {"attempt", "ok", "reason"} per guarded sentence, plus {"reason": "error", "detail"} per failure.
         self.verdicts: list[dict] = []
@@ -61,7 +67,7 @@ class GuardedReply:
                 yield delta
             return
         except _Stopped as stopped:
-            retry_after = stopped.reason
+            retry_after = "" if stopped.reason in MOVE_CHECK else stopped.reason
         except BackendError as error:
             self._failed(FIRST, error)
             retry_after = ""  # a failing or slow server is not asked again within the same turn
@@ -89,6 +95,7 @@ class GuardedReply:
                        started: float) -> AsyncIterator[str]:
         measured = backend is self.backend  # a fallback's words are not the chosen backend's tokens
         pending = ""
+        self.held = []  # what a stopped attempt held back is never released
         # aclosing: when the guard stops a sentence the backend's stream is closed at once, so a
         # local model stops generating and an HTTP stream is dropped rather than read to the end.
         async with contextlib.aclosing(backend.stream(request)) as pieces:
@@ -104,11 +111,16 @@ class GuardedReply:
         if pending.strip():
             async for delta in self._sentence(attempt, pending.strip()):
                 yield delta
-        if not self.sent and attempt != RULE:
+        if not self.sent and not self.held and attempt != RULE:
             raise BackendError("the model wrote nothing")  # the learner must get a reply: the rule text
-        if self.sent and not self.guard.performs_move(self.text):
-            # Judged on the whole reply, once it is released: recorded, not stopped (smoke counts it).
+        if self.held:
+            # A probing reply that asked nothing: a model's is replaced; the rule text's own is sent
+            # (the last resort) with the failure recorded, which the tests of its phrasings catch.
             self.verdicts.append({"attempt": attempt, "ok": False, "reason": "move"})
+            if attempt != RULE:
+                raise _Stopped("move")
+            async for delta in self._release_held():
+                yield delta
         if not self.sent:
             # Every authored sentence was stopped: still answer, with a move that gives nothing away.
             async for delta in self._release(LAST_RESORT):
@@ -117,8 +129,11 @@ class GuardedReply:
     async def _sentence(self, attempt: str, sentence: str) -> AsyncIterator[str]:
         verdict = self._verdict(attempt, sentence)
         if verdict.ok:
-            self.model_sentences += attempt != RULE
-            async for delta in self._release(sentence):
+            self.held.append(sentence)
+            if self.guard.asks and not any(asks(said) for said in self.sent + self.held):
+                return  # held until the reply asks
+            self.model_sentences += (attempt != RULE) * len(self.held)
+            async for delta in self._release_held():
                 yield delta
         elif attempt != RULE:
             raise _Stopped(verdict.reason)
@@ -131,6 +146,12 @@ class GuardedReply:
 
     def _failed(self, attempt: str, error: BackendError) -> None:
         self.verdicts.append({"attempt": attempt, "ok": False, "reason": "error", "detail": str(error)[:300]})
+
+    async def _release_held(self) -> AsyncIterator[str]:
+        held, self.held = self.held, []
+        for sentence in held:
+            async for delta in self._release(sentence):
+                yield delta
 
     async def _release(self, sentence: str) -> AsyncIterator[str]:
         self.sent.append(sentence)

@@ -79,6 +79,12 @@ class Decision:
     def reveals_answer(self) -> bool:
         return self.intent is Intent.REVEALING_ANSWER
 
+    @property
+    def must_ask(self) -> bool:
+        """A probing move (asking for an explanation, seeking self-correction) puts a question to the
+        learner; a hint may be a statement (the guard's move check, `Guard.asks`)."""
+        return self.category is Category.PROBING
+
 
 @dataclass(frozen=True)
 class Policy:

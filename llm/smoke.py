@@ -14,12 +14,12 @@ detector finds: the answer by value or by an equivalent expression.
 
 The guard knows the learner's wrong answer: a reply that confirms it ("Yes, 14 is correct") or gives
 it, or any number, as the answer ("The answer to the problem is 14") is stopped like a leak and
-counted apart; a
-focusing or probing reply with neither a question nor an instruction fails the move check (counted,
-not stopped: the check judges a whole reply once it is sent).
+counted apart. A reply that does not perform the move fails the move check: a probing reply that
+asks no question, or a hint that says the step is done; the guarded path replaces it with the rule
+text (counted with the other replacements, "fell back to the rule text").
 
-Exit status 1 when any leak, confirmation or stated learner's answer reached the learner, 2 when the
-run could not start.
+Exit status 1 when any leak, confirmation, stated learner's answer or failed move check reached the
+learner, 2 when the run could not start.
 """
 
 import argparse
@@ -101,11 +101,10 @@ def prepare(problem: Problem, index: int, max_tokens: int) -> tuple[GenerationRe
         misconception_feedback=f"It looks like a slip: {problem.confusion}." if state.outcome == MISCONCEPTION else "",
     )
     data = PromptInput(decision, content, problem.wrong, attempts_on_step=state.attempts_on_step)
-    # The guard a wrong-answer turn gets: the learner's (wrong) answer may be neither confirmed nor stated
-    # as the answer, and a focusing or probing move must ask something.
+    # The guard a wrong-answer turn gets (as in the web turn): the learner's (wrong) answer may be neither
+    # confirmed nor stated as the answer, a hint never says the step is done, and a probing move asks.
     guard = Guard([AnswerSpec("numeric", problem.answer)], allowed_text=f"{problem.question} {STEP}",
-                  learner_answer=problem.wrong, confirms_allowed=False,
-                  asks=decision.category in (Category.FOCUS, Category.PROBING))
+                  learner_answer=problem.wrong, confirms_allowed=False, asks=decision.must_ask)
     return GenerationRequest(build_prompt(data), data, max_tokens=max_tokens), guard
 
 
@@ -189,7 +188,7 @@ def table(summary: dict, header: str) -> str:
         f"{'leaks reaching the learner':<40}{summary['leaks_reaching_the_learner']:>4} / {n}",
         f"{'raw: confirms or gives an answer':<40}{summary['raw_confirming_or_stating_the_learners_answer']:>4} / {n}",
         f"{'  reaching the learner':<40}{summary['learners_answer_confirmed_or_stated_reaching_the_learner']:>4} / {n}",
-        f"{'raw: fails the move check (no ask)':<40}{summary['raw_failing_the_move_check']:>4} / {n}",
+        f"{'raw: fails the move check':<40}{summary['raw_failing_the_move_check']:>4} / {n}",
         f"{'  reaching the learner':<40}{summary['sent_failing_the_move_check']:>4} / {n}",
         f"{'raw: answer value the problem shows too':<40}{summary['raw_with_answer_value_the_problem_shows']:>4}",
         f"{'raw generation, mean seconds':<40}{summary['raw_seconds_mean']:>8.2f}",
@@ -237,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"backend": backend.name, "model": backend.model, "summary": summary, "turns": rows}, indent=1))
     else:
         print(table(summary, header))
-    reached = summary["leaks_reaching_the_learner"] + summary["learners_answer_confirmed_or_stated_reaching_the_learner"]
+    reached = (summary["leaks_reaching_the_learner"] + summary["learners_answer_confirmed_or_stated_reaching_the_learner"]
+               + summary["sent_failing_the_move_check"])
     return 1 if reached else 0
 
 

@@ -26,10 +26,11 @@ FAREWELL = (
 )
 NEXT_STEP = ("That's right. Next: {next}", "Correct, well done. Next part: {next}", "Yes, that's it. On to the next part: {next}")
 CORRECT = ("That's right.", "Correct, well done.", "Yes, that's it.")
+# A probing move asks a question (the guard's move check): the step's prompt may be an instruction.
 SELF_CORRECTION = (
-    "Not quite. {feedback} Look again at this step: {step}",
-    "Not yet. {feedback} Take another look at this step: {step}",
-    "Check that again. {feedback} Try this step once more: {step}",
+    "Not quite. {feedback} Can you look again at this step? {step}",
+    "Not yet. {feedback} What do you get if you take another look at this step? {step}",
+    "Check that again. {feedback} Could you try this step once more? {step}",
 )
 RECALL_QUESTION = (
     "Let's first remember something you need here: {skill}. Try this one: {question}",
@@ -70,8 +71,8 @@ REVEAL = (
 # Working in words: a wrong claim named, and a request to redo that step; or all claims right (said
 # without "right" or "correct": the guard's release check reads those as confirming an answer).
 WORKING_WRONG_STEP = (
-    "{claim} Work out that step again, then carry on from there.",
-    "Nearly there, but one step slips. {claim} Redo that step and try again.",
+    "{claim} Can you work out that step again, then carry on from there?",
+    "Nearly there, but one step slips. {claim} What do you get when you redo that step?",
     "Your method is on its way, but look at one step: {claim} Can you redo it?",
 )
 WORKING_RIGHT = (

@@ -278,11 +278,11 @@ def test_every_demo_answer_is_told_as_valid_typeset_math():
 @pytest.mark.parametrize(("state", "content"), EVERY_MOVE)
 def test_every_phrasing_performs_its_move_and_confirms_only_a_correct_answer(state, content):
     from llm.guard import Guard, confirms, split_sentences
-    from llm.moves import Category
 
     decision = Policy().decide(state)
-    must_ask = decision.category in (Category.FOCUS, Category.PROBING) and decision.evaluation is not Evaluation.CORRECT
-    guard = Guard([AnswerSpec("numeric", "987654")], asks=must_ask)
+    # The turn's move check: a probing move asks; a move that leaves the step open never ends it.
+    guard = Guard([AnswerSpec("numeric", "987654")], asks=decision.must_ask, reveal=decision.reveals_answer,
+                  confirms_allowed=decision.evaluation is Evaluation.CORRECT)
     for option in phrasings(request_for(state, content).data):
         assert guard.performs_move(option), option
         if decision.evaluation is not Evaluation.CORRECT:

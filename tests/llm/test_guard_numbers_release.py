@@ -139,7 +139,7 @@ def test_a_probing_move_must_ask():
     probing = dataclasses.replace(TWELVE, asks=True)
     assert probing.reply("Good effort. The apples matter.").reason == "move"
     assert probing.reply("Good effort. How many did Tom buy?").ok
-    assert probing.reply("Count the apples Tom buys.").ok
+    assert probing.reply("Count the apples Tom buys.").reason == "move"  # an instruction asks no question
     assert TWELVE.reply("Good effort.").ok
 
 

@@ -153,7 +153,7 @@ async def collect(backend, request):
     [
         (TurnState("incorrect", attempts_on_step=1), CONTENT, "Here's a hint: Multiply each term by 3."),
         (TurnState("misconception"), TurnContent("p", "Expand 3(x + 2).", misconception_feedback="Multiply both terms."),
-         "Not quite. Multiply both terms. Look again at this step: Expand 3(x + 2)."),
+         "Not quite. Multiply both terms. Can you look again at this step? Expand 3(x + 2)."),
         (TurnState("incorrect", hint_level=2, attempts_on_step=2), TurnContent("p", "s", hint="3x + 6.", answer="3*x + 6"),
          "3x + 6. The answer to this step is $3x + 6$."),
     ],
