@@ -313,9 +313,10 @@ def _decided(
     guard = Guard(protected, allowed_text=f"{plain_text(item.statement)} {plain_text(step.prompt)} {claim_feedback}",
                   reveal=decision.reveals_answer,
                   # The release check: never confirm (or restate as the answer) what the learner wrote
-                  # unless the checker found it right. (The guard's move check, `asks`, stays off: a
-                  # hint is a statement, and the check would fail every one.)
-                  learner_answer=learner_text if answered else "", confirms_allowed=outcome == CORRECT)
+                  # unless the checker found it right, and perform the move: a probing move asks, and
+                  # a move that leaves the step open (a hint) never says it is done.
+                  learner_answer=learner_text if answered else "", confirms_allowed=outcome == CORRECT,
+                  asks=decision.must_ask)
     recall_question = _recall_question(item, decision.recall.kc, guard) if decision.recall else ""
     content = TurnContent(
         problem=item.statement,
