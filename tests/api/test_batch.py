@@ -1,6 +1,8 @@
+import uuid
 from io import StringIO
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
 from django.http import Http404
 
@@ -8,6 +10,7 @@ from tests.api.helpers import program
 from tutor.accounts.models import ApiClient
 from tutor.api import batch
 from tutor.api.serializers import MAX_BATCH
+from tutor.api.throttling import AttemptRateThrottle
 from tutor.content.models import Item
 from tutor.learning.models import Attempt, LearnerState, TutorTurn
 
@@ -204,3 +207,41 @@ def test_a_learner_erased_while_the_batch_runs_fails_only_its_own_entries(owner,
     assert response.status_code == 200 and statuses(response) == [201, 404, 424]
     assert response.json()["results"][1]["error"] == {"error": "not_found", "detail": "this learner has been erased"}
     assert list(Attempt.objects.values_list("learner_id", flat=True)) == [a]
+
+
+@pytest.fixture
+def ten_a_minute(monkeypatch):
+    """From here on the caller may send 10 requests a minute, counted in a cache of this test's own."""
+    monkeypatch.setattr(AttemptRateThrottle, "rate", "10/min", raising=False)  # else API_THROTTLE_RATE
+    monkeypatch.setattr(AttemptRateThrottle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
+
+
+def wrong(learner: int, item: int, days) -> list[dict]:
+    return [{"learner": learner, "item": item, "correct": False, "timestamp": at(day)} for day in days]
+
+
+def test_each_attempt_of_a_batch_counts_as_one_request_against_the_rate(owner, pair, item, ten_a_minute):
+    assert owner.post(URL, {"attempts": wrong(pair[0], item, range(1, 11))}, format="json").status_code == 200
+    refused = owner.get(f"/api/v1/learners/{pair[0]}/")
+    assert refused.status_code == 429 and refused.json()["error"] == "throttled"
+    assert 55 <= int(refused["Retry-After"]) <= 60  # the ten attempts leave the window together
+
+
+def test_a_batch_over_the_allowance_left_is_refused_whole_before_any_work(owner, pair, item, ten_a_minute):
+    a, b = pair
+    assert owner.post(URL, {"attempts": wrong(a, item, range(1, 5))}, format="json").status_code == 200
+    refused = owner.post(URL, {"attempts": wrong(b, item, range(1, 8))}, format="json")  # 7, with 6 left
+    assert refused.status_code == 429 and 55 <= int(refused["Retry-After"]) <= 60
+    assert Attempt.objects.filter(learner_id=b).count() == 0 and TutorTurn.objects.filter(learner_id=b).count() == 0
+    fits = owner.post(URL, {"attempts": wrong(b, item, range(1, 7))}, format="json")  # 6, with 6 left
+    assert fits.status_code == 200 and fits.json()["applied"] == 6
+
+
+def test_a_batch_larger_than_the_whole_rate_says_so_and_one_over_the_cap_is_a_413(owner, pair, item, ten_a_minute):
+    never = owner.post(URL, {"attempts": wrong(pair[0], item, range(1, 12))}, format="json")
+    assert never.status_code == 429 and "Retry-After" not in never
+    assert never.json() == {"error": "throttled", "detail": "this request counts as 11 requests, more than the 10 "
+                            "allowed per 60 s: send fewer attempts per request"}
+    oversize = owner.post(URL, {"attempts": wrong(pair[0], item, range(1, 12)) * 10}, format="json")
+    assert (oversize.status_code, oversize.json()["error"]) == (413, "batch_too_large")  # counted once, not 110
+    assert not Attempt.objects.exists()

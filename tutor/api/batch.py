@@ -1,5 +1,6 @@
 """Many attempts for many learners in one request: each learner's attempts in request order, in one
-transaction per learner (all or nothing for that learner), through the same path as single attempts."""
+transaction per learner (all or nothing for that learner), through the same path as single attempts.
+At most MAX_BATCH attempts a request, and each counts against the caller's rate (tutor.api.throttling)."""
 
 from django.db import transaction
 from django.http import Http404
@@ -11,7 +12,7 @@ from rest_framework.views import APIView
 from .access import IsApiClient, states_own
 from .errors import INVALID, ApiError, error_body
 from .learners import attempt_take
-from .serializers import BatchAttemptIn, BatchIn, BatchOut, errors
+from .serializers import MAX_BATCH, BatchAttemptIn, BatchIn, BatchOut, errors
 
 NOT_APPLIED = status.HTTP_424_FAILED_DEPENDENCY
 
@@ -28,7 +29,20 @@ def _learner_of(entry) -> int | None:
 class AttemptBatchView(APIView):
     permission_classes = (IsApiClient,)
 
-    @extend_schema(request=BatchIn, responses={200: BatchOut, **errors(400, 401, 403, 413)})
+    @staticmethod
+    def throttle_cost(request) -> int:
+        """Each attempt counts as one request against the rate; a batch refused for its size (413)
+        does no work and counts once."""
+        attempts = request.data.get("attempts") if isinstance(request.data, dict) else None
+        return len(attempts) if isinstance(attempts, list) and 0 < len(attempts) <= MAX_BATCH else 1
+
+    @extend_schema(
+        request=BatchIn, responses={200: BatchOut, **errors(400, 401, 403, 413, 429)},
+        description=f"At most {MAX_BATCH} attempts per request (more: 413 `batch_too_large`). Each attempt "
+                    "counts as one request against the client's rate limit; a batch larger than the allowance "
+                    "left in the current window is refused whole with a 429 and a Retry-After header (seconds), "
+                    "before any attempt is stored.",
+    )
     def post(self, request):
         data = BatchIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -9,7 +9,9 @@ from tutor.learning.services import MAX_ANSWER_CHARS, MAX_COHORT_SIZE
 
 from .errors import ApiError
 
-MAX_BATCH = 1000
+# Attempts per batch request: each is a full tutor turn (~50 ms on PostgreSQL), and one learner's run in one
+# transaction holding that learner's lock, so a full batch holds a worker and a learner for seconds, not a minute.
+MAX_BATCH = 100
 MAX_ID = 2**63 - 1  # the largest primary key the databases store; larger ids would fail in the query
 # Every time the API accepts lies in [EARLIEST, LATEST). The attempt log is append-only and refuses an
 # answer dated before the learner's previous one, so one answer dated in year 9999 blocked the learner
