@@ -28,8 +28,10 @@ class ClientPrincipal:
 
 class ApiClientTokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str):
-        client = ApiClient.objects.filter(token_hash=ApiClient.hash_token(key)).first()
-        if client is None or not client.is_active:
+        client = ApiClient.objects.select_related("owner").filter(token_hash=ApiClient.hash_token(key)).first()
+        # A deactivated person's programs stop with them: their tokens are refused like revoked ones
+        # (issue 18, Deliver 9). A client without an owner answers for itself (`is_active`).
+        if client is None or not client.is_active or (client.owner is not None and not client.owner.is_active):
             raise exceptions.AuthenticationFailed("invalid or inactive token")
         return ClientPrincipal(client), client
 

@@ -17,6 +17,7 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import get_user_model
 
 from tutor.content.mathtext import math_html
 
@@ -81,6 +82,11 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             await self._error("server_error", "the tutor failed on this turn; your answer may not have been saved")
 
     async def _turn(self, kind: str, content: dict):
+        if not await database_sync_to_async(_still_active)(self.learner):
+            # Deactivated while the page was open: refused as a new socket would be (issue 18, Deliver 9).
+            await self._error("signed_out", "Your account is no longer active, so this was not saved.")
+            await self.close(code=4401)
+            return
         try:
             result = await database_sync_to_async(_take)(self.learner, kind, content)
         except TurnRejected as error:
@@ -113,6 +119,11 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         async for delta in generation.deltas():
             await self.send_json({"type": "delta", "text": delta})
         return generation.text, generation.facts
+
+
+def _still_active(learner: Learner) -> bool:
+    """The session was checked when the socket opened; an account deactivated since then stops here."""
+    return get_user_model().objects.filter(pk=learner.user_id, is_active=True).exists()
 
 
 def _take(learner: Learner, kind: str, content: dict) -> TurnResult:
