@@ -159,14 +159,15 @@ def _routes(resolver=None, prefix="", namespace=""):
             yield prefix + str(entry.pattern), f"{namespace}{entry.name}" if entry.name else "", entry
 
 
-def _fill(route: str, world: World) -> str:
-    """A concrete path for the route: the world's own ids, so that a caller with access gets data."""
+def _fill(route: str, world: World, **learners) -> str:
+    """A concrete path for the route: the world's own ids, so that a caller with access gets data
+    (`learners`: other ids for the parameters that name a learner, `learner` and `learner_id`)."""
     values = {
         "learner": world.model_student.pk, "turn": world.turn.pk, "cohort": world.model_student.cohort_id,
         "classroom_id": world.classroom.pk, "course": world.course.slug, "kc": "add",
         "learner_id": world.learner.pk, "app_label": "learning", "object_id": str(world.learner.pk),
         "id": str(world.learner.user_id), "content_type_id": "1", "url": "nothing/",
-    }
+    } | learners
 
     def value(match: re.Match) -> str:
         name = match.group(1)
@@ -234,6 +235,38 @@ def test_every_route_is_in_the_matrix(world):
     """Every route has a concrete path (a new path parameter fails here first, by name)."""
     paths = [_fill(route, world) for route, _, _ in _routes()]
     assert len(paths) > 40 and any(path.startswith("/api/v1/learners/") for path in paths)
+
+
+LEARNER_PARAMETERS = ("<int:learner>", "<int:learner_id>")
+
+
+@pytest.mark.django_db
+def test_a_learner_taken_out_of_the_class_is_gone_for_its_teacher_on_every_route(world):
+    """The other side of a removed enrolment: on every route that names a learner, the class's
+    teacher gets what they get for a learner never in the class; the class's exports leave them out."""
+    teacher = _signed_in(_teacher_of(world.classroom))
+    routes = [route for route, _, _ in _routes() if any(p in route for p in LEARNER_PARAMETERS)]
+    assert len(routes) >= 10
+
+    def answers(human: Learner, model: Learner) -> list[tuple]:
+        return [answer(teacher, "get", _fill(route, world, learner=model.pk, learner_id=human.pk), {})
+                for route in routes]
+
+    seen = answers(world.learner, world.model_student)
+    assert seen.count((200, "")) >= 10, seen  # the class's teacher read them, human and model-student
+    exports = ("attempts.csv", "mastery.csv")
+    names = (world.learner.user.username, world.model_student.label)
+    for export in exports:
+        rows = teacher.get(f"/teach/class/{world.classroom.pk}/{export}").content.decode()
+        assert all(name in rows for name in names), export
+    Enrollment.objects.filter(learner__in=[world.learner, world.model_student]).delete()
+    stranger = HumanLearnerFactory()
+    tutor_turn_take(learner=stranger, item=world.item, source="web", step_key="sum", answer="7")
+    model_stranger = cohort_create(api_client=world.owner, course=world.course, planner="mastery", size=1).learners.get()
+    assert answers(world.learner, world.model_student) == answers(stranger, model_stranger)
+    for export in exports:
+        rows = teacher.get(f"/teach/class/{world.classroom.pk}/{export}").content.decode()
+        assert not any(name in rows for name in names), export
 
 
 # ---- every socket route --------------------------------------------------------------------------
