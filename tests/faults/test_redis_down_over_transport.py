@@ -1,7 +1,8 @@
 """Redis down, seen through the transports a client uses: the API over HTTP (Django's test client)
 and the practice socket (WebsocketCommunicator). Redis carries the cache (API throttle counters),
 the channel layer (dashboard broadcasts) and the Celery broker; here each points at a port where
-nothing listens, as when the server is down. No service is needed, so these run in both CI passes.
+nothing listens, as when the server is down. The language model's server down is the last case.
+No service is needed, so these run in both CI passes. (docs/security.md, the degradation table.)
 """
 
 import io
@@ -58,6 +59,24 @@ def broker_down():
         app.conf.broker_url, app.conf.task_always_eager = saved
 
 
+async def practice_socket(user) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, "/ws/practice/",
+                                         headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def answered(communicator: WebsocketCommunicator, item: Item, answer: str) -> list[dict]:
+    """The frames of one answer's turn, up to its "done" (or an error)."""
+    await communicator.send_json_to({"type": "answer", "item": item.pk, "step": "sum", "answer": answer})
+    messages = []
+    while not messages or messages[-1]["type"] not in ("done", "error"):
+        messages.append(await communicator.receive_json_from(timeout=10))
+    return messages
+
+
 @pytest.mark.django_db
 def test_the_api_answers_with_its_throttle_cache_down_and_warns_once(loaded, cache_down, caplog, monkeypatch):
     monkeypatch.setattr(throttling, "_warned_at", None)  # no warning left from an earlier test
@@ -90,23 +109,14 @@ async def test_a_practice_answer_is_stored_and_answered_with_the_channel_layer_d
         return learner
 
     learner = await enrolled()
-    communicator = WebsocketCommunicator(application, "/ws/practice/",
-                                         headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
-    communicator.scope["user"] = user
-    connected, _ = await communicator.connect()
-    assert connected
-    await communicator.send_json_to({"type": "answer", "item": loaded.pk, "step": "sum", "answer": "6"})
-    messages = []
-    while not messages or messages[-1]["type"] not in ("done", "error"):
-        messages.append(await communicator.receive_json_from(timeout=10))
+    communicator = await practice_socket(user)
+    messages = await answered(communicator, loaded, "6")
     assert messages[0] == {"type": "start", "verdict": "incorrect", "move": messages[0]["move"], "hint_level": 1}
     assert messages[-1]["type"] == "done" and messages[-1]["html"]
     stored = await database_sync_to_async(list)(Attempt.objects.filter(learner=learner).values_list("raw_answer", flat=True))
     assert stored == ["6"]
     # The socket stays usable for the next turn.
-    await communicator.send_json_to({"type": "answer", "item": loaded.pk, "step": "sum", "answer": "7"})
-    while (message := await communicator.receive_json_from(timeout=10))["type"] not in ("done", "error"):
-        pass
+    message = (await answered(communicator, loaded, "7"))[-1]
     assert message["type"] == "done" and message["status"] == "solved"
     await communicator.disconnect()
     # The teacher's live overview missed the pushes (the dashboard's receiver of answer_recorded);
@@ -136,3 +146,17 @@ def test_with_redis_down_a_model_turn_is_stored_pending_and_the_sweep_writes_it_
     assert tasks.tutor_turns_pending_requeue() == [response.json()["id"]]
     polled = api.get(turn_url).json()
     assert (polled["status"], polled["text"]) == ("done", MODEL_TEXT)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("channel_layer_of_this_test")
+async def test_with_the_language_model_server_down_the_learner_gets_the_rule_text(loaded, settings):
+    """Not Redis, but the other outage of the practice path: the model's server refuses connections."""
+    settings.LLM_BACKEND, settings.LLM_BASE_URL, settings.LLM_MODEL = "openai", "http://127.0.0.1:9/v1", "m"
+    communicator = await practice_socket(await database_sync_to_async(UserFactory)())
+    messages = await answered(communicator, loaded, "6")
+    await communicator.disconnect()
+    assert messages[-1]["type"] == "done"
+    assert "".join(m["text"] for m in messages if m["type"] == "delta").strip() == "Here's a hint: Count on from 3."
+    turn = await database_sync_to_async(TutorTurn.objects.get)(pk=messages[-1]["turn"])
+    assert (turn.backend, turn.fell_back) == ("rule", True)
