@@ -3,6 +3,10 @@
 // and the skills list are HTML the server renders (the practice-steps and practice-mastery
 // fragments): when a step is solved or shown, the page fetches the step list again, so the next
 // step appears only then; the page never builds that HTML itself.
+// The tutor box is a dialogue: as each turn is sent, the reply before it and what the learner sent
+// (their answer, a hint request, or words typed in the reply box) move into the list above the
+// newest reply. Words from the reply box go as a help request with `message`, on the open step: the
+// turn reads them (working is checked claim by claim; "I don't get it" gets a hint).
 (function () {
   "use strict";
   const root = document.querySelector(".practice");
@@ -12,6 +16,10 @@
   const feedback = document.getElementById("feedback");
   const verdictLine = document.getElementById("verdict");
   const stop = root.querySelector(".stop");
+  const dialogue = document.getElementById("dialogue");
+  const replyNow = root.querySelector(".reply-now");
+  const sayForm = document.getElementById("say");
+  const sayText = document.getElementById("say-text");
   const scheme = location.protocol === "https:" ? "wss://" : "ws://";
   // Every verdict in words and a sign, so that none is told apart by colour alone.
   const VERDICTS = {
@@ -60,7 +68,43 @@
     }
     const open = stepsBox.querySelector('.step[data-status="open"] input');
     const next = stepsBox.querySelector(".next button");
+    sayForm.hidden = !open; // words are about the open step: none once the problem is finished
     (open || next).focus();
+  }
+
+  function openStepForm() {
+    return stepsBox.querySelector('.step[data-status="open"] .answer-form');
+  }
+
+  // ---- the dialogue: earlier replies and what the learner sent, oldest first ----
+  function dialogueAdd(className, nodes) {
+    const entry = document.createElement("li");
+    entry.className = className;
+    entry.append(...nodes);
+    dialogue.appendChild(entry);
+  }
+
+  function replyArchive() {
+    if (verdictLine.hidden && !feedback.textContent) return; // no reply yet
+    const copies = [...replyNow.children].filter((node) => !node.hidden).map((node) => {
+      const copy = node.cloneNode(true); // the server's typeset HTML as it is, never parsed again
+      ["id", "aria-live", "aria-busy"].forEach((name) => copy.removeAttribute(name));
+      return copy;
+    });
+    dialogueAdd("from-tutor", copies);
+    showVerdict("", "");
+    delete feedback.dataset.verdict;
+    feedback.textContent = "";
+  }
+
+  function learnerSaid(text) {
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = "You";
+    const words = document.createElement("p");
+    words.className = "words";
+    words.textContent = text; // the learner's text is shown as text, never read as HTML
+    dialogueAdd("from-learner", [who, words]);
   }
 
   function handle(message) {
@@ -94,10 +138,15 @@
     }
   }
 
-  function send(payload) {
-    if (busy || !socket || socket.readyState !== WebSocket.OPEN) return;
+  // One turn over the socket; `said` is what the dialogue shows as the learner's. False when a turn
+  // is still running or the socket is down (nothing was sent).
+  function send(payload, said) {
+    if (busy || !socket || socket.readyState !== WebSocket.OPEN) return false;
     busy = true;
+    replyArchive();
+    learnerSaid(said);
     socket.send(JSON.stringify(Object.assign({ item: Number(root.dataset.item) }, payload)));
+    return true;
   }
 
   // ---- the live preview: the server's reading of the answer, with the checker's own grammar and
@@ -153,22 +202,33 @@
     const form = event.target.closest(".answer-form");
     if (!form) return; // the skip form posts as usual
     event.preventDefault();
-    let answer;
+    let answer, said;
     if (form.dataset.mode === "choice") {
       const picked = form.querySelector('input[name="answer"]:checked');
       if (!picked) { showVerdict("", "Pick one of the choices first."); return; }
       answer = picked.value;
+      said = "My answer: " + form.querySelector(`label[for="${picked.id}"]`).textContent.trim();
     } else {
       answer = form.querySelector('input[name="answer"]').value;
+      said = "My answer: " + answer;
     }
     send({ type: "answer", step: form.dataset.step, answer,
-           idempotency_key: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() });
+           idempotency_key: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() }, said);
   });
 
   stepsBox.addEventListener("click", (event) => {
     const button = event.target.closest("button.hint");
     if (!button) return;
-    send({ type: "hint", step: button.closest(".answer-form").dataset.step });
+    send({ type: "hint", step: button.closest(".answer-form").dataset.step }, "Can I have a hint?");
+  });
+
+  // The reply box: Enter or Send. The words stay in the box when they could not be sent.
+  sayForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = sayText.value;
+    const form = openStepForm();
+    if (!text.trim() || !form) return;
+    if (send({ type: "hint", step: form.dataset.step, message: text }, text)) sayText.value = "";
   });
 
   stop.addEventListener("click", () => socket && socket.send(JSON.stringify({ type: "stop" })));
