@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checking import CORRECT, UNREADABLE, WRONG_KIND, AnswerSpec
+from checking import CORRECT, EVIDENCE_VERDICTS, UNREADABLE, WRONG_KIND, AnswerSpec
 from llm.answer_text import answer_text
 from llm.backends import GenerationRequest
 from llm.guard import Guard
@@ -288,7 +288,11 @@ def _decided(
     starts at its first hint."""
     steps = _steps(item)
     step = _focus_step(steps, step_key)
-    attempts = len(step_visit.answers) + answered
+    # Attempts at the step are the answers the checker judged (right, wrong, a known mistake). Words it
+    # could not read ("I don't get it", chatter), an answer of the wrong kind or form and working are
+    # none: nothing to ask an explanation of, and no reason to tell the answer yet.
+    attempts = sum(answer.verdict in EVIDENCE_VERDICTS for answer in step_visit.answers) + (
+        answered and outcome in EVIDENCE_VERDICTS)
     weak = _weak_prerequisites(engine, state, step)
     decision = POLICY.decide(
         TurnState(
