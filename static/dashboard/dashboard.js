@@ -29,7 +29,11 @@
       if (message.type !== "overview") return;
       draw(document.getElementById("heatmap-plot"), message.heatmap, true);
       draw(document.getElementById("activity-plot"), message.activity, true);
-      document.getElementById("needs-help").innerHTML = message.needs_help_html;
+      // Every table of the page, each in the element that names its fragment.
+      document.querySelectorAll("[data-live]").forEach(function (element) {
+        const html = message.html[element.dataset.live];
+        if (html !== undefined) element.innerHTML = html;
+      });
       status.textContent = "Live updates: on (updated " + new Date().toLocaleTimeString() + ")";
       status.dataset.updates = String(Number(status.dataset.updates || 0) + 1);
     };

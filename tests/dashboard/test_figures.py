@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from html import escape as html_escape
 from io import StringIO
 
 import pytest
@@ -9,8 +10,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from llm.moves import Intent
+from tutor.content.models import Item
 from tutor.dashboard.selectors import kc_order
+from tutor.dashboard.words import how_sure
 from tutor.learning.engine import course_engine
+from tutor.learning.levels import mastery_level
 from tutor.learning.models import Attempt, Learner, LearnerState, TutorTurn
 from tutor.learning.observations import SECONDS_PER_DAY, tracer_time
 
@@ -35,7 +40,11 @@ def _state(learner, classroom):
     return LearnerState.objects.get(learner=learner, course=classroom.course).tracer_state
 
 
-def test_heatmap_is_the_tracer_posterior_in_prerequisite_order(client, seeded):
+def _answers_on(learner, kc: str) -> int:
+    return Attempt.objects.filter(learner=learner, item__kcs__key=kc).exclude(verdict="skipped").count()
+
+
+def test_heatmap_shows_levels_in_words_in_prerequisite_order(client, seeded):
     classroom, ada, model = seeded
     client.force_login(classroom.teachers.get())
     response = client.get(reverse("dashboard:overview", args=[classroom.pk]))
@@ -46,23 +55,61 @@ def test_heatmap_is_the_tracer_posterior_in_prerequisite_order(client, seeded):
     assert heatmap["y"] == ["ada", f"{model.api_client.name}:sim-a"]
     for row, learner in enumerate((ada, model)):
         mastery = engine.tracer.mastery(_state(learner, classroom))
-        assert heatmap["z"][row] == pytest.approx([mastery[kc].p for kc in ("add", "frac", "lin")], abs=1e-4)
-        assert heatmap["customdata"][row] == pytest.approx([mastery[kc].sd for kc in ("add", "frac", "lin")], abs=1e-4)
-    assert heatmap["z"][0][0] < 0.6 and heatmap["z"][0][0] < heatmap["z"][1][0]  # ada is behind on addition
-    assert "uncertainty" in heatmap["hovertemplate"]
+        levels = [mastery_level(p=mastery[kc].p, sd=mastery[kc].sd, answers=_answers_on(learner, kc))
+                  for kc in ("add", "frac", "lin")]
+        assert heatmap["z"][row] == [level.rank for level in levels]
+        for text, level, kc in zip(heatmap["text"][row], levels, ("add", "frac", "lin")):
+            assert text.startswith(level.name)
+            if level.percent is not None:  # the number, on hover, with how sure it is in words
+                assert f"estimated {level.percent}% mastered, {how_sure(mastery[kc].sd)}" in text
+    assert heatmap["z"][0][2] == 0 and heatmap["text"][0][2] == "Not started: no answers on this skill yet"
+    assert heatmap["z"][0][0] == 1  # ada's ten wrong answers on addition: "Attempted"
+    assert "P(" not in json.dumps(heatmap) and "uncertainty" not in json.dumps(heatmap)
 
 
-def test_needs_help_names_wheel_spinning_and_bottom_out_hints(client, seeded):
+def test_heatmap_colours_are_colour_blind_safe_levels(client, seeded):
+    """Viridis steps (rising lightness) and a grey for "Not started": no red against green."""
+    classroom, *_ = seeded
+    client.force_login(classroom.teachers.get())
+    heatmap = embedded_figure(client.get(reverse("dashboard:overview", args=[classroom.pk])), "heatmap")["data"][0]
+    colours = [colour for _, colour in heatmap["colorscale"]]
+    assert set(colours) == {"#e8e8e8", "#440154", "#31688e", "#35b779", "#fde725"}
+    assert heatmap["colorbar"]["ticktext"] == ["Not started", "Attempted", "Familiar", "Proficient", "Mastered"]
+    assert (heatmap["zmin"], heatmap["zmax"]) == (-0.5, 4.5)
+
+
+def test_every_overview_chart_has_a_table_alternative(client, seeded):
+    classroom, *_ = seeded
+    client.force_login(classroom.teachers.get())
+    html = client.get(reverse("dashboard:overview", args=[classroom.pk])).content.decode()
+    levels = html.split('data-live="mastery_table">')[1].split("</table>")[0]
+    assert html.count('<details class="chart-table">') == 2
+    assert '<th scope="col">Addition</th>' in levels and '<th scope="row">ada</th>' in levels
+    assert '<td class="level-attempted" title="estimated' in levels and ">Not started</td>" in levels
+    activity = html.split('data-live="activity_table">')[1].split("</table>")[0]
+    days = {a.answered_at.date() for a in Attempt.objects.all()}
+    assert activity.count('<th scope="row">') == len(days)
+
+
+def _needs_help(html: str) -> dict[str, list[str]]:
+    """The "needs help now" list as the page shows it: name -> reasons."""
+    import re
+
+    part = html.split('id="needs-help"')[1].split("</div>")[0]
+    return {name: re.findall(r"<li>([^<]*)</li>", reasons)
+            for name, reasons in re.findall(r'<a href="[^"]*">([^<]*)</a>\s*<ul>(.*?)</ul>', part, re.DOTALL)}
+
+
+def test_needs_help_says_in_words_who_is_stuck_and_why(client, seeded):
     classroom, ada, _ = seeded
     client.force_login(classroom.teachers.get())
     response = client.get(reverse("dashboard:overview", args=[classroom.pk]))
-    helped = response.context["needs_help"]
-    assert [row["name"] for row in helped] == ["ada"]
-    reasons = " | ".join(helped[0]["reasons"])
-    assert "wheel-spinning on Addition: 10 answers" in reasons
+    helped = _needs_help(response.content.decode())
+    assert list(helped) == ["ada"]
     bottom_outs = TutorTurn.objects.filter(learner=ada, hint_level=3).count()
-    assert bottom_outs >= 3 and f"{bottom_outs} bottom-out hints this week" in reasons
-    assert 'id="needs-help"' in response.content.decode()
+    assert bottom_outs >= 3
+    assert helped["ada"][:2] == ["Stuck on Addition: 10 answers without mastering it",
+                                 f"Reached the last hint, the answer shown, {bottom_outs} times this week"]
 
 
 def test_activity_counts_answers_and_learners_per_day(client, seeded):
@@ -82,24 +129,70 @@ def test_activity_counts_answers_and_learners_per_day(client, seeded):
 def test_anonymised_overview_shows_no_names(client, seeded):
     classroom, _, _ = seeded
     client.force_login(classroom.teachers.get())
-    response = client.get(reverse("dashboard:overview", args=[classroom.pk]) + "?anon=1")
+    response = client.get(reverse("dashboard:overview", args=[classroom.pk]) + "?anon=k3y")
     html = response.content.decode()
     assert embedded_figure(response, "heatmap")["data"][0]["y"] == ["Learner 1", "Learner 2"]
     assert "ada" not in html and "sim-a" not in html
-    assert "?anon=1" in html.split('id="needs-help"')[1].split("</div>")[0]
-    csv_text = client.get(reverse("dashboard:mastery-csv", args=[classroom.pk]) + "?anon=1").content.decode()
-    assert "ada" not in csv_text and "Learner 1" in csv_text
+    assert "?anon=k3y" in html.split('id="needs-help"')[1].split("</div>")[0]
+    csv_lines = client.get(reverse("dashboard:mastery-csv", args=[classroom.pk]) + "?anon=k3y").content.decode()
+    assert "ada" not in csv_lines and "Learner 1" in csv_lines
+    assert all(line.startswith(",Learner ") for line in csv_lines.splitlines()[1:])  # no learner ids either
+
+
+def test_anonymising_draws_a_fresh_order_each_time_it_is_switched_on(client, course):
+    """Issue 20: "Learner 1" was always the first enrolled (ada). Each switch-on carries a new token,
+    the token fixes the order (reloads and links agree), and the rows follow the pseudonyms."""
+    import re
+
+    from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, UserFactory
+    from tutor.learning.models import Enrollment
+
+    classroom = ClassroomFactory(course=course)
+    teacher = UserFactory(role="teacher")
+    classroom.teachers.add(teacher)
+    names = [f"kid{n}" for n in range(8)]
+    for name in names:
+        Enrollment.objects.create(classroom=classroom, learner=HumanLearnerFactory(user__username=name))
+    client.force_login(teacher)
+    url = reverse("dashboard:overview", args=[classroom.pk])
+    tokens = {re.search(r'href="\?anon=(\w+)">Anonymise', client.get(url).content.decode()).group(1) for _ in range(4)}
+    assert len(tokens) == 4
+
+    def first_learner(token: str) -> str:
+        html = client.get(url, {"anon": token}).content.decode()
+        rows = re.findall(r'learner/(\d+)/\?anon=\w+">(Learner \d+)</a>', html.split('data-live="learners"')[1])
+        assert [name for _, name in rows] == [f"Learner {n}" for n in range(1, 9)]  # in pseudonym order
+        return rows[0][0]
+
+    firsts = {token: first_learner(token) for token in tokens}
+    assert len(set(firsts.values())) > 1  # "Learner 1" is not always the same child
+    token, learner_id = next(iter(firsts.items()))
+    assert first_learner(token) == learner_id  # the same token, the same names
+    drill_down = client.get(reverse("dashboard:learner", args=[classroom.pk, learner_id]), {"anon": token})
+    assert drill_down.context["name"] == "Learner 1"
+
+
+@pytest.mark.parametrize("page", ["overview", "learner", "mastery-csv"])
+@pytest.mark.parametrize("token", ["a b", "x" * 33, "é", "<script>"])
+def test_a_malformed_anonymising_token_is_a_400_with_the_reason(client, seeded, page, token):
+    classroom, ada, _ = seeded
+    client.force_login(classroom.teachers.get())
+    args = [classroom.pk, ada.pk] if page == "learner" else [classroom.pk]
+    response = client.get(reverse(f"dashboard:{page}", args=args), {"anon": token})
+    assert response.status_code == 400
+    assert "anon must be 1 to 32 letters or digits" in response.content.decode()
 
 
 def test_mastery_csv_holds_the_class_by_kc_table(client, seeded):
     classroom, ada, _ = seeded
     client.force_login(classroom.teachers.get())
     lines = client.get(reverse("dashboard:mastery-csv", args=[classroom.pk])).content.decode().splitlines()
-    assert lines[0] == "learner_id,learner,kind,answers,correct,add p,frac p,lin p,add sd,frac sd,lin sd"
+    assert lines[0] == ("learner_id,learner,kind,answers,correct,add level,frac level,lin level,"
+                        "add p,frac p,lin p,add sd,frac sd,lin sd")
     first = lines[1].split(",")
     mastery = course_engine(classroom.course).tracer.mastery(_state(ada, classroom))
-    assert first[:5] == [str(ada.pk), "ada", "human", "16", "0"]  # 10 on addition, 6 on a fraction step
-    assert float(first[5]) == pytest.approx(mastery["add"].p, abs=1e-4)
+    assert first[:8] == [str(ada.pk), "ada", "human", "16", "0", "Attempted", "Attempted", "Not started"]
+    assert float(first[8]) == pytest.approx(mastery["add"].p, abs=1e-4)
 
 
 def test_learner_curves_pair_predictions_with_answers(client, seeded):
@@ -107,13 +200,14 @@ def test_learner_curves_pair_predictions_with_answers(client, seeded):
     client.force_login(classroom.teachers.get())
     response = client.get(reverse("dashboard:learner", args=[classroom.pk, model.pk]))
     traces = {trace["name"]: trace for trace in embedded_figure(response, "curves")["data"]}
-    assert set(traces) == {"Addition: predicted", "Addition: answered", "Fractions: predicted", "Fractions: answered"}
+    assert set(traces) == {"Addition: expected", "Addition: answered", "Fractions: expected", "Fractions: answered"}
     assert traces["Addition: answered"]["y"] == [1] and traces["Fractions: answered"]["y"] == [1]
     engine = course_engine(classroom.course)
     first = Attempt.objects.filter(learner=model).order_by("id").first()
     fresh = engine.tracer.new_learner(_state(model, classroom)["traits"])
     expected = engine.tracer.predict(fresh, "add-1", tracer_time(first.answered_at))
-    assert traces["Addition: predicted"]["y"] == pytest.approx([expected])
+    assert traces["Addition: expected"]["y"] == pytest.approx([expected])
+    assert traces["Addition: expected"]["line"]["color"] == traces["Addition: answered"]["marker"]["color"]
 
 
 def test_learner_recall_is_the_tracers_forecast(client, seeded):
@@ -129,17 +223,50 @@ def test_learner_recall_is_the_tracers_forecast(client, seeded):
     assert recall["Addition"][7] == pytest.approx(in_a_week, abs=1e-3)
 
 
-def test_learner_page_lists_turns_and_traits(client, seeded):
+FORBIDDEN_ON_TEACHER_PAGES = ["frac-1", "add-1", "Backend", "P(", "uncertainty", *(intent.value for intent in Intent)]
+
+
+def test_drill_down_shows_each_problem_as_the_learner_saw_it(client, seeded):
+    """Issue 20: the problem typeset, the learner's answers, the tutor's replies and the hints used, in
+    order, latest problem first; no item ids, move codes or backends."""
     classroom, ada, _ = seeded
     client.force_login(classroom.teachers.get())
     response = client.get(reverse("dashboard:learner", args=[classroom.pk, ada.pk]))
-    detail = response.context["detail"]
-    assert len(detail.answers) == 16 and all(turn is not None for _, turn in detail.answers)
-    requests = TutorTurn.objects.filter(learner=ada, attempt__isnull=True).order_by("-id")
-    assert [turn.pk for turn in detail.help_turns] == [turn.pk for turn in requests] and len(requests) == 6
     html = response.content.decode()
-    assert "Not estimated yet" in html and "overall" in html
-    assert detail.answers[0][1].backend in html
+    work = response.context["work"]
+    fraction = Item.objects.get(course=classroom.course, key="frac-1")
+    visits = sorted(set(Attempt.objects.filter(learner=ada, item=fraction).values_list("visit", flat=True)))
+    assert len(work) == 13 and [p.item.key for p in work[:3]] == ["frac-1"] * 3  # latest first
+    latest = work[0]
+    turns = list(TutorTurn.objects.filter(learner=ada, item=fraction, visit=visits[-1]).order_by("id"))
+    [step] = latest.steps
+    assert step.prompt == "What is the greatest common divisor of 6 and 8?"
+    assert [e.tutor_said for e in step.exchanges] == [turn.text for turn in turns]
+    assert [e.asked_for_help for e in step.exchanges] == [turn.attempt_id is None for turn in turns]
+    assert [e.learner_said for e in step.exchanges if not e.asked_for_help] == ["3", "3"]
+    assert latest.outcome == "Answer shown by the tutor" and latest.hints_used == 3
+    article = html.split('<article class="problem"')[1]
+    assert "<math" in article and "<mfrac>" in article  # "$\\frac{6}{8}$" typeset as the learner saw it
+    positions = [article.index(html_escape(turn.text.split("$")[0], quote=False)) for turn in turns]
+    assert positions == sorted(positions)  # in the order it happened
+    assert "ada answered</span> <code class=\"answer\">3</code> <span class=\"verdict\">wrong" in article
+    assert "Hint 3 of 3 (the answer shown)" in article and "ada asked for help" in article
+    assert work[-1].item.key == "add-1" and work[-1].outcome == "Not finished"
+    for jargon in FORBIDDEN_ON_TEACHER_PAGES:
+        assert jargon not in html, jargon
+
+
+def test_drill_down_shows_levels_and_traits_in_words(client, seeded):
+    classroom, ada, _ = seeded
+    client.force_login(classroom.teachers.get())
+    response = client.get(reverse("dashboard:learner", args=[classroom.pk, ada.pk]))
+    html = response.content.decode()
+    skills = dict(response.context["detail"].skills)
+    assert [cell.level.name for cell in skills.values()] == ["Attempted", "Attempted", "Not started"]
+    assert 'title="Addition: estimated ' in html and '<span class="level-name">Attempted</span>' in html
+    assert "How fast this learner learns and forgets is not worked out yet" in html
+    assert "Overall" in html
+    assert html.count('<details class="chart-table">') == 3  # the estimates, and a table per chart
 
 
 def test_learner_traits_in_words_after_an_estimate(client, seeded):
@@ -152,7 +279,8 @@ def test_learner_traits_in_words_after_an_estimate(client, seeded):
     state.save()
     client.force_login(classroom.teachers.get())
     traits = client.get(reverse("dashboard:learner", args=[classroom.pk, ada.pk])).context["detail"].traits
-    assert "learns fast" in traits and "forgets at a typical rate" in traits
+    assert "Learns faster than most: a few right answers raise a skill a lot." in traits
+    assert "Forgets at a typical rate." in traits
 
 
 def test_structure_shows_declared_and_learned_graphs(client, seeded):
@@ -215,13 +343,12 @@ def test_needs_help_names_learners_predicted_to_fail_their_next_item(client, see
         next_item_choose(learner=learner, course=classroom.course)
     client.force_login(classroom.teachers.get())
     before = timezone.now().timestamp()
-    helped = {row["name"]: row["reasons"] for row in
-              client.get(reverse("dashboard:overview", args=[classroom.pk])).context["needs_help"]}
+    helped = _needs_help(client.get(reverse("dashboard:overview", args=[classroom.pk])).content.decode())
     tracer = course_engine(classroom.course).tracer
     state = LearnerState.objects.get(learner=ada, course=classroom.course)
     chance = tracer.predict(state.tracer_state, tracer_item_key(state.current_item), before)
     assert chance < 0.4
-    assert f"predicted at risk: {chance:.0%} chance on the next item" in helped["ada"]
+    assert f"Likely to get the next problem wrong (about {chance:.0%} chance of a right answer)" in helped["ada"]
     assert f"{model.api_client.name}:sim-a" not in helped
 
 

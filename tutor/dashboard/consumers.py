@@ -3,7 +3,9 @@ class (services.class_answer_recorded, after commit) tells the group, and each s
 overview at most once per THROTTLE_SECONDS, always including the last change of a burst. A page
 that reconnects asks for `?fresh=1` and gets the current overview at once.
 
-Server -> client: {"type": "overview", "heatmap": figure, "activity": figure, "needs_help_html": html}
+Server -> client: {"type": "overview", "heatmap": figure, "activity": figure, "html": {fragment: html}}
+with every table of the page (panels.overview_panels). `?anon=TOKEN` anonymises as the page does; a
+malformed token is refused with 4400.
 """
 
 import asyncio
@@ -13,7 +15,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
-from . import figures
+from .panels import overview_panels
+from .pseudonyms import BadToken, token_from
 from .selectors import class_overview, classroom_for_teacher
 from .services import class_group
 
@@ -32,7 +35,11 @@ class ClassOverviewConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
-        self.anonymise = query.get("anon") == ["1"]
+        try:
+            self.anon = token_from((query.get("anon") or [""])[-1])
+        except BadToken:
+            await self.close(code=4400)
+            return
         self.user_id = user.pk
         self.pending: asyncio.Task | None = None
         self.last_sent = 0.0
@@ -60,7 +67,7 @@ class ClassOverviewConsumer(AsyncJsonWebsocketConsumer):
         loop = asyncio.get_running_loop()
         await asyncio.sleep(max(0.0, self.last_sent + THROTTLE_SECONDS - loop.time()))
         self.last_sent = loop.time()
-        message = await database_sync_to_async(_overview_message)(self.user_id, self.classroom.pk, self.anonymise)
+        message = await database_sync_to_async(_overview_message)(self.user_id, self.classroom.pk, self.anon)
         if message is None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.close(code=4403)
@@ -68,7 +75,7 @@ class ClassOverviewConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(message)
 
 
-def _overview_message(user_id: int, classroom_id: int, anonymise: bool) -> dict | None:
+def _overview_message(user_id: int, classroom_id: int, anon: str | None) -> dict | None:
     """The overview, or None once the user no longer teaches the class (taken off it, out of the
     teacher role or deactivated since the socket opened): access is checked again before each update,
     not only at connect."""
@@ -76,6 +83,4 @@ def _overview_message(user_id: int, classroom_id: int, anonymise: bool) -> dict 
     classroom = classroom_for_teacher(user=user, classroom_id=classroom_id) if user is not None else None
     if classroom is None:
         return None
-    shown = figures.overview_figures(class_overview(classroom=classroom), anonymise)
-    return {"type": "overview", "heatmap": shown["heatmap"], "activity": shown["activity"],
-            "needs_help_html": figures.needs_help_html(classroom, shown["needs_help"], anonymise)}
+    return {"type": "overview", **overview_panels(classroom, class_overview(classroom=classroom), anon)}

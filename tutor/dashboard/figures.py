@@ -8,14 +8,19 @@ every name that comes from people (learners' labels, usernames, a course pack's 
 import html
 import json
 
+import plotly.colors
 import plotly.graph_objects as go
-from django.template.loader import render_to_string
 from plotly.subplots import make_subplots
 
-from .selectors import LEARNED_EDGE, ClassOverview, CourseStructure, LearnerDetail, PlannerOutcome
+from tutor.learning.levels import NAMES, ORDER
 
-MASTERY_SCALE = [[0, "#b71c1c"], [0.5, "#fff59d"], [1, "#1b5e20"]]
+from .pseudonyms import pseudonyms
+from .selectors import LEARNED_EDGE, RECALL_DAYS, ClassOverview, CourseStructure, LearnerDetail, PlannerOutcome
 
+# Viridis's ends and quarter points, one colour per level from "Attempted" to "Mastered" (lightness
+# rises steadily, so the order reads in any kind of colour blindness and in greyscale), and a pale
+# grey for "Not started": no red against green.
+LEVEL_COLOURS = ["#e8e8e8", "#440154", "#31688e", "#35b779", "#fde725"]
 
 def plain(text) -> str:
     """Text for a Plotly string (tick label, hover text, legend, annotation) drawn as written, not as
@@ -33,19 +38,36 @@ def figure_json(figure: go.Figure) -> dict:
     return json.loads(figure.to_json())
 
 
-def display_names(overview: ClassOverview, anonymise: bool) -> list[str]:
-    """Learner names, or "Learner 1..n" in enrolment order for projecting in class."""
-    return [f"Learner {n}" if anonymise else row.name for n, row in enumerate(overview.learners, 1)]
+def shown_learners(overview: ClassOverview, token: str | None) -> list[tuple[int, str]]:
+    """(row index in the overview, name shown) in the order shown: names in enrolment order, or the
+    pseudonyms of `token` in their own order (rows in enrolment order would give them away)."""
+    if token is None:
+        return [(n, row.name) for n, row in enumerate(overview.learners)]
+    named = pseudonyms([row.id for row in overview.learners], token)
+    shown = [(n, named[row.id]) for n, row in enumerate(overview.learners)]
+    return sorted(shown, key=lambda pair: int(pair[1].rsplit(" ", 1)[1]))
 
 
-def mastery_heatmap(overview: ClassOverview, names: list[str]) -> go.Figure:
+def _discrete(colours: list[str]) -> list[list]:
+    """A Plotly colour scale with one flat band per colour, for z = 0..len(colours) - 1."""
+    bands = len(colours)
+    return [[edge / bands, colour] for n, colour in enumerate(colours) for edge in (n, n + 1)]
+
+
+def mastery_heatmap(overview: ClassOverview, shown: list[tuple[int, str]]) -> go.Figure:
+    """Each learner's level in each skill; hover gives the level's numbers in words."""
+    cells = [overview.levels[n] for n, _ in shown]
     figure = go.Figure(go.Heatmap(
-        z=overview.p, x=[plain(name) for name in overview.kc_names], y=[plain(name) for name in names], customdata=overview.sd, zmin=0, zmax=1,
-        colorscale=MASTERY_SCALE, colorbar={"title": "P(mastered)"}, xgap=1, ygap=1,
-        hovertemplate="%{y}<br>%{x}<br>P(mastered) %{z:.2f}<br>uncertainty (sd) %{customdata:.2f}<extra></extra>",
+        z=[[cell.level.rank for cell in row] for row in cells],
+        text=[[f"{cell.level.name}: {cell.detail}" for cell in row] for row in cells],
+        x=[plain(name) for name in overview.kc_names], y=[plain(name) for _, name in shown],
+        zmin=-0.5, zmax=len(LEVEL_COLOURS) - 0.5, colorscale=_discrete(LEVEL_COLOURS), xgap=2, ygap=2,
+        colorbar={"title": {"text": "Level"}, "tickvals": list(range(len(ORDER))),
+                  "ticktext": [NAMES[key] for key in ORDER], "thickness": 14},
+        hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
     ))
     figure.update_layout(
-        title={"text": "Skills in prerequisite order", "font": {"size": 14}}, height=200 + 26 * len(names),
+        title={"text": "Skills in prerequisite order", "font": {"size": 14}}, height=200 + 26 * len(shown),
         margin={"t": 50, "l": 10, "r": 10, "b": 10},
         yaxis={"autorange": "reversed", "automargin": True, "dtick": 1},
         xaxis={"automargin": True, "tickangle": -40},
@@ -68,6 +90,17 @@ def activity_figure(overview: ClassOverview) -> go.Figure:
     return figure
 
 
+# One colour per skill in every chart of a learner, from a palette that stays distinct in colour
+# blindness (Paul Tol's "safe" scheme, as plotly ships it).
+SKILL_COLOURS = plotly.colors.qualitative.Safe
+# Below the x axis's title, which a horizontal legend at its default place would overlap.
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.2}
+
+
+def _skill_colour(kcs: list[str], kc: str) -> str:
+    return SKILL_COLOURS[kcs.index(kc) % len(SKILL_COLOURS)]
+
+
 def learning_curves(detail: LearnerDetail, kcs: list[str], kc_names: dict[str, str]) -> go.Figure:
     """Per KC: the tracer's P(correct) before each answer against what the learner answered."""
     kc_names = _plain_names(kc_names)
@@ -77,23 +110,42 @@ def learning_curves(detail: LearnerDetail, kcs: list[str], kc_names: dict[str, s
         if not points:
             continue
         x = [p.n for p in points]
+        colour = _skill_colour(kcs, kc)
         figure.add_trace(go.Scatter(x=x, y=[p.predicted for p in points], mode="lines", legendgroup=kc,
-                                    name=f"{kc_names[kc]}: predicted"))
+                                    name=f"{kc_names[kc]}: expected", line={"color": colour}))
         figure.add_trace(go.Scatter(x=x, y=[int(p.correct) for p in points], mode="markers", legendgroup=kc,
-                                    name=f"{kc_names[kc]}: answered", marker={"symbol": "circle-open", "size": 9}))
-    figure.update_layout(title="Predicted chance of a right answer against the answers (1 right, 0 wrong)",
-                         height=420, margin={"t": 50, "l": 10, "r": 10, "b": 10},
-                         xaxis={"title": "answer on the skill"}, yaxis={"range": [-0.05, 1.05], "title": "P(correct)"})
+                                    name=f"{kc_names[kc]}: answered",
+                                    marker={"symbol": "circle-open", "size": 9, "color": colour}))
+    figure.update_layout(title="Expected chance of a right answer, and the answers (top: right, bottom: wrong)",
+                         height=460, margin={"t": 50, "l": 10, "r": 10, "b": 10}, legend=LEGEND_BELOW,
+                         xaxis={"title": "answer on the skill", "dtick": 1},
+                         yaxis={"range": [-0.05, 1.05], "title": "chance of a right answer", "tickformat": ".0%"})
     return figure
 
 
-def recall_figure(detail: LearnerDetail, kc_names: dict[str, str]) -> go.Figure:
+def curve_table(detail: LearnerDetail, kcs: list[str], kc_names: dict[str, str]) -> list[dict]:
+    """The learning curves' data as rows for their table alternative, skill by skill."""
+    return [{"skill": kc_names[kc], "n": point.n, "expected": point.predicted, "correct": point.correct}
+            for kc in kcs for point in detail.replay.curve if point.kc == kc]
+
+
+RECALL_TABLE_DAYS = (0, 7, 14, 28, RECALL_DAYS)
+
+
+def recall_table(detail: LearnerDetail, kc_names: dict[str, str]) -> list[tuple[str, list[float]]]:
+    """The forgetting curves at RECALL_TABLE_DAYS, for their table alternative."""
+    return [(kc_names[kc], [curve[day] for day in RECALL_TABLE_DAYS]) for kc, curve in detail.recall.items()]
+
+
+def recall_figure(detail: LearnerDetail, kcs: list[str], kc_names: dict[str, str]) -> go.Figure:
     kc_names = _plain_names(kc_names)
-    figure = go.Figure([go.Scatter(x=list(range(len(curve))), y=curve, mode="lines", name=kc_names[kc])
+    figure = go.Figure([go.Scatter(x=list(range(len(curve))), y=curve, mode="lines", name=kc_names[kc],
+                                   line={"color": _skill_colour(kcs, kc)})
                         for kc, curve in detail.recall.items()])
-    figure.update_layout(title="Predicted mastery over the coming weeks without practice", height=360,
-                         margin={"t": 50, "l": 10, "r": 10, "b": 10},
-                         xaxis={"title": "days from now"}, yaxis={"range": [0, 1], "title": "P(mastered)"})
+    figure.update_layout(title="Estimated mastery over the coming weeks without practice", height=400,
+                         margin={"t": 50, "l": 10, "r": 10, "b": 10}, legend=LEGEND_BELOW,
+                         xaxis={"title": "days from now"},
+                         yaxis={"range": [0, 1], "title": "estimated mastery", "tickformat": ".0%"})
     return figure
 
 
@@ -111,14 +163,14 @@ def graph_figure(structure: CourseStructure) -> go.Figure:
     at = _positions(structure)
     kc_names = _plain_names(structure.kc_names)
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Declared prerequisites",
-                                                           f"Learned (edges with P >= {LEARNED_EDGE})"))
+                                                           f"Learned from the answers (at least {LEARNED_EDGE:.0%} likely)"))
     learned = {edge for edge, p in structure.learned.items() if p >= LEARNED_EDGE}
     panels = (
         (1, [(edge, "#555", "solid", "declared") for edge in sorted(structure.declared)]),
         (2, [(edge, "#1565c0" if edge in structure.declared else "#c62828", "solid",
-              f"P={structure.learned[edge]:.2f}" + ("" if edge in structure.declared else ", not declared"))
+              f"{structure.learned[edge]:.0%} likely" + ("" if edge in structure.declared else ", not declared"))
              for edge in sorted(learned)]
-            + [(edge, "#9e9e9e", "dot", f"declared, P={structure.learned[edge]:.2f}")
+            + [(edge, "#9e9e9e", "dot", f"declared, {structure.learned[edge]:.0%} likely from the answers")
                for edge in sorted(structure.declared - learned)]),
     )
     for col, edges in panels:
@@ -145,16 +197,16 @@ def difficulty_figure(structure: CourseStructure) -> go.Figure:
     names = [plain(structure.kc_names[kc]) for kc in structure.kcs]
     answered = [structure.kc_correct.get(kc, (0, None)) for kc in structure.kcs]
     figure = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.12,
-                           subplot_titles=("Skill difficulty", "Item difficulty (tracer)"))
+                           subplot_titles=("Skill difficulty", "Difficulty of the problems"))
     figure.add_trace(go.Bar(y=names, x=[structure.kc_difficulty[kc] for kc in structure.kcs], orientation="h",
-                            name="tracer difficulty (higher is harder)"), row=1, col=1)
+                            name="estimated difficulty (higher is harder)"), row=1, col=1)
     # Skills nobody answered have no share: no marker rather than a misleading 0%.
     figure.add_trace(go.Scatter(y=names, x=[None if share is None else 1 - share for _, share in answered],
                                 mode="markers",
                                 name="share of this class's answers wrong", customdata=[n for n, _ in answered],
                                 hovertemplate="%{y}: %{x:.0%} wrong of %{customdata} answers<extra></extra>"),
                      row=1, col=1)
-    figure.add_trace(go.Histogram(x=structure.item_difficulty, name="items", nbinsx=20), row=1, col=2)
+    figure.add_trace(go.Histogram(x=structure.item_difficulty, name="problems", nbinsx=20), row=1, col=2)
     figure.update_layout(height=200 + 22 * len(names), margin={"t": 50, "l": 10, "r": 10, "b": 10},
                          legend={"orientation": "h"})
     figure.update_yaxes(automargin=True, autorange="reversed", dtick=1, row=1, col=1)
@@ -183,25 +235,12 @@ def benchmark_figure(cells: list[dict]) -> go.Figure:
 def class_planner_figure(outcomes: list[PlannerOutcome]) -> go.Figure:
     figure = go.Figure(go.Bar(x=[plain(o.planner) for o in outcomes], y=[o.posttest for o in outcomes],
                               customdata=[o.learners for o in outcomes],
-                              hovertemplate="%{x}: mean mastery %{y:.2f} over %{customdata} learners<extra></extra>"))
+                              hovertemplate="%{x}: mean estimated mastery %{y:.0%} over %{customdata} learners<extra></extra>"))
     figure.update_layout(title="This class: mean mastery now by planner", height=320,
-                         yaxis={"title": "mean P(mastered)", "range": [0, 1]}, margin={"t": 50, "l": 10, "r": 10, "b": 10})
+                         yaxis={"title": "mean estimated mastery", "range": [0, 1], "tickformat": ".0%"}, margin={"t": 50, "l": 10, "r": 10, "b": 10})
     return figure
 
 
-def overview_figures(overview: ClassOverview, anonymise: bool) -> dict:
-    """What the class overview draws, for the page and for each live update alike."""
-    names = display_names(overview, anonymise)
-    named = dict(zip((row.id for row in overview.learners), names))
-    return {
-        "heatmap": figure_json(mastery_heatmap(overview, names)),
-        "activity": figure_json(activity_figure(overview)),
-        "needs_help": [{"id": row.id, "name": named[row.id], "reasons": list(row.reasons)}
-                       for row in overview.needs_help],
-    }
-
-
-def needs_help_html(classroom, needs_help: list[dict], anonymise: bool) -> str:
-    """The "needs help now" list, rendered once for the page and for each live update."""
-    return render_to_string("dashboard/_needs_help.html",
-                            {"classroom": classroom, "needs_help": needs_help, "anon": anonymise})
+def overview_figures(overview: ClassOverview, shown: list[tuple[int, str]]) -> dict:
+    """The class overview's charts, for the page and for each live update alike."""
+    return {"heatmap": figure_json(mastery_heatmap(overview, shown)), "activity": figure_json(activity_figure(overview))}

@@ -20,8 +20,11 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from tutor.learning.engine import CourseEngine, course_engine
+from tutor.learning.levels import Level, mastery_level
 from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TutorTurn
 from tutor.learning.observations import SECONDS_PER_DAY, evidence, observation, tracer_item_key
+
+from .words import level_detail
 
 MASTERED = 0.6  # the progress page's threshold for "reached"
 WHEEL_SPIN_ATTEMPTS = 10  # Beck & Gong (2013): 10 practice opportunities without mastery
@@ -33,7 +36,9 @@ CACHE_SECONDS = 600
 
 def aggregates_cache_keys(classroom_id: int) -> list[str]:
     """Every cache key that holds data derived from one classroom's learners."""
-    return [f"dashboard:class:{classroom_id}:overview", f"dashboard:class:{classroom_id}:replay"]
+    # The version changes with the cached dataclasses' fields: a value cached by the code before a
+    # deploy is never read as the new shape.
+    return [f"dashboard:v2:class:{classroom_id}:overview", f"dashboard:v2:class:{classroom_id}:replay"]
 
 
 def can_teach(user) -> bool:
@@ -84,6 +89,29 @@ def kc_order(engine: CourseEngine) -> list[str]:
 
 
 @dataclass(frozen=True)
+class SkillLevel:
+    """A learner's level in one skill, and the numbers behind it in words (for a title)."""
+
+    level: Level
+    detail: str
+
+
+def skill_level(*, p: float, sd: float, answers: int) -> SkillLevel:
+    level = mastery_level(p=p, sd=sd, answers=answers)
+    return SkillLevel(level, level_detail(level, sd, answers))
+
+
+def _answers_per_kc(attempts) -> dict[int, dict[str, int]]:
+    """Answers per learner and KC of the answered item, skips aside: what the learner's own progress
+    page counts to tell "Not started" from "Attempted"."""
+    per_kc: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in (attempts.exclude(verdict=Attempt.Verdict.SKIPPED_).values("learner_id", "item__kcs__key")
+                .annotate(n=Count("id"))):
+        per_kc[row["learner_id"]][row["item__kcs__key"]] = row["n"]
+    return per_kc
+
+
+@dataclass(frozen=True)
 class LearnerRow:
     id: int
     name: str
@@ -92,7 +120,8 @@ class LearnerRow:
     correct: int
     last_answer: datetime | None
     mean_mastery: float
-    reasons: tuple[str, ...]  # why they need help now; empty when they do not
+    proficient: int  # skills at the level "Proficient" or better
+    reasons: tuple[str, ...]  # why they need help now, in words; empty when they do not
 
 
 @dataclass(frozen=True)
@@ -103,6 +132,7 @@ class ClassOverview:
     learners: list[LearnerRow]
     p: list[list[float]]  # learners x KCs, the tracer's posterior P(mastered)
     sd: list[list[float]]  # the posterior's standard deviation of the KC's knowledge (logit scale)
+    levels: list[list["SkillLevel"]]  # learners x KCs, in words
     activity: list[tuple[date, int, int]]  # (day, answers, learners who answered)
 
     @property
@@ -151,9 +181,7 @@ def _class_overview_compute(classroom, engine: CourseEngine, learners: list[Lear
     attempts = Attempt.objects.filter(in_class, item__course_id=classroom.course_id)
     totals = {row["learner_id"]: row for row in attempts.values("learner_id").annotate(
         n=Count("id"), correct=Count("id", filter=Q(verdict=Attempt.Verdict.CORRECT_)), last=Max("answered_at"))}
-    per_kc: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in attempts.values("learner_id", "item__kcs__key").annotate(n=Count("id")):
-        per_kc[row["learner_id"]][row["item__kcs__key"]] = row["n"]
+    per_kc = _answers_per_kc(attempts)
     recent = timezone.now() - timedelta(days=RECENT_DAYS)
     bottom_outs = dict(TutorTurn.objects.filter(in_class, item__course_id=classroom.course_id, hint_level=3,
                                                 created_at__gte=recent).values("learner_id").annotate(n=Count("id")).values_list("learner_id", "n"))
@@ -161,31 +189,33 @@ def _class_overview_compute(classroom, engine: CourseEngine, learners: list[Lear
                 .values("day").annotate(n=Count("id"), learners=Count("learner_id", distinct=True)).order_by("day")]
     prior = tracer.new_learner()
     now = timezone.now().timestamp()
-    rows, p_matrix, sd_matrix = [], [], []
+    rows, p_matrix, sd_matrix, level_matrix = [], [], [], []
     for learner in learners:
         state = states.get(learner.pk)
         tracer_state = state.tracer_state if state and state.tracer_state else prior
         mastery = tracer.mastery(tracer_state)
         p_row = [round(mastery[kc].p, 4) for kc in kcs]
+        levels = [skill_level(p=mastery[kc].p, sd=mastery[kc].sd, answers=per_kc[learner.pk].get(kc, 0)) for kc in kcs]
         reasons = []
         for kc in kcs:
             tried = per_kc[learner.pk].get(kc, 0)
             if tried >= WHEEL_SPIN_ATTEMPTS and mastery[kc].p < MASTERED:
-                reasons.append(f"wheel-spinning on {engine.kc_names[kc]}: {tried} answers, "
-                               f"mastery {mastery[kc].p:.0%}")
+                reasons.append(f"Stuck on {engine.kc_names[kc]}: {tried} answers without mastering it")
         if bottom_outs.get(learner.pk, 0) >= BOTTOM_OUT_HINTS:
-            reasons.append(f"{bottom_outs[learner.pk]} bottom-out hints this week")
+            reasons.append(f"Reached the last hint, the answer shown, {bottom_outs[learner.pk]} times this week")
         if state and state.current_item_id and state.tracer_state:
             chance = tracer.predict(state.tracer_state, tracer_item_key(state.current_item), now)
             if chance < AT_RISK_P_CORRECT:
-                reasons.append(f"predicted at risk: {chance:.0%} chance on the next item")
+                reasons.append(f"Likely to get the next problem wrong (about {chance:.0%} chance of a right answer)")
         total = totals.get(learner.pk, {})
         rows.append(LearnerRow(learner.pk, learner_name(learner), learner.kind, total.get("n", 0),
-                               total.get("correct", 0), total.get("last"), sum(p_row) / len(p_row), tuple(reasons)))
+                               total.get("correct", 0), total.get("last"), sum(p_row) / len(p_row),
+                               sum(cell.level.at_least_proficient for cell in levels), tuple(reasons)))
         p_matrix.append(p_row)
         sd_matrix.append([round(mastery[kc].sd, 4) for kc in kcs])
+        level_matrix.append(levels)
     return ClassOverview(classroom.pk, kcs, [engine.kc_names[kc] for kc in kcs], rows, p_matrix, sd_matrix,
-                         activity)
+                         level_matrix, activity)
 
 
 @dataclass(frozen=True)
@@ -256,20 +286,17 @@ def _course_attempts(learner_filter: Q, course_id: int):
 class LearnerDetail:
     learner: Learner
     replay: Replay
-    mastery: dict[str, float]
+    skills: list[tuple[str, SkillLevel]]  # (skill's name, level) in prerequisite order
     recall: dict[str, list[float]]  # KC -> predicted P(mastered) on each of the coming days
-    traits: list[str]  # in plain words
-    answers: list[tuple[Attempt, TutorTurn | None]]  # the latest first, with the tutor's reply
-    help_turns: list[TutorTurn]  # the latest hint requests (turns without an answer)
+    traits: list[str]  # sentences a teacher can use
 
 
 RECALL_DAYS = 42
-ATTEMPTS_SHOWN = 100
-HELP_REQUESTS_SHOWN = 20
 
 
 def learner_detail(*, classroom: Classroom, learner: Learner, now: float | None = None) -> LearnerDetail:
-    """Everything the drill-down shows for one learner of the class, in a fixed number of queries."""
+    """What the drill-down shows of the tracer's view of one learner, in a fixed number of queries
+    (their work, problem by problem, is work.learner_work)."""
     engine = course_engine(classroom.course)
     tracer = engine.tracer
     attempts = list(_course_attempts(Q(learner=learner), classroom.course_id))
@@ -280,37 +307,42 @@ def learner_detail(*, classroom: Classroom, learner: Learner, now: float | None 
     start = max(now, tracer_state["t"] or now)
     days = [tracer.mastery(tracer_state, start + day * SECONDS_PER_DAY) for day in range(RECALL_DAYS + 1)]
     practised = {point.kc for point in replay.curve}
-    recall = {kc: [round(day[kc].p, 4) for day in days] for kc in kc_order(engine) if kc in practised}
-    shown = attempts[-ATTEMPTS_SHOWN:][::-1]
-    replies = {turn.attempt_id: turn for turn in TutorTurn.objects.filter(attempt__in=[a.pk for a in shown])}
-    help_turns = list(TutorTurn.objects.filter(learner=learner, item__course_id=classroom.course_id,
-                                               attempt__isnull=True).select_related("item").order_by("-id")[:HELP_REQUESTS_SHOWN])
-    return LearnerDetail(
-        learner, replay, {kc: m.p for kc, m in tracer.mastery(tracer_state).items()}, recall,
-        traits_in_words(engine, tracer_state), [(a, replies.get(a.pk)) for a in shown], help_turns,
-    )
+    kcs = kc_order(engine)
+    recall = {kc: [round(day[kc].p, 4) for day in days] for kc in kcs if kc in practised}
+    mastery = tracer.mastery(tracer_state)
+    answers = _answers_per_kc(Attempt.objects.filter(learner=learner, item__course_id=classroom.course_id))[learner.pk]
+    skills = [(engine.kc_names[kc], skill_level(p=mastery[kc].p, sd=mastery[kc].sd, answers=answers.get(kc, 0)))
+              for kc in kcs]
+    return LearnerDetail(learner, replay, skills, recall, traits_in_words(engine, tracer_state))
 
 
 TRAIT_WORDS = {
     # trait: (higher than the population's, lower, about the same); alpha is a rate of forgetting.
-    "eta": ("learns fast", "learns slowly", "learns at a typical pace"),
-    "alpha": ("forgets quickly", "forgets slowly", "forgets at a typical rate"),
-    "gamma": ("carries learning over to related skills", "learns each skill on its own",
-              "carries learning over to related skills as much as most"),
-    "sigma": ("performs unevenly from day to day", "performs steadily", "varies from day to day as much as most"),
+    "eta": ("Learns faster than most: a few right answers raise a skill a lot.",
+            "Learns more slowly than most: a skill needs more practice than usual before it settles.",
+            "Learns at a typical pace."),
+    "alpha": ("Forgets faster than most: reviews are due sooner than usual.",
+              "Forgets more slowly than most: reviews can wait longer than usual.",
+              "Forgets at a typical rate."),
+    "gamma": ("Carries learning over to related skills more than most: practice on one skill helps the next.",
+              "Learns each skill on its own: practice on one skill helps related skills less than usual.",
+              "Carries learning over to related skills as much as most."),
+    "sigma": ("Performs unevenly from day to day: one bad day says less than usual.",
+              "Performs steadily from day to day.",
+              "Varies from day to day as much as most."),
 }
 
 
 def traits_in_words(engine: CourseEngine, tracer_state: dict) -> list[str]:
-    """The learner's traits in the tracer's state, compared with the population's, in words a teacher
-    can use. The static traits are re-estimated in the background every TRACER_TRAITS_EVERY answers;
-    until the first estimate they are the population's, and this says so instead of guessing."""
+    """The learner's traits in the tracer's state, compared with the population's, a sentence each.
+    The static traits are re-estimated in the background every TRACER_TRAITS_EVERY answers; until
+    the first estimate they are the population's, and this says so instead of guessing."""
     tracer = engine.tracer
     population = tracer.traits(tracer.new_learner())
     estimated = tracer.traits(tracer_state)
     words = []
     if tracer_state["traits"] == tracer.new_learner()["traits"]:
-        words.append(f"Not estimated yet: the tracer estimates how a learner learns every "
+        words.append(f"How fast this learner learns and forgets is not worked out yet: that takes "
                      f"{settings.TRACER_TRAITS_EVERY} answers ({tracer_state['n']} so far).")
     else:
         for trait, (more, less, typical) in TRAIT_WORDS.items():
@@ -318,8 +350,9 @@ def traits_in_words(engine: CourseEngine, tracer_state: dict) -> list[str]:
             words.append(more if ratio > 1.1 else less if ratio < 0.9 else typical)
     # The level is filtered with every answer, so it speaks from the first one.
     level = estimated["mu"] - population["mu"]
-    words.append("overall ahead of a typical learner" if level > 0.5 else
-                 "overall behind a typical learner" if level < -0.5 else "overall at a typical level")
+    words.append("Overall ahead of a typical learner of this course." if level > 0.5 else
+                 "Overall behind a typical learner of this course." if level < -0.5 else
+                 "Overall at the level of a typical learner of this course.")
     return words
 
 
@@ -392,11 +425,18 @@ class CourseStructure:
 
     def differences(self) -> list[dict]:
         """Declared edges the data does not support and learned edges nobody declared."""
+        return self._edges(lambda declared, learned: declared != learned)
+
+    def edges(self) -> list[dict]:
+        """Every declared or learned edge: the graph as a table."""
+        return self._edges(lambda declared, learned: declared or learned)
+
+    def _edges(self, keep) -> list[dict]:
         rows = []
         for (pre, kc), p in self.learned.items():
-            if ((pre, kc) in self.declared) != (p >= LEARNED_EDGE):
+            if keep((pre, kc) in self.declared, p >= LEARNED_EDGE):
                 rows.append({"pre": pre, "kc": kc, "pre_name": self.kc_names[pre], "kc_name": self.kc_names[kc],
-                             "p": p, "declared": (pre, kc) in self.declared})
+                             "p": p, "declared": (pre, kc) in self.declared, "learned": p >= LEARNED_EDGE})
         return sorted(rows, key=lambda row: (row["declared"], -row["p"]))
 
 

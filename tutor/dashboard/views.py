@@ -3,10 +3,11 @@ class (or is staff), so a class one may not see is indistinguishable from one th
 
 import csv
 import re
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from tutor.learning.engine import course_engine
@@ -14,6 +15,8 @@ from tutor.learning.models import Attempt, Enrollment
 
 from . import figures
 from .models import BenchmarkRun
+from .panels import overview_panels
+from .pseudonyms import BadToken, new_token, pseudonyms, token_from
 from .selectors import (
     can_teach,
     class_overview,
@@ -26,6 +29,7 @@ from .selectors import (
     learner_name,
     teacher_classrooms,
 )
+from .work import learner_work
 
 
 def _classroom(request, classroom_id: int):
@@ -35,8 +39,17 @@ def _classroom(request, classroom_id: int):
     return classroom
 
 
-def _anonymise(request) -> bool:
-    return request.GET.get("anon") == "1"
+def anonymising(view):
+    """Reads `?anon=TOKEN` (pseudonyms.py) and passes it to the view as `anon` (None: names shown);
+    a malformed token is answered 400 with the reason, before the view reads anything."""
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            anon = token_from(request.GET.get("anon"))
+        except BadToken as error:
+            return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+        return view(request, *args, anon=anon, **kwargs)
+    return wrapped
 
 
 @login_required
@@ -47,43 +60,43 @@ def index(request):
 
 
 @login_required
-def overview(request, classroom_id: int):
+@anonymising
+def overview(request, classroom_id: int, anon: str | None):
     classroom = _classroom(request, classroom_id)
-    anonymise = _anonymise(request)
     data = class_overview(classroom=classroom)
-    shown = figures.overview_figures(data, anonymise)
-    names = figures.display_names(data, anonymise)
+    panels = overview_panels(classroom, data, anon)
     return render(request, "dashboard/overview.html", {
-        "classroom": classroom, "anon": anonymise, "overview": data, "needs_help": shown["needs_help"],
-        "figures": {"heatmap": shown["heatmap"], "activity": shown["activity"]},
-        "rows": list(zip(data.learners, names)),
-        "needs_help_html": figures.needs_help_html(classroom, shown["needs_help"], anonymise),
+        "classroom": classroom, "anon": anon, "overview": data, "panels": panels,
+        "figures": {"heatmap": panels["heatmap"], "activity": panels["activity"]},
+        # A new order each time anonymising is switched on (pseudonyms.py).
+        "new_token": new_token(),
         "live_path": f"/ws/teach/class/{classroom.pk}/",  # tutor/routing.py
     })
 
 
 @login_required
-def learner(request, classroom_id: int, learner_id: int):
+@anonymising
+def learner(request, classroom_id: int, learner_id: int, anon: str | None):
     classroom = _classroom(request, classroom_id)
     found = learner_in_classroom(classroom=classroom, learner_id=learner_id)
     if found is None:
         raise Http404("no such learner in this class")
-    anonymise = _anonymise(request)
-    if anonymise:
-        order = list(Enrollment.objects.filter(classroom=classroom).order_by("enrolled_at", "id")
-                     .values_list("learner_id", flat=True))
-        name = f"Learner {order.index(found.pk) + 1}"
+    if anon:
+        enrolled = Enrollment.objects.filter(classroom=classroom).values_list("learner_id", flat=True)
+        name = pseudonyms(enrolled, anon)[found.pk]
     else:
         name = learner_name(found)
     detail = learner_detail(classroom=classroom, learner=found)
     engine = course_engine(classroom.course)
     kcs = kc_order(engine)
     return render(request, "dashboard/learner.html", {
-        "classroom": classroom, "anon": anonymise, "name": name, "detail": detail,
-        "mastery": [(engine.kc_names[kc], detail.mastery[kc]) for kc in kcs],
+        "classroom": classroom, "anon": anon, "name": name, "detail": detail,
+        "work": learner_work(learner=found, course_id=classroom.course_id),
+        "curve_table": figures.curve_table(detail, kcs, engine.kc_names),
+        "recall_table": figures.recall_table(detail, engine.kc_names),
         "figures": {
             "curves": figures.figure_json(figures.learning_curves(detail, kcs, engine.kc_names)),
-            "recall": figures.figure_json(figures.recall_figure(detail, engine.kc_names)),
+            "recall": figures.figure_json(figures.recall_figure(detail, kcs, engine.kc_names)),
         },
     })
 
@@ -93,8 +106,10 @@ def structure(request, classroom_id: int):
     classroom = _classroom(request, classroom_id)
     data = course_structure(classroom=classroom)
     return render(request, "dashboard/structure.html", {
-        "classroom": classroom, "structure": data, "differences": data.differences(),
+        "classroom": classroom, "structure": data, "differences": data.differences(), "edges": data.edges(),
         "kc_names": [data.kc_names[kc] for kc in data.kcs],
+        "skills": [(data.kc_names[kc], data.kc_difficulty[kc], answers, None if right is None else round(100 * (1 - right)))
+                   for kc in data.kcs for answers, right in [data.kc_correct.get(kc, (0, None))]],
         "figures": {"graph": figures.figure_json(figures.graph_figure(data)),
                     "difficulty": figures.figure_json(figures.difficulty_figure(data))},
     })
@@ -147,15 +162,17 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 
 
 @login_required
-def mastery_csv(request, classroom_id: int):
+@anonymising
+def mastery_csv(request, classroom_id: int, anon: str | None):
+    """Levels for a spreadsheet, with the tracer's numbers behind them (P(mastered) and its sd) for
+    whoever analyses them; anonymised, the learner ids are left out too."""
     classroom = _classroom(request, classroom_id)
-    anonymise = _anonymise(request)
     data = class_overview(classroom=classroom)
-    names = figures.display_names(data, anonymise)
-    header = ["learner_id", "learner", "kind", "answers", "correct"] + \
-        [f"{kc} p" for kc in data.kcs] + [f"{kc} sd" for kc in data.kcs]
-    rows = ([row.id, csv_safe(name), row.kind, row.attempts, row.correct] + p + sd
-            for row, name, p, sd in zip(data.learners, names, data.p, data.sd))
+    header = (["learner_id", "learner", "kind", "answers", "correct"] + [f"{kc} level" for kc in data.kcs]
+              + [f"{kc} p" for kc in data.kcs] + [f"{kc} sd" for kc in data.kcs])
+    rows = ([None if anon else data.learners[n].id, csv_safe(name), data.learners[n].kind, data.learners[n].attempts,
+             data.learners[n].correct] + [cell.level.name for cell in data.levels[n]] + data.p[n] + data.sd[n]
+            for n, name in figures.shown_learners(data, anon))
     return _csv_response(f"class-{classroom.pk}-mastery.csv", header, rows)
 
 
