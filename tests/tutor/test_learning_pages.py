@@ -168,7 +168,7 @@ def test_progress_page_shows_levels_the_learning_curve_and_review_schedule(clien
     html = client.get("/learn/tiny/progress/").content.decode()
     assert 'id="mastery-history"' in html and f"{len(history)} answer" in html
     assert "Mastery (%)" in html and "Answers" in html and "P(mastered)" not in html
-    assert html.count('"mode":"lines') == 1  # only the skill answered
+    assert html.count('"mode": "lines') == 1  # only the skill answered
     assert "skills proficient or better" in html
     if '<tr data-kc="add">' in html:  # reached: it can be reviewed from the list
         assert 'action="/learn/tiny/practice/review/add/"' in html

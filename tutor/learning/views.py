@@ -5,6 +5,7 @@ model internals, move codes or item ids where a person reads them.
 """
 
 import html
+import json
 import random
 import re
 
@@ -263,12 +264,12 @@ def progress(request, course: str):
     for row in schedule:
         row["level"] = levels.get(row["kc"])
         row["percent"] = round(100 * row["p"])
-    chart = ""
+    chart = None
     first = _first_answers(state, engine) if history else {}
     if first:
-        chart = _history_figure(history, engine, first).to_html(
-            full_html=False, include_plotlyjs=False, div_id="mastery-history",
-            config={"responsive": True, "displayModeBar": False}, default_width="100%")
+        # Plain JSON for json_script, drawn by static/js/progress.js: an inline script (Plotly's
+        # to_html) is refused by the Content-Security-Policy (settings.CONTENT_SECURITY_POLICY).
+        chart = json.loads(_history_figure(history, engine, first).to_json())
     return render(request, "learning/progress.html", {
         "course": course, "answers": len(history), "schedule": schedule, "chart": chart, **context,
     })
