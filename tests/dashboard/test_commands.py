@@ -75,7 +75,7 @@ def test_seed_demo_gives_the_teacher_a_class_with_history(client, settings, djan
     stored = answers.count()
     call_command("seed_demo", stdout=StringIO())  # idempotent: nobody answers twice
     assert Attempt.objects.count() == stored
-    assert client.login(username="teacher", password="demo-password")
+    assert client.post(reverse("login"), {"username": "teacher", "password": "demo-password"}).status_code == 302
     response = client.get(reverse("dashboard:overview", args=[classroom.pk]))
     assert response.status_code == 200
     assert len(response.context["overview"].learners) == 10 and response.context["overview"].needs_help

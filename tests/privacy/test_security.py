@@ -1,4 +1,5 @@
-"""Security checks that docs/security.md points to: login rate limit, CSRF on every form and
+"""Security checks that docs/security.md points to (the login protection's are in
+tests/tutor/test_login_protection.py): CSRF on every form and
 session-authenticated endpoint, hostile input through answers, course packs and the API."""
 
 from datetime import timedelta
@@ -12,7 +13,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.views import APIView
 
 from tests.tutor.factories import HumanLearnerFactory, UserFactory, now
-from tutor.accounts.views import RateLimitedLoginView
 from tutor.content.models import Course, Item
 from tutor.learning.models import Attempt
 from tutor.learning.services import MAX_ANSWER_CHARS
@@ -26,41 +26,6 @@ def fresh_counters():
     cache.clear()
     yield
     cache.clear()
-
-
-def login(client: Client, username: str, password: str, address: str = "10.0.0.1"):
-    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
-
-
-def test_login_refuses_further_tries_after_too_many_failures_for_a_username(client):
-    user = UserFactory()
-    user.set_password("right-password-123")
-    user.save()
-    for _ in range(RateLimitedLoginView.FAILURES_PER_USERNAME):
-        assert login(client, user.username, "wrong").status_code == 200
-    refused = login(client, user.username, "right-password-123")
-    assert refused.status_code == 429 and b"Too many failed logins" in refused.content
-    assert "_auth_user_id" not in client.session
-    # Another account from another address is not affected.
-    other = UserFactory()
-    other.set_password("right-password-456")
-    other.save()
-    assert login(Client(), other.username, "right-password-456", address="10.0.0.2").status_code == 302
-
-
-def test_login_refuses_an_address_that_tries_many_usernames(client):
-    for n in range(RateLimitedLoginView.FAILURES_PER_ADDRESS):
-        login(client, f"guess{n}", "wrong")
-    assert login(client, "guess-next", "wrong").status_code == 429
-    assert login(Client(), "guess-next", "wrong", address="10.0.0.9").status_code == 200
-
-
-def test_a_successful_login_counts_nothing(client):
-    user = UserFactory()
-    user.set_password("right-password-123")
-    user.save()
-    for _ in range(RateLimitedLoginView.FAILURES_PER_USERNAME + 2):
-        assert login(Client(), user.username, "right-password-123").status_code == 302
 
 
 def _views(resolver=None, prefix=""):

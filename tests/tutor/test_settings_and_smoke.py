@@ -17,6 +17,10 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+# Production settings refuse to start without these (tests/tutor/test_fail_closed.py); checks reach neither.
+SERVICES = {"DATABASE_URL": "postgres://tutor@127.0.0.1:1/tutor", "REDIS_URL": "redis://127.0.0.1:1/0"}
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", DJANGO_SETTINGS_MODULE="tutor.settings.production")
     assert result.returncode != 0
@@ -33,7 +37,7 @@ def test_production_passes_check_deploy():
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_SETTINGS_MODULE="tutor.settings.production",
         DJANGO_SECRET_KEY="k" * 20 + "-Zq8!vR2#pL7@xN4$wT6^yB1&cF9*hJ3(",
-        DJANGO_ALLOWED_HOSTS="tutor.example.org",
+        DJANGO_ALLOWED_HOSTS="tutor.example.org", **SERVICES,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -59,6 +63,6 @@ def test_a_500s_traceback_is_logged_to_stderr_under_production_settings():
     raised = ("import logging\ntry:\n    1 / 0\nexcept ZeroDivisionError:\n"
               "    logging.getLogger('django.request').error('Internal Server Error: /boom', exc_info=True)")
     result = run_manage("shell", "-c", raised, DJANGO_SETTINGS_MODULE="tutor.settings.production",
-                        DJANGO_SECRET_KEY="k" * 20 + "-Zq8!vR2#pL7@xN4$wT6^yB1&cF9*hJ3(")
+                        DJANGO_SECRET_KEY="k" * 20 + "-Zq8!vR2#pL7@xN4$wT6^yB1&cF9*hJ3(", **SERVICES)
     assert result.returncode == 0, result.stderr
     assert "Internal Server Error: /boom" in result.stderr and "ZeroDivisionError" in result.stderr

@@ -5,6 +5,7 @@ from . import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path("login/", views.RateLimitedLoginView.as_view(), name="login"),
+    # Failed logins are limited per account and client address by django-axes (settings AXES_*).
+    path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -3,11 +3,15 @@ environment (django-environ); the defaults run on a fresh machine with no servic
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+
+from tutor.queues import DEFAULT_QUEUE, QUEUES, ROUTES
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -17,6 +21,9 @@ env = environ.Env()
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Probes of the health endpoints (tutor.ops.health) come over plain HTTP from inside the network:
+# never redirected to HTTPS when production turns SECURE_SSL_REDIRECT on.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 INSTALLED_APPS = [
     "daphne",
@@ -28,8 +35,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here: /api/docs/ needs no CDN
     "channels",
     "django_celery_beat",
+    "axes",
     "tutor.accounts",
     "tutor.content",
     "tutor.learning",
@@ -39,6 +48,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tutor.ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -47,6 +57,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a login that django-axes refused into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tutor.urls"
@@ -98,6 +111,26 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The proxies in front of the application (nginx: 1), each appending the address it received the
+# request from to X-Forwarded-For. 0: no proxy, the client is REMOTE_ADDR and the header is ignored
+# (a client could write anything there). More than are really there lets a client choose its address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Login protection on every password login, the site's and the admin's (the API takes only random
+# 256-bit tokens, nothing to guess). django-axes counts failures in the database (so it holds with
+# Redis down) per combination of account and client address: an address guessing at one account is
+# stopped without locking that account out for anyone else, and one address failing many times
+# locks out nobody but itself. Successful logins are not recorded (AXES_DISABLE_ACCESS_LOG).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "tutor.ops.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "tutor.accounts.lockout.locked_out_response"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -125,6 +158,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Queues by kind of work (tutor/queues.py): a refit never waits in front of a tutor reply.
+CELERY_TASK_QUEUES = QUEUES
+CELERY_TASK_ROUTES = ROUTES
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
 CELERY_TIMEZONE = TIME_ZONE
 # A killed worker's unacknowledged task goes back to the queue after this many seconds (Redis
 # transport); it must exceed the longest task, or a running task is handed out a second time.
@@ -176,6 +213,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_CLASSES": ["tutor.api.throttling.AttemptRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env("API_THROTTLE_RATE", default="6000/min")},
+    # The client address behind the proxies, by the same rule as the login protection (tutor.ops.client_address).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "tutor.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "tutor.api.errors.api_exception_handler",
@@ -184,6 +223,26 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Tutor API",
     "DESCRIPTION": "Drive simulated learners through the tutoring loop.",
     "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# Content Security Policy (django-csp; Django 5.2 has none of its own): scripts, styles, images and
+# connections only from this site, no inline script, nothing may frame a page. Style attributes are
+# allowed (the mastery bars set their width with one; they cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 LLM_BACKEND = env("LLM_BACKEND", default="rule")
@@ -201,7 +260,10 @@ LLM_GENERATION_TIME_LIMIT = env.int("LLM_GENERATION_TIME_LIMIT", default=90)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line names the request it was written for (tutor.ops.request_id; "-" outside a request).
+    "filters": {"request_id": {"()": "tutor.ops.request_id.RequestIdFilter"}},
+    "formatters": {"with_request_id": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "with_request_id"}},
     "loggers": {
         "tutor": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False},
         # Django's own default sends its errors to the console only with DEBUG on (and by mail to
