@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# Production-like serving on one machine: gunicorn (WSGI, all HTTP), daphne (/ws/ only), a Celery
-# worker (background refits and trait estimates). Migrates and collects static files first; stops
-# every process it started on Ctrl-C / SIGTERM. Configuration is environment only (docs/serving.md).
+# Production-like serving on one host: every process of the Procfile, supervised together (gunicorn
+# for HTTP, daphne for /ws/, a Celery worker per queue of tutor/queues.py, the beat). Runs the release
+# steps first (scripts/release.sh) unless SERVE_RELEASE=0; SERVE_BEAT=0 leaves the beat out (several
+# hosts: one beat per site). Any process that exits stops the others; Ctrl-C or SIGTERM stops all.
+# Configuration is environment only (docs/serving.md, .env.example).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-.venv/bin}
 
 : "${DATABASE_URL:?set DATABASE_URL=postgres://USER@HOST:5432/DB}"
 : "${REDIS_URL:?set REDIS_URL=redis://HOST:6379/0}"
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-tutor.settings.production}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-HTTP_BIND=${HTTP_BIND:-127.0.0.1:8000}
-WS_HOST=${WS_HOST:-127.0.0.1}
-WS_PORT=${WS_PORT:-8001}
-CELERY_CONCURRENCY=${CELERY_CONCURRENCY:-1}
+export GUNICORN_BIND=${HTTP_BIND:-127.0.0.1:8000}
 
-"$BIN/python" manage.py migrate --noinput
-"$BIN/python" manage.py collectstatic --noinput -v0
+if [ "${SERVE_RELEASE:-1}" != 0 ]; then
+    scripts/release.sh
+fi
 
 pids=()
 stop() {
@@ -26,15 +25,14 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-GUNICORN_BIND=$HTTP_BIND "$BIN/gunicorn" -c gunicorn.conf.py &
-pids+=($!)
-"$BIN/daphne" -b "$WS_HOST" -p "$WS_PORT" tutor.asgi:application &
-pids+=($!)
-"$BIN/celery" -A tutor worker --loglevel=warning --concurrency="$CELERY_CONCURRENCY" &
-pids+=($!)
-# Scheduled jobs (nightly refit, dashboard aggregates, lost tutor-turn generations): one beat per site.
-"$BIN/celery" -A tutor beat --loglevel=warning &
-pids+=($!)
-echo "serving: HTTP on $HTTP_BIND (gunicorn), /ws/ on $WS_HOST:$WS_PORT (daphne), celery worker and beat" >&2
-# Any process that dies takes the others down: a half-running server is worse than none.
+started=()
+while IFS= read -r line; do
+    name=${line%%:*} command=${line#*: }
+    case "$name" in ''|'#'*|release) continue ;; esac
+    if [ "$name" = beat ] && [ "${SERVE_BEAT:-1}" = 0 ]; then continue; fi
+    bash -c "exec $command" &
+    pids+=($!)
+    started+=("$name")
+done < Procfile
+echo "serving: ${started[*]} (HTTP on $GUNICORN_BIND, /ws/ on ${WS_HOST:-127.0.0.1}:${WS_PORT:-8001})" >&2
 wait -n "${pids[@]}"
