@@ -11,9 +11,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from tests.api.helpers import program
@@ -59,10 +62,14 @@ def broker_down():
         app.conf.broker_url, app.conf.task_always_eager = saved
 
 
-async def practice_socket(user) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, "/ws/practice/",
-                                         headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
-    communicator.scope["user"] = user
+async def practice_socket(user=None, session: str = "") -> WebsocketCommunicator:
+    """A practice socket for `user`, or for the session a login gave (through the session cookie)."""
+    headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    if session:
+        headers.append((b"cookie", f"{django_settings.SESSION_COOKIE_NAME}={session}".encode()))
+    communicator = WebsocketCommunicator(application, "/ws/practice/", headers=headers)
+    if user is not None:
+        communicator.scope["user"] = user
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -123,6 +130,33 @@ async def test_a_practice_answer_is_stored_and_answered_with_the_channel_layer_d
     # that is logged, not hidden.
     assert [r.levelno for r in caplog.records if r.name == "django.dispatch" and "_answer_recorded" in r.getMessage()
             ] == [logging.ERROR, logging.ERROR]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("channel_layer_of_this_test")
+async def test_with_redis_down_a_learner_signs_in_and_practises(loaded, cache_down, settings):
+    """Login's protection (django-axes) counts failures in the database, and sessions live there too."""
+    settings.CHANNEL_LAYERS = CHANNEL_LAYER_DOWN
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only: fast
+
+    @database_sync_to_async
+    def signed_in() -> str:
+        user = UserFactory(username="ada")
+        user.set_password("right-password-123")
+        user.save()
+        browser = Client()
+        wrong = browser.post("/accounts/login/", {"username": "ada", "password": "wrong"})
+        assert wrong.status_code == 200 and AccessAttempt.objects.get().failures_since_start == 1
+        right = browser.post("/accounts/login/", {"username": "ada", "password": "right-password-123"})
+        assert right.status_code == 302, right.content
+        assert browser.get(f"/learn/{loaded.course.slug}/practice/").status_code == 200
+        return browser.cookies[settings.SESSION_COOKIE_NAME].value
+
+    communicator = await practice_socket(session=await signed_in())
+    messages = await answered(communicator, loaded, "7")
+    await communicator.disconnect()
+    assert messages[-1]["type"] == "done" and messages[-1]["status"] == "solved"
+    assert await database_sync_to_async(Attempt.objects.filter(learner__user__username="ada").count)() == 1
 
 
 @pytest.mark.django_db(transaction=True)
