@@ -82,12 +82,6 @@ def test_working_and_a_help_request_from_the_reply_box_get_feedback_and_a_hint(a
     assert TutorTurn.objects.filter(learner__user__username=name).count() == 6
 
 
-# The turn path answers a help request whose words name an answer ("I think it's 7") with a hint: it
-# reads those words for working only (tutoring._words_outcome); only text sent as `answer` is checked
-# as the answer it names. The page sends the reply box's words as `message`, as the REST tutor
-# endpoint does, so the step is not accepted until the turn path checks them.
-@pytest.mark.xfail(strict=True, reason="issue 17 item 1: a message that names an answer is not checked "
-                                       "as that answer by tutor_turn_take (tutoring.py)")
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_an_answer_in_words_from_the_reply_box_is_checked_and_accepted(asgi_server, new_context, demo, screenshot,
                                                                       width):

@@ -67,8 +67,9 @@ def test_hint_request_is_logged_as_a_turn_not_an_attempt(loaded):
 
 def test_idempotent_answer_replays_the_same_turn(loaded):
     learner = HumanLearnerFactory()
-    first = answer(learner, "add-1", "7", idempotency_key="k")
-    again = answer(learner, "add-1", "7", idempotency_key="k")
+    sent_at = now()  # a re-sent request carries the timestamp it was first sent with
+    first = answer(learner, "add-1", "7", at=sent_at, idempotency_key="k")
+    again = answer(learner, "add-1", "7", at=sent_at, idempotency_key="k")
     assert again.created is False and again.turn.pk == first.turn.pk
     assert TutorTurn.objects.filter(learner=learner).count() == 1 and Attempt.objects.filter(learner=learner).count() == 1
 
@@ -334,6 +335,16 @@ def test_an_answer_in_words_is_checked_as_the_answer_it_names(loaded):
     result = answer(HumanLearnerFactory(), "add-1", "I think it's 7")
     assert result.attempt.verdict == "correct" and result.attempt.raw_answer == "I think it's 7"
     assert result.turn.move_intent == "greeting_farewell"
+
+
+def test_an_answer_in_words_sent_as_a_message_is_checked_as_that_answer(loaded):
+    """The page's reply box and REST's message carry the learner's words: "I think it's 7" there is the
+    learner's answer, checked and stored as one, not a request for a hint."""
+    learner = HumanLearnerFactory()
+    result = tutor_turn_take(learner=learner, item=Item.objects.get(key="add-1"), answered_at=now(), source="web",
+                             message="I think it's 7")
+    assert result.attempt is not None and result.attempt.verdict == "correct"
+    assert result.attempt.raw_answer == "I think it's 7" and result.turn.hint_level == 0
 
 
 def test_working_with_a_wrong_step_gets_feedback_on_that_step(loaded):

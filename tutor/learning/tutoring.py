@@ -26,7 +26,7 @@ from checking import CORRECT, EVIDENCE_VERDICTS, UNREADABLE, WRONG_KIND, AnswerS
 from llm.answer_text import answer_text
 from llm.backends import GenerationRequest
 from llm.guard import Guard
-from llm.learner_text import QUESTION, STUCK, WORKING, check_claims, first_wrong, read_learner_text
+from llm.learner_text import ANSWER, QUESTION, STUCK, WORKING, check_claims, first_wrong, read_learner_text
 from llm.moves import Intent
 from llm.policy import HINT_REQUEST, WORKING_RIGHT, WORKING_WRONG_STEP, Policy, TurnState, WeakPrerequisite
 from llm.prompt import PromptInput, TurnContent, build_prompt, recent_turns
@@ -103,6 +103,10 @@ def tutor_turn_take(
     server's clock, read once the learner's state is locked, so that answers racing for one learner
     are stored in the order they are taken. Raises TurnRejected; stores nothing then."""
     answer, message, idempotency_key = _validated(item, step_key, answer, message, idempotency_key)
+    if answer is None and graded is None and message and read_learner_text(message).kind == ANSWER:
+        # An answer in words sent as a message ("I think it's 7" in the page's reply box or REST's
+        # message) is the learner's answer: checked as the answer it names, as if typed as one.
+        answer, message = message, ""
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=item.course)
         step_visit = StepVisit.read(learner_id=learner.pk, item=item, step_key=step_key, visit=state.visit)
