@@ -127,13 +127,14 @@ class Stack:
         assert result.returncode == 0, result.stderr[-3000:]
         return json.loads(result.stdout.strip().splitlines()[-1])
 
-    def start_worker(self) -> subprocess.Popen:
+    def start_worker(self, queues: str = "") -> subprocess.Popen:
+        """A worker of every queue, or of `queues` only ("interactive,updates": tutor/queues.py)."""
         name = f"faults{len(self.workers)}"
         log = (self.logs / f"{name}.log").open("w")  # the worker writes to it; closed in close()
         self.log_files.append(log)
         worker = subprocess.Popen(
             [CELERY, "-A", "tests.faults.worker_app", "worker", "--pool=solo", "-c", "1", "-l", "info", "-n",
-             f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+             f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat", *(["-Q", queues] if queues else [])],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.workers.append(worker)

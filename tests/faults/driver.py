@@ -31,7 +31,7 @@ from tutor.content.models import Course, Item
 from tutor.dashboard.services import class_group
 from tutor.learning import refit
 from tutor.learning.knowledge import learner_state_rebuild, next_item_choose
-from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TracerModel
+from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TracerModel, TutorTurn
 from tutor.learning.services import learner_for_user
 from tutor.learning.tasks import tracer_refit
 from tutor.learning.tutoring import tutor_turn_take
@@ -152,6 +152,21 @@ def enqueue_refit(args) -> dict:
     return {"task": tracer_refit.delay(_course().pk, args.epochs, True).id, "course": _course().pk}
 
 
+def model_turn(args) -> dict:
+    """A learner asks for help over the API with a model backend (LLM_* in the environment): the turn is
+    stored pending and its generation queued; returns the turn's id without waiting for it."""
+    course = _course()
+    learner = _learners(args.tag, 1, course)[0]
+    item, _reason = next_item_choose(learner=learner, course=course, now=timezone.now())
+    result = tutor_turn_take(learner=learner, item=item, source="api", message="I don't know where to start")
+    return {"turn": result.turn.pk, "status": result.turn.status}
+
+
+def turn_status(args) -> dict:
+    turn = TutorTurn.objects.get(pk=args.turn)
+    return {"status": turn.status, "text": turn.text}
+
+
 def models(args) -> dict:
     rows = TracerModel.objects.filter(course=_course()).order_by("pk")
     return {"models": [{"id": m.pk, "active": m.is_active, "owner": m.metrics.get("owner"),
@@ -182,7 +197,7 @@ def push(args) -> dict:
 
 
 COMMANDS = {"practise": practise, "soak": soak, "verify": verify, "enqueue_refit": enqueue_refit,
-            "models": models, "push": push}
+            "models": models, "push": push, "model_turn": model_turn, "turn_status": turn_status}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
@@ -192,5 +207,6 @@ if __name__ == "__main__":
     parser.add_argument("--answers", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--traits", action="store_true")
+    parser.add_argument("--turn", type=int)
     options = parser.parse_args()
     print(json.dumps(COMMANDS[options.command](options)))

@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from tutor.queues import QUEUES, UPDATES
+
 from .conftest import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(3600)]  # the soak alone took 17-26 min on 2 cores
@@ -29,7 +31,7 @@ def trait_jobs_done(stack) -> int:
 def queue_drained(stack) -> bool:
     """Nothing waiting in the queue and nothing delivered but unacknowledged."""
     client = stack.redis.client
-    return client.llen("celery") == 0 and client.hlen("unacked") == 0
+    return sum(client.llen(queue.name) for queue in QUEUES) == 0 and client.hlen("unacked") == 0
 
 
 def test_refit_killed_mid_fit_is_redelivered_and_serves_one_whole_version(stack):
@@ -54,7 +56,7 @@ def test_refit_killed_mid_fit_is_redelivered_and_serves_one_whole_version(stack)
 def test_worker_killed_in_a_queue_of_trait_jobs_loses_none_while_answers_go_on(stack):
     stack.env["TRACER_TRAITS_EVERY"] = "5"
     assert stack.driver("practise", "--learners", "6", "--answers", "20")["error_count"] == 0
-    assert stack.redis.client.llen("celery") == 24  # one job per learner per 5 answers, waiting for a worker
+    assert stack.redis.client.llen(UPDATES) == 24  # one job per learner per 5 answers, waiting for a worker
     first = stack.start_worker()
     wait_for(lambda: trait_jobs_done(stack) >= 5, timeout=120, what="the first trait jobs to finish")
     stack.kill(first)
