@@ -97,27 +97,35 @@ SKILL_COLOURS = plotly.colors.qualitative.Safe
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.2}
 
 
-def _skill_colour(kcs: list[str], kc: str) -> str:
-    return SKILL_COLOURS[kcs.index(kc) % len(SKILL_COLOURS)]
+def _skill_colour(detail: LearnerDetail, kc: str) -> str:
+    """Numbered among the skills practised (those with a forgetting curve), so that up to eleven
+    practised skills never share a colour."""
+    return SKILL_COLOURS[list(detail.recall).index(kc) % len(SKILL_COLOURS)]
 
 
 def learning_curves(detail: LearnerDetail, kcs: list[str], kc_names: dict[str, str]) -> go.Figure:
-    """Per KC: the tracer's P(correct) before each answer against what the learner answered."""
+    """Per KC: the tracer's chance of a right answer before each answer (a line) against what the
+    learner answered (circles at 1 and 0), one legend entry and one colour per skill. The page says
+    how to read it above the chart: a title would not fit a phone."""
     kc_names = _plain_names(kc_names)
     figure = go.Figure()
+    shown = 0
     for kc in kcs:
         points = [p for p in detail.replay.curve if p.kc == kc]
         if not points:
             continue
+        shown += 1
+        colour = _skill_colour(detail, kc)
         x = [p.n for p in points]
-        colour = _skill_colour(kcs, kc)
         figure.add_trace(go.Scatter(x=x, y=[p.predicted for p in points], mode="lines", legendgroup=kc,
-                                    name=f"{kc_names[kc]}: expected", line={"color": colour}))
+                                    name=kc_names[kc], line={"color": colour},
+                                    hovertemplate="answer %{x}: expected chance %{y:.0%}"))
         figure.add_trace(go.Scatter(x=x, y=[int(p.correct) for p in points], mode="markers", legendgroup=kc,
-                                    name=f"{kc_names[kc]}: answered",
-                                    marker={"symbol": "circle-open", "size": 9, "color": colour}))
-    figure.update_layout(title="Expected chance of a right answer, and the answers (top: right, bottom: wrong)",
-                         height=460, margin={"t": 50, "l": 10, "r": 10, "b": 10}, legend=LEGEND_BELOW,
+                                    name=f"{kc_names[kc]}: answers", showlegend=False,
+                                    marker={"symbol": "circle-open", "size": 9, "color": colour},
+                                    customdata=["right" if p.correct else "wrong" for p in points],
+                                    hovertemplate="answer %{x}: %{customdata}"))
+    figure.update_layout(height=320 + 24 * shown, margin={"t": 10, "l": 10, "r": 10, "b": 10}, legend=LEGEND_BELOW,
                          xaxis={"title": "answer on the skill", "dtick": 1},
                          yaxis={"range": [-0.05, 1.05], "title": "chance of a right answer", "tickformat": ".0%"})
     return figure
@@ -137,14 +145,14 @@ def recall_table(detail: LearnerDetail, kc_names: dict[str, str]) -> list[tuple[
     return [(kc_names[kc], [curve[day] for day in RECALL_TABLE_DAYS]) for kc, curve in detail.recall.items()]
 
 
-def recall_figure(detail: LearnerDetail, kcs: list[str], kc_names: dict[str, str]) -> go.Figure:
+def recall_figure(detail: LearnerDetail, kc_names: dict[str, str]) -> go.Figure:
     kc_names = _plain_names(kc_names)
     figure = go.Figure([go.Scatter(x=list(range(len(curve))), y=curve, mode="lines", name=kc_names[kc],
-                                   line={"color": _skill_colour(kcs, kc)})
+                                   line={"color": _skill_colour(detail, kc)},
+                                   hovertemplate="in %{x} days: %{y:.0%}")
                         for kc, curve in detail.recall.items()])
-    figure.update_layout(title="Estimated mastery over the coming weeks without practice", height=400,
-                         margin={"t": 50, "l": 10, "r": 10, "b": 10}, legend=LEGEND_BELOW,
-                         xaxis={"title": "days from now"},
+    figure.update_layout(height=300 + 24 * len(detail.recall), margin={"t": 10, "l": 10, "r": 10, "b": 10},
+                         legend=LEGEND_BELOW, xaxis={"title": "days from now"},
                          yaxis={"range": [0, 1], "title": "estimated mastery", "tickformat": ".0%"})
     return figure
 

@@ -96,7 +96,7 @@ def learner(request, classroom_id: int, learner_id: int, anon: str | None):
         "recall_table": figures.recall_table(detail, engine.kc_names),
         "figures": {
             "curves": figures.figure_json(figures.learning_curves(detail, kcs, engine.kc_names)),
-            "recall": figures.figure_json(figures.recall_figure(detail, kcs, engine.kc_names)),
+            "recall": figures.figure_json(figures.recall_figure(detail, engine.kc_names)),
         },
     })
 
