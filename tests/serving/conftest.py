@@ -103,7 +103,7 @@ class Deployed:
             **os.environ, "DJANGO_SETTINGS_MODULE": "tutor.settings.production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(64), "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "TRUSTED_PROXY_COUNT": "1", "WEB_CONCURRENCY": "2", "OMP_NUM_THREADS": "1", "LOG_LEVEL": "WARNING",
+            "TRUSTED_PROXY_COUNT": "1", "LOGIN_FAILURE_LIMIT": "3", "WEB_CONCURRENCY": "2", "OMP_NUM_THREADS": "1", "LOG_LEVEL": "WARNING",
             "GUNICORN_BIND": f"127.0.0.1:{ports['http']}", "TRACER_TRAITS_EVERY": "1000000",
         }
 

@@ -25,17 +25,28 @@ def test_an_api_turn_through_nginx(deployed):
                              json={"item": item, "correct": True, "idempotency_key": "nginx-1"})
         assert answered.status_code == 201, answered.text
         stored = http.get(f"/api/v1/learners/{learner}/attempts/").json()["results"]
+        # The request id is nginx's ($request_id), whatever the client wrote in the header itself.
+        traced = http.get("/api/v1/courses/", headers={"X-Request-ID": "chosen-by-the-client"})
     assert [row["id"] for row in stored] == [answered.json()["id"]]
+    assert re.fullmatch(r"[0-9a-f]{32}", traced.headers["X-Request-ID"]), traced.headers
+
+
+PASSWORD = "a long enough passphrase 7"
+
+
+def _form_post(deployed, http, path: str, fields: dict, headers: dict | None = None) -> int:
+    """A form sent as a browser sends it (the CSRF token from the form, the Referer of an HTTPS page)."""
+    form = http.get(path)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    response = http.post(path, headers={"Referer": f"{deployed.url}{path}", **(headers or {})},
+                         data={"csrfmiddlewaretoken": token, **fields})
+    return response.status_code
 
 
 def _signed_up(deployed, http, username: str):
-    """A learner signed up through the site's own form, as a browser would (CSRF token and all)."""
-    form = http.get("/accounts/signup/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-    password = "a long enough passphrase 7"
-    response = http.post("/accounts/signup/", headers={"Referer": f"{deployed.url}/accounts/signup/"}, data={
-        "csrfmiddlewaretoken": token, "username": username, "password1": password, "password2": password})
-    assert response.status_code == 302, response.text[-2000:]
+    """A learner signed up through the site's own form."""
+    fields = {"username": username, "password1": PASSWORD, "password2": PASSWORD}
+    assert _form_post(deployed, http, "/accounts/signup/", fields) == 302
 
 
 def _open_step(http) -> tuple[str, str]:
@@ -69,3 +80,21 @@ def test_a_tutor_turn_over_the_practice_socket_through_nginx(deployed):
     said = "".join(frame["text"] for frame in frames if frame["type"] == "delta")
     assert said.strip(), frames
     assert frames[-1]["step"] == step and frames[-1]["turn"]
+
+
+def _login(deployed, address: str, password: str, spoofed: str) -> int:
+    """A login from the loopback `address`, claiming to be `spoofed` in its own X-Forwarded-For."""
+    with deployed.client(address) as http:
+        return _form_post(deployed, http, "/accounts/login/", {"username": "locked-learner", "password": password},
+                          headers={"X-Forwarded-For": spoofed})
+
+
+def test_the_client_address_behind_nginx_reaches_the_login_limiter(deployed):
+    """LOGIN_FAILURE_LIMIT=3 per account and client address, the address being the one nginx saw
+    (TRUSTED_PROXY_COUNT=1): what a client writes into X-Forwarded-For itself changes nothing."""
+    with deployed.client("127.0.0.4") as http:
+        _signed_up(deployed, http, "locked-learner")
+    # Each try claims another address; all three count against 127.0.0.2, and the third locks it out.
+    assert [_login(deployed, "127.0.0.2", "wrong", spoofed=f"203.0.113.{n}") for n in range(3)] == [200, 200, 429]
+    assert _login(deployed, "127.0.0.2", PASSWORD, spoofed="198.51.100.7") == 429  # locked, spoofing or not
+    assert _login(deployed, "127.0.0.3", PASSWORD, spoofed="127.0.0.2") == 302  # another client is not
