@@ -3,10 +3,10 @@
 plotly.js inserts its CSS rules (chart layout, modebar, tooltips) into a <style> element at load,
 which `style-src 'self'` forbids: the charts then lose their positioning and the modebar its
 layout. It skips that when the page already holds an element with the id `plotly.js-style-global`
-and the class `no-inline-styles` (plotly.js's lib/dom.js), so the dashboard links this file under
-that id (templates/dashboard/_page.html). The bundle also carries MapLibre's stylesheet, inserted
-unless an element of its id exists: the dashboard draws no map, so the page holds an empty element
-of that id instead (`bundled_style_ids`). The rules are read from the bundled plotly.min.js, so
+and the class `no-inline-styles` (plotly.js's lib/dom.js), so every page with a chart links this
+file under that id (templates/_plotly_head.html). The bundle also carries MapLibre's stylesheet,
+inserted unless an element of its id exists: no chart here is a map, so the page holds an empty
+element of that id instead (`bundled_style_ids`). The rules are read from the bundled plotly.min.js, so
 they match the plotly version pinned in requirements.txt:
 
     python -m tutor.dashboard.plotly_css > static/dashboard/plotly.css
