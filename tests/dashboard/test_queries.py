@@ -71,3 +71,20 @@ def test_cached_overview_reads_less_and_is_still_fresh(client):
         updated = client.get(url).context["overview"]
     assert updated.learners[0].attempts == first.learners[0].attempts + 1
     assert len(cached) < len(fresh)
+
+
+def test_drill_down_costs_the_same_whatever_the_learner_did(client):
+    """The work list (work.py) reads a fixed number of rows per query kind, not one query per problem."""
+    counts = []
+    for answers in (3, 40):
+        classroom = synthetic_class_create(learners=2, kcs=4, answers=answers, seed=answers)
+        teacher = UserFactory(role="teacher")
+        classroom.teachers.add(teacher)
+        client.force_login(teacher)
+        course_engine(classroom.course)
+        learner = Learner.objects.filter(enrollment__classroom=classroom).order_by("id").first()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("dashboard:learner", args=[classroom.pk, learner.pk]))
+        assert response.status_code == 200 and response.context["work"]
+        counts.append(len(captured))
+    assert counts[0] == counts[1] <= MAX_QUERIES
