@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -99,7 +100,20 @@ def test_teacher_erasure_reaches_every_store_and_is_audited(people, django_captu
         "erase", learner.pk, "human", teacher)
     assert record.actor == f"user:{teacher.pk} {teacher.username} (teacher)"
     assert record.detail == {"tutor_turns": 5, "states": 1, "attempts": 5, "enrollments": 1,
-                             "classrooms": [classroom.pk], "account": True}
+                             "classrooms": [classroom.pk], "account": True, "login_records": 0}
+
+
+def test_erasing_a_learners_account_erases_its_failed_login_records(people):
+    """The login protection records an account's failed logins with its client addresses: personal data
+    that goes with the account (the records of other accounts stay)."""
+    learner, other = people["learner"], people["other"]
+    for username in (learner.user.username, other.user.username):
+        AccessAttempt.objects.create(username=username, ip_address="203.0.113.7", user_agent="a browser",
+                                     failures_since_start=2, get_data="", post_data="", http_accept="", path_info="/")
+    learner_erase(learner=learner, actor_user=people["staff"])
+    assert not AccessAttempt.objects.filter(username=learner.user.username).exists()
+    assert AccessAttempt.objects.filter(username=other.user.username).count() == 1
+    assert AuditRecord.objects.get().detail["login_records"] == 1
 
 
 def test_erased_learner_is_left_out_of_the_next_refit(people):

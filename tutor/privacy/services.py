@@ -11,6 +11,7 @@ import logging
 
 from django.db import transaction
 
+from tutor.accounts.lockout import login_records_erase
 from tutor.accounts.models import ApiClient, User
 from tutor.learning import events
 from tutor.learning.models import Attempt, Enrollment, Learner, LearnerState, TutorTurn
@@ -67,6 +68,8 @@ def learner_erase(*, learner: Learner, actor_user: User | None = None, actor_cli
         # An account that exists only to learn goes with its learner; a teacher's or staff member's
         # account stays (it has other duties), without its learner data.
         detail["account"] = bool(user and user.role == User.Role.LEARNER and not user.is_staff)
+        if detail["account"]:
+            detail["login_records"] = login_records_erase(username=user.username)
         _audit(action=AuditRecord.Action.ERASE, learner=learner, actor_user=actor_user, actor_client=actor_client,
                detail=detail)
         Learner.objects.filter(pk=learner.pk).delete()
