@@ -46,11 +46,15 @@ class Command(BaseCommand):
                 clock = timezone.now()
 
                 def entries(ids: list[int]) -> list[dict]:
+                    # Each learner answers items it has not answered yet: a second answer to an item
+                    # solved in the same visit is a replay that stores nothing (docs/architecture.md).
                     nonlocal clock
+                    unanswered = {learner: rng.sample(items, len(items)) for learner in ids}
                     rows = []
                     for n in range(attempts):
                         clock += timedelta(seconds=30)
-                        rows.append({"learner": ids[n % len(ids)], "item": rng.choice(items),
+                        learner = ids[n % len(ids)]
+                        rows.append({"learner": learner, "item": unanswered[learner].pop(),
                                      "correct": rng.random() < 0.6, "timestamp": clock.isoformat()})
                     return rows
 
