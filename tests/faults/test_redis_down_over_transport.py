@@ -22,11 +22,11 @@ from django.utils import timezone
 from tests.api.helpers import program
 from tests.tutor.factories import ClassroomFactory, UserFactory
 from tests.tutor.scripted import ScriptedModel
-from tutor.api import throttling
 from tutor.asgi import application
 from tutor.content.models import Item
 from tutor.learning import generation, tasks
 from tutor.learning.models import Attempt, Enrollment, Learner, TutorTurn
+from tutor.ops import outage
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every connection is refused
 CACHE_DOWN = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS}}
@@ -86,7 +86,7 @@ async def answered(communicator: WebsocketCommunicator, item: Item, answer: str)
 
 @pytest.mark.django_db
 def test_the_api_answers_with_its_throttle_cache_down_and_warns_once(loaded, cache_down, caplog, monkeypatch):
-    monkeypatch.setattr(throttling, "_warned_at", None)  # no warning left from an earlier test
+    monkeypatch.setattr(outage, "_warned_at", {})  # no warning left from an earlier test
     api = program("outage")
     learner = api.post("/api/v1/learners/", {"course": "tiny", "external_id": "s1"}, format="json")
     assert learner.status_code == 201, learner.content
@@ -100,6 +100,24 @@ def test_the_api_answers_with_its_throttle_cache_down_and_warns_once(loaded, cac
     # Five requests through a dead cache, one warning: an outage must not flood the log.
     warnings = [r for r in caplog.records if r.name == "tutor.api.throttling" and r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "throttle" in warnings[0].getMessage()
+
+
+@pytest.mark.django_db
+def test_a_teacher_sees_the_class_pages_with_the_cache_down(loaded, cache_down, caplog, monkeypatch):
+    """The class aggregates are cached in Redis; without it they are computed for each request."""
+    monkeypatch.setattr(outage, "_warned_at", {})
+    teacher = UserFactory(role="teacher")
+    classroom = ClassroomFactory(course=loaded.course)
+    classroom.teachers.add(teacher)
+    learner = Learner.objects.create(kind=Learner.Kind.HUMAN, user=UserFactory())
+    Enrollment.objects.create(classroom=classroom, learner=learner)
+    browser = Client()
+    browser.force_login(teacher)
+    for page in ("", "mastery.csv", "curriculum/"):
+        response = browser.get(f"/teach/class/{classroom.pk}/{page}")
+        assert response.status_code == 200, (page, response.status_code)
+    warnings = [r for r in caplog.records if r.name == "tutor.dashboard.selectors" and r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
 
 
 @pytest.mark.django_db(transaction=True)

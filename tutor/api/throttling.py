@@ -10,24 +10,13 @@
 """
 
 import logging
-import time
 
-from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import UserRateThrottle
 
+from tutor.ops.outage import CACHE_DOWN, outage_warn
+
 logger = logging.getLogger(__name__)
-
-OUTAGE_WARNING_EVERY = 60.0  # seconds between two warnings of one process while the cache is down
-_warned_at: float | None = None
-
-
-def _outage_warn(error: RedisError) -> None:
-    global _warned_at
-    now = time.monotonic()
-    if _warned_at is None or now - _warned_at >= OUTAGE_WARNING_EVERY:
-        _warned_at = now
-        logger.warning("API throttle off: its cache is unreachable (%s); requests are let through", error)
 
 
 class AttemptRateThrottle(UserRateThrottle):
@@ -51,8 +40,8 @@ class AttemptRateThrottle(UserRateThrottle):
                 return self.throttle_failure()
             self.history[:0] = [self.now] * self.cost
             self.cache.set(self.key, self.history, self.duration)
-        except RedisError as error:
-            _outage_warn(error)
+        except CACHE_DOWN as error:
+            outage_warn(logger, "API throttle off, requests are let through", error)
         return True
 
     def wait(self) -> float:

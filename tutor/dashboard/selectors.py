@@ -9,6 +9,7 @@ tracer (see class_planner_outcomes). `class_aggregates_invalidate` (services) de
 outright when a learner's data must go.
 """
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,8 +24,11 @@ from tutor.learning.engine import CourseEngine, course_engine
 from tutor.learning.levels import Level, mastery_level
 from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TutorTurn
 from tutor.learning.observations import SECONDS_PER_DAY, evidence, observation, tracer_item_key
+from tutor.ops.outage import CACHE_DOWN, outage_warn
 
 from .words import level_detail
+
+logger = logging.getLogger(__name__)
 
 MASTERED = 0.6  # the progress page's threshold for "reached"
 WHEEL_SPIN_ATTEMPTS = 10  # Beck & Gong (2013): 10 practice opportunities without mastery
@@ -155,11 +159,20 @@ def _fingerprint(classroom: Classroom, engine: CourseEngine, learners: list[Lear
 
 
 def _cached(key: str, fingerprint: tuple, compute):
-    hit = cache.get(key)
+    """The cached value while its fingerprint holds; computed (and cached) otherwise. With the cache
+    down the value is computed for every request: slower pages, never an error page."""
+    try:
+        hit = cache.get(key)
+    except CACHE_DOWN as error:
+        outage_warn(logger, "class aggregates computed per request", error)
+        return compute()
     if hit is not None and hit[0] == fingerprint:
         return hit[1]
     value = compute()
-    cache.set(key, (fingerprint, value), CACHE_SECONDS)
+    try:
+        cache.set(key, (fingerprint, value), CACHE_SECONDS)
+    except CACHE_DOWN as error:
+        outage_warn(logger, "class aggregates computed per request", error)
     return value
 
 
