@@ -9,12 +9,14 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 
+from tests.api import test_simclient
 from tests.tutor.factories import UserFactory
 from tutor.asgi import application
 from tutor.content.models import Item
 from tutor.learning.models import Attempt, TutorTurn
 
 URL = "/api/v1/attempts/batch/"
+served = test_simclient.served  # the live server with a simulation course and a token
 
 
 @pytest.fixture
@@ -88,3 +90,29 @@ async def test_a_key_reused_for_another_answer_over_the_socket_is_refused(valid_
     assert (refused["error"], "'tab-1'" in refused["detail"]) == ("idempotency_key_reused", True)
     assert await database_sync_to_async(Attempt.objects.count)() == 1
     await communicator.disconnect()
+
+
+def test_the_simulated_client_sends_a_new_key_with_each_new_answer(served):
+    """A step tried again after its answer's response was lost builds a new answer (its item may
+    differ): it must carry a new key, or the server refuses it as a key reused (422)."""
+    from tutor.simclient.client import Api, Learner, Stats
+    from tutor.simclient.domain import served_world
+
+    api = Api(served["url"], served["token"], Stats())
+    sent, real_call = [], api.call
+
+    def lost_once(endpoint, method, path, **kwargs):
+        response = real_call(endpoint, method, path, **kwargs)  # the server stores it...
+        if endpoint == "attempts":
+            sent.append(kwargs["json"])
+            if len(sent) == 1:
+                return None  # ...and the answer to it is lost on the way back
+        return response
+
+    api.call = lost_once
+    learner_id = real_call("create", "POST", "/learners/", json={"course": "sim-f1-s1-0", "planner": "random"}).json()["id"]
+    learner = Learner(served_world("F1", "S1", 0), 0, learner_id, "lost")
+    assert learner.step(api, retries=0) is False
+    assert learner.step(api, retries=0) is True
+    assert sent[0]["idempotency_key"] != sent[1]["idempotency_key"]
+    api.close()

@@ -126,6 +126,7 @@ class Learner:
         self.world, self.id, self.run = world, learner_id, run
         self.student = world.student(student_index)
         self.steps = 0
+        self.answers = 0  # answers built: each gets its own idempotency key, re-sent only as it is
 
     def step(self, api: Api, retries: int = 2) -> bool:
         """One turn; False when it could not be completed (the error is in the stats)."""
@@ -136,9 +137,12 @@ class Learner:
         body = response.json()
         item = self.world.domain.item_index[body["reason"]["item"]]
         correct = self.student.answer(item, session_time(self.steps))
+        self.answers += 1
         payload = {"item": body["item"]["id"], "correct": correct, "timestamp": at,
-                   "idempotency_key": f"{self.run}-{self.id}-{self.steps}"}
+                   "idempotency_key": f"{self.run}-{self.id}-{self.answers}"}
         # Re-sending after a lost connection is what idempotency keys are for: the server records once.
+        # A step tried again after a failure may answer another item: a new key, since the server
+        # refuses a key re-sent with another body (422).
         for _ in range(retries + 1):
             response = api.call("attempts", "POST", f"/learners/{self.id}/attempts/", json=payload)
             if response is not None:
