@@ -45,6 +45,7 @@ class FilterParams:
     item_h: torch.Tensor  # [I, K] emission weights 1/|Q_i| on the item's KCs
     item_q: torch.Tensor  # [I, K] multi-hot of the item's KCs
     kc_gain: torch.Tensor | float = 1.0  # [K] per-KC multiplier of the learner's learning rate eta
+    practice_var: torch.Tensor | float = 0.0  # scalar variance of what one practice adds to a KC
 
     @property
     def ready_bias(self) -> torch.Tensor:
@@ -150,13 +151,16 @@ def practice(fp: FilterParams, traits, bel: Belief, items) -> Belief:
     """Learning from practice: z_k += eta * readiness_k on the practised KCs (through e_k).
 
     readiness_k = sigmoid(kappa * (sum_j Pn_jk E[sigmoid(z_j)] + ready_bias_k - theta)), with
-    E[sigmoid(z_j)] by the probit approximation; the mean moves, the variance does not.
+    E[sigmoid(z_j)] by the probit approximation. How much one practice teaches is itself uncertain:
+    each practised KC's variance grows by ``practice_var``, so that during a burst of practice on a
+    KC its belief keeps following the latest answers instead of freezing after a few (issue 24).
     """
     zm, zv = bel.z_moments()
     mastered = torch.sigmoid(zm / torch.sqrt(1 + math.pi * zv / 8))
     ready = torch.sigmoid(fp.kappa * (mastered @ fp.Pn + fp.ready_bias - fp.theta))
     mean = bel.mean + traits[:, ETA, None] * fp.kc_gain * ready * fp.item_q[items]
-    return Belief(mean, bel.var, bel.loading, bel.mu_mean, bel.mu_var)
+    var = bel.var + fp.practice_var * fp.item_q[items]
+    return Belief(mean, var, bel.loading, bel.mu_mean, bel.mu_var)
 
 
 def step(fp: FilterParams, traits, bel: Belief, items, dt, y, observed=None):

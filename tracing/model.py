@@ -15,6 +15,7 @@ TRAIT_NAMES = ("alpha", "mu", "sigma", "gamma", "eta")
 MU_COLUMN = 1  # the level mu is integrated out by the filter; the other traits are sampled / fitted
 STATIC_TRAITS = (0, 2, 3, 4)
 EMBED_DIM = 16
+PRACTICE_LOG_VAR_PRIOR = -3.0  # log variance one practice adds to a KC: prior mean and fit start (0.05)
 
 
 def inv_softplus(x: float) -> float:
@@ -60,10 +61,11 @@ def item_matrices(item_kcs: list[list[int]], n_kcs: int) -> tuple[torch.Tensor, 
 
 
 def filter_params_from(P, kc_offset, v0, mu_var, theta, kappa, item_b, item_q, item_h,
-                       kc_gain=1.0) -> FilterParams:
+                       kc_gain=1.0, practice_var=0.0) -> FilterParams:
     Pn = P / (EPS_PARENT + P.sum(0, keepdim=True))
     return FilterParams(Pn=Pn, Pn2=Pn * Pn, kc_offset=kc_offset, v0=v0, mu_var=mu_var, theta=theta, kappa=kappa,
-                        item_b=item_b, item_h=item_h, item_q=item_q, kc_gain=kc_gain)
+                        item_b=item_b, item_h=item_h, item_q=item_q, kc_gain=kc_gain,
+                        practice_var=practice_var)
 
 
 def filter_params_of(params: dict, P, item_q, item_h) -> FilterParams:
@@ -71,7 +73,7 @@ def filter_params_of(params: dict, P, item_q, item_h) -> FilterParams:
     return filter_params_from(
         P, params["kc_offset"], F.softplus(params["v0"]) * torch.exp(params["kc_log_v0"]),
         F.softplus(params["trait_scale"][MU_COLUMN]) ** 2, params["theta"], F.softplus(params["kappa"]),
-        params["item_b"], item_q, item_h, torch.exp(params["kc_log_gain"]))
+        params["item_b"], item_q, item_h, torch.exp(params["kc_log_gain"]), torch.exp(params["practice_log_var"]))
 
 
 @dataclass

@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from .model import DEFAULT_TRAIT_LOC, EMBED_DIM
+from .model import DEFAULT_TRAIT_LOC, EMBED_DIM, PRACTICE_LOG_VAR_PRIOR
 from .tracer import Tracer
 
 
@@ -25,6 +25,7 @@ def initial_globals(n_kcs: int, item_b: torch.Tensor, trait_loc: torch.Tensor, *
         "kc_offset": torch.zeros(n_kcs),
         "kc_log_gain": torch.zeros(n_kcs),
         "kc_log_v0": torch.zeros(n_kcs),
+        "practice_log_var": torch.tensor(PRACTICE_LOG_VAR_PRIOR),
         "item_b": item_b.detach().clone(),
         "trait_loc": trait_loc.detach().clone(),
         "trait_scale": torch.full((5,), -1.0),

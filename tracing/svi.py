@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from pyro import poutine
 
 from . import filter as adf
-from .model import STATIC_TRAITS, filter_params_of, link_traits, prerequisite_matrix
+from .model import PRACTICE_LOG_VAR_PRIOR, STATIC_TRAITS, filter_params_of, link_traits, prerequisite_matrix
 from .tracer import NO_FORGETTING
 
 # Prior scales / weights of the MAP globals.
@@ -82,6 +82,7 @@ def model(setup: Setup, idx, items, dt, y, mask, n_batches: int) -> None:
                  + dist.Normal(0, 1.0).log_prob(g["kc_offset"]).sum()
                  + dist.Normal(0, KC_LOG_SCALE).log_prob(g["kc_log_gain"]).sum()
                  + dist.Normal(0, KC_LOG_SCALE).log_prob(g["kc_log_v0"]).sum()
+                 + dist.Normal(PRACTICE_LOG_VAR_PRIOR, 1.0).log_prob(g["practice_log_var"])
                  - SPARSITY * P.sum())
     pyro.factor("globals_prior", log_prior)
     static = _static(g["trait_loc"])

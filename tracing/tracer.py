@@ -65,6 +65,7 @@ class Tracer:
         self.params = {k: v.detach().cpu().float().clone() for k, v in params.items()}
         for name, neutral in PER_KC_NEUTRAL.items():  # checkpoints saved before these globals existed
             self.params.setdefault(name, torch.full((len(kcs),), neutral))
+        self.params.setdefault("practice_log_var", torch.tensor(-math.inf))  # and before issue 24: none
         self.kcs = list(kcs)
         self.items = list(items)
         self.item_kcs = {i: tuple(item_kcs[i]) for i in items}

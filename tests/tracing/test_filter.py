@@ -85,3 +85,21 @@ def test_answer_on_one_kc_moves_the_level_and_so_every_kc():
     assert (z_up > z).all() and (z_down < z).all()  # KC 1 moves through mu alone
     assert z_up[0, 0] - z[0, 0] > z_up[0, 1] - z[0, 1] > 0
     assert (v_up < v).all()
+
+
+def test_practice_adds_its_uncertainty_to_the_practised_kcs_only():
+    """Issue 24: what one practice teaches is uncertain, so a practised KC's variance grows by
+    practice_var and its belief keeps following the latest answers; other KCs are untouched."""
+    q, h = item_matrices(ITEMS, K)
+    f = lambda x: torch.tensor(x, dtype=torch.float64)
+    fp = filter_params_from(f(P), f(OFFSET), f(V0), f(MU_VAR), f(THETA), f(KAPPA), f(B), q.double(), h.double(),
+                            practice_var=f(0.2))
+    traits = torch.tensor(TRAITS[None])
+    bel = adf.init_belief(fp, traits)
+    after = adf.practice(fp, traits, bel, torch.tensor([0]))
+    assert torch.allclose(after.var - bel.var, f([[0.2, 0.0]]))
+    # The next answer on the practised KC then moves its belief further than without that uncertainty.
+    y = f([0.0])
+    without = adf.practice(filter_params(), traits, bel, torch.tensor([0]))
+    moved = lambda b: float(b.mean[0, 0] - adf.observe(fp, b, torch.tensor([0]), y)[0].mean[0, 0])
+    assert moved(after) > moved(without) > 0

@@ -97,3 +97,11 @@ def test_trait_estimation_moves_level_towards_performance(simulation, fitted):
     zeros = fitted.estimate_traits(state, seq.items[:20], [0] * 20)
     assert fitted.traits(ones)["mu"] > fitted.traits(zeros)["mu"]
     assert ones["n"] == 20
+
+
+def test_a_checkpoint_from_before_practice_uncertainty_keeps_its_predictions(fitted):
+    """Issue 24 added practice_log_var; a tracer saved without it must filter as it did (no such variance)."""
+    params = {k: v for k, v in fitted.params.items() if k != "practice_log_var"}
+    old = Tracer(params, fitted.kcs, fitted.items, fitted.item_kcs, fitted.config, fitted.declared)
+    assert float(old.filter_params.practice_var) == 0.0
+    assert float(fitted.filter_params.practice_var) > 0.0
