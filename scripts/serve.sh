@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-tutor.settings.production}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 export GUNICORN_BIND=${HTTP_BIND:-127.0.0.1:8000}
+# The processes' metrics, summed at /metrics (tutor/ops/metrics.py); emptied at each start.
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-var/metrics}
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 if [ "${SERVE_RELEASE:-1}" != 0 ]; then
     scripts/release.sh

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from tutor.content.views import home
 from tutor.learning.views import plotly_js
 from tutor.ops.health import healthz, readyz
+from tutor.ops.metrics import metrics
 
 # drf-spectacular's Swagger page holds one inline <style> (box sizing), allowed by its hash: nothing
 # else inline. tests/browser/test_csp_in_browser.py fails should a new drf-spectacular change it.
@@ -26,4 +27,5 @@ urlpatterns = [
     path("api/docs/", api_docs, name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
 ]

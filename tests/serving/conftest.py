@@ -26,6 +26,7 @@ BIN = Path(sys.executable).parent
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+METRICS_TOKEN = secrets.token_urlsafe(32)
 
 
 def free_port() -> int:
@@ -92,6 +93,7 @@ class Deployed:
     def __init__(self, workdir: Path, database_url: str):
         self.workdir = workdir
         self.processes: list[subprocess.Popen] = []
+        (workdir / "metrics").mkdir()
         self.logs = []
         ports = {"nginx": free_port(), "http": free_port(), "ws": free_port()}
         self.url = f"https://127.0.0.1:{ports['nginx']}"
@@ -105,6 +107,7 @@ class Deployed:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "TRUSTED_PROXY_COUNT": "1", "LOGIN_FAILURE_LIMIT": "3", "WEB_CONCURRENCY": "2", "OMP_NUM_THREADS": "1", "LOG_LEVEL": "WARNING",
             "GUNICORN_BIND": f"127.0.0.1:{ports['http']}", "TRACER_TRAITS_EVERY": "1000000",
+            "METRICS_TOKEN": METRICS_TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
         }
 
     def client(self, address: str = "127.0.0.1") -> httpx.Client:

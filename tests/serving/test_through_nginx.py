@@ -8,6 +8,8 @@ import re
 import pytest
 import websockets
 
+from .conftest import METRICS_TOKEN
+
 pytestmark = pytest.mark.timeout(300)
 
 
@@ -98,3 +100,18 @@ def test_the_client_address_behind_nginx_reaches_the_login_limiter(deployed):
     assert [_login(deployed, "127.0.0.2", "wrong", spoofed=f"203.0.113.{n}") for n in range(3)] == [200, 200, 429]
     assert _login(deployed, "127.0.0.2", PASSWORD, spoofed="198.51.100.7") == 429  # locked, spoofing or not
     assert _login(deployed, "127.0.0.3", PASSWORD, spoofed="127.0.0.2") == 302  # another client is not
+
+
+def test_metrics_sum_every_gunicorn_worker(deployed):
+    """Two gunicorn workers write their figures to PROMETHEUS_MULTIPROC_DIR; one scrape sums them."""
+    token = deployed.manage("create_api_client", "metrics-test").strip()
+    with deployed.client() as http:
+        for _ in range(6):  # spread over the workers by the kernel
+            assert http.get("/api/v1/courses/", headers={"Authorization": f"Token {token}"}).status_code == 200
+        assert http.get("/metrics").status_code == 401
+        scrape = http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert scrape.status_code == 200
+    served = re.findall(r'^django_http_responses_total_by_status_view_method_total\{[^}]*view="course-list"[^}]*\} (\S+)$',
+                        scrape.text, flags=re.MULTILINE)
+    assert sum(float(value) for value in served) >= 6, scrape.text[-3000:]
+    assert 'tutor_queue_length{queue="interactive"}' in scrape.text

@@ -30,7 +30,8 @@ pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("channel_layer_of_this_test", "in_process_tasks")]
 
 # One answer frame to "done" (the learner was resolved when the socket connected, so no ownership
-# query): the item (one the learner may work on); does the step exist; BEGIN; the active tracer
+# query): is the account still active (a socket opened before a deactivation must not go on
+# storing answers, issue 18 Deliver 9); the item (one the learner may work on); does the step exist; BEGIN; the active tracer
 # version (is the cached engine current?); the learner's state, locked, with its last attempt; this
 # visit's answers and turns on the step (whether the answer is evidence, the hint rung, a recall
 # asked); the previous answer's time (a clock never goes back); the step's expected answer and known
@@ -38,7 +39,7 @@ pytestmark = [pytest.mark.django_db(transaction=True),
 # attempt); the item's steps and their KCs; the hint's text; COMMIT; on commit, the learner's classes (the dashboard's answer_recorded,
 # one query whatever the number of classes); then, once the text has streamed with no lock held,
 # BEGIN, INSERT the turn, COMMIT (turn_stream_end). The same on SQLite and PostgreSQL.
-BROWSER_TURN = 22
+BROWSER_TURN = 23
 
 
 def learner_in_class_with_history(pack, history: int):

@@ -8,6 +8,7 @@ callers (which collect them).
 
 import asyncio
 import functools
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from llm.backends.openai import OpenAIBackend
 from llm.guard import Guard
 from llm.guarded import GuardedReply
 from llm.policy import Decision
+from tutor.ops.metrics import GENERATION_SECONDS, GUARD_INTERVENTIONS
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,15 @@ class GuardedGeneration(GuardedReply):
             "ttft_ms": self.ttft_ms,
             "tokens": self.tokens,
         }
+
+
+    async def deltas(self):
+        started = time.perf_counter()
+        async for delta in super().deltas():
+            yield delta
+        GENERATION_SECONDS.labels(self.backend.name).observe(time.perf_counter() - started)
+        if self.fell_back:
+            GUARD_INTERVENTIONS.labels(self.backend.name).inc()
 
 
 def generate_complete(prepared: PreparedTurn, chosen=None) -> tuple[str, dict]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from curriculum import BeliefUpdate
 from tutor.content.models import Course, Item
 from tutor.content.services import item_from_template
+from tutor.ops.metrics import PLANNER_SELECT_SECONDS, TRACER_UPDATE_SECONDS
 
 from . import events
 from .engine import CourseEngine, course_engine
@@ -62,7 +63,8 @@ class _Folder:
         seen = observation(attempt)
         if seen is not None:
             before = self.state.tracer_state
-            self.state.tracer_state = self.engine.tracer.update(before, seen.key, seen.correct, seen.at)
+            with TRACER_UPDATE_SECONDS.time():
+                self.state.tracer_state = self.engine.tracer.update(before, seen.key, seen.correct, seen.at)
             if seen.final:  # planners choose items; a step's answer informs them through the belief
                 self.planner.observe(learner=self.learner, item=seen.item_key, correct=seen.correct,
                                      now=planner_time(attempt.answered_at),
@@ -70,8 +72,9 @@ class _Folder:
         self.state.last_attempt = attempt
 
     def select(self, moment: datetime, avoid: tuple[str, ...]) -> tuple[str, dict]:
-        key = self.planner.select(self.learner, now=planner_time(moment), belief=self.state.tracer_state,
-                                  avoid=avoid)
+        with PLANNER_SELECT_SECONDS.labels(self.state.planner).time():
+            key = self.planner.select(self.learner, now=planner_time(moment), belief=self.state.tracer_state,
+                                      avoid=avoid)
         return key, self.planner.explain(self.learner)
 
     def finish(self) -> None:

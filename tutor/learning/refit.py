@@ -19,6 +19,7 @@ from django.db import transaction
 
 from tracing import Log, Sequence, fit
 from tutor.content.models import Course
+from tutor.ops.metrics import REFIT_SECONDS
 
 from .engine import CourseEngine, course_engine
 from .knowledge import learner_state_locked, learner_state_rebuild
@@ -89,8 +90,9 @@ def tracer_refit(*, course: Course, owner: str, epochs: int | None = None, force
         if stored is None:
             if not trained_on["attempts"]:
                 raise NothingToFit(f"course {course.slug} has no checked answers yet")
-            tracer = fit(log, prerequisites=course_engine(course).domain.prerequisites,
-                         epochs=epochs or settings.TRACER_REFIT_EPOCHS, progress=False)
+            with REFIT_SECONDS.time():
+                tracer = fit(log, prerequisites=course_engine(course).domain.prerequisites,
+                             epochs=epochs or settings.TRACER_REFIT_EPOCHS, progress=False)
             # Per-learner traits from training stay out of the stored version: a model holds no
             # personal data, so erasing a learner never has to touch fitted versions.
             tracer.learner_traits = {}

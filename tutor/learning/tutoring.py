@@ -13,8 +13,10 @@ transport reports). Generation comes in three deliveries, chosen here:
   text (pending.py), again with no lock held.
 """
 
+import functools
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,6 +35,7 @@ from llm.prompt import PromptInput, TurnContent, build_prompt, recent_turns
 from tutor.content.mathtext import plain_text
 from tutor.content.models import Course, Hint, Item, Step
 from tutor.content.selectors import answer_spec
+from tutor.ops.metrics import TURN_SECONDS
 
 from .engine import CourseEngine
 from .generation import PreparedTurn, generate_complete, generates_inline
@@ -93,6 +96,26 @@ def turn_item(*, learner: Learner, item_id, course: Course | None = None) -> Ite
     return item
 
 
+def _delivery(result: TurnResult) -> str:
+    if not result.created:
+        return "replayed"
+    if result.stream is not None:
+        return "streamed"
+    return "queued" if result.turn.status == TutorTurn.PENDING else "inline"
+
+
+def _timed(take):
+    """The turn's server time in the metrics (tutor/ops/metrics.py), by how its reply is delivered."""
+    @functools.wraps(take)
+    def timed(**kwargs) -> TurnResult:
+        started = time.perf_counter()
+        result = take(**kwargs)
+        TURN_SECONDS.labels(_delivery(result)).observe(time.perf_counter() - started)
+        return result
+    return timed
+
+
+@_timed
 def tutor_turn_take(
     *, learner: Learner, item: Item, source: str, step_key: str = "", answer: str | None = None,
     message: str = "", graded: bool | None = None, idempotency_key: str = "",

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import sentry_sdk
 from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
@@ -21,9 +22,9 @@ env = environ.Env()
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-# Probes of the health endpoints (tutor.ops.health) come over plain HTTP from inside the network:
+# Probes of the health endpoints (tutor.ops.health) and metrics scrapers come over plain HTTP from inside the network:
 # never redirected to HTTPS when production turns SECURE_SSL_REDIRECT on.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 INSTALLED_APPS = [
     "daphne",
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "axes",
+    "django_prometheus",
     "tutor.accounts",
     "tutor.content",
     "tutor.learning",
@@ -49,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "tutor.ops.request_id.RequestIdMiddleware",
+    # Request counts and latency by view, method and status (/metrics, tutor/ops/metrics.py).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,7 +64,16 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last: turns a login that django-axes refused into its lockout answer.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# /metrics answers a scraper that sends this bearer token; unset, it is a 404 (tutor/ops/metrics.py).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Errors reported to an error tracker (Sentry or a compatible server) when a DSN is set; no personal data.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_sdk.init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"),
+                    send_default_pii=False)
 
 ROOT_URLCONF = "tutor.urls"
 WSGI_APPLICATION = "tutor.wsgi.application"
