@@ -4,7 +4,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tutor.content.views import home
-from tutor.learning.views import plotly_js
 from tutor.ops.health import healthz, readyz
 from tutor.ops.metrics import metrics
 
@@ -20,7 +19,6 @@ urlpatterns = [
     path("learn/", include("tutor.learning.urls")),
     path("teach/", include("tutor.dashboard.urls")),
     path("privacy/", include("tutor.privacy.urls")),
-    path("js/plotly.min.js", plotly_js, name="plotly-js"),
     path("api/v1/", include("tutor.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view loads its start-up script from a URL, not inline, so the CSP holds on the docs page too.

@@ -14,12 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from plotly.colors import qualitative
-from plotly.offline import get_plotlyjs
 
 from tutor.content.models import Course, Item
 
@@ -273,9 +272,3 @@ def progress(request, course: str):
     return render(request, "learning/progress.html", {
         "course": course, "answers": len(history), "schedule": schedule, "chart": chart, **context,
     })
-
-
-def plotly_js(request):
-    """plotly.min.js from the installed plotly package, so pages never need a CDN."""
-    return HttpResponse(get_plotlyjs(), content_type="application/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
