@@ -11,4 +11,5 @@ urlpatterns = [
     path("class/<int:classroom_id>/curriculum/", views.curriculum, name="curriculum"),
     path("class/<int:classroom_id>/mastery.csv", views.mastery_csv, name="mastery-csv"),
     path("class/<int:classroom_id>/attempts.csv", views.attempts_csv, name="attempts-csv"),
+    path("class/<int:classroom_id>/problems/", views.problems, name="problems"),
 ]
