@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import classes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -12,4 +12,12 @@ urlpatterns = [
     path("class/<int:classroom_id>/mastery.csv", views.mastery_csv, name="mastery-csv"),
     path("class/<int:classroom_id>/attempts.csv", views.attempts_csv, name="attempts-csv"),
     path("class/<int:classroom_id>/problems/", views.problems, name="problems"),
+    # Class management (classes.py); join is the learner's side.
+    path("classes/", classes.classes, name="classes"),
+    path("class/<int:classroom_id>/manage/", classes.class_manage, name="class-manage"),
+    path("class/<int:classroom_id>/code/", classes.code_replace, name="class-code"),
+    path("class/<int:classroom_id>/roster/", classes.roster_import, name="class-roster"),
+    path("class/<int:classroom_id>/manage/learner/<int:learner_id>/remove/", classes.learner_remove,
+         name="class-learner-remove"),
+    path("join/", classes.join, name="join"),
 ]

@@ -1,5 +1,7 @@
 """Who learns, in which class, what they answered (an append-only log) and what is derived from it."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 
@@ -59,9 +61,21 @@ class Cohort(models.Model):
         return f"{self.api_client}:{self.name or f'cohort {self.pk}'}"
 
 
+# Join codes are read aloud and copied from a board: no 0/O, 1/I/L look-alikes. 8 of 31 symbols is
+# about 40 bits, so guessing one (throttled per user where codes are entered) is hopeless.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+
+
+def join_code_new() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
 class Classroom(models.Model):
     name = models.CharField(max_length=200)
     course = models.ForeignKey("content.Course", on_delete=models.PROTECT, related_name="classrooms")
+    # A learner who enters it joins the class; a teacher replaces it to revoke the old one.
+    join_code = models.CharField(max_length=JOIN_CODE_LENGTH, unique=True, default=join_code_new)
     teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teaching", blank=True)
     learners = models.ManyToManyField(Learner, through="Enrollment", related_name="classrooms", blank=True)
 
