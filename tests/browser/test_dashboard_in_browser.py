@@ -184,3 +184,43 @@ def test_demo_teacher_reads_the_overview_and_a_drill_down_in_plain_words(asgi_se
         _assert_plain(page, forbidden)
         _assert_fits(page, viewport["width"])
         screenshot(page, f"drill-down-{width}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_teacher_reads_the_problem_report_at_both_widths(asgi_server, page: Page, screenshot):
+    """Issue 20, item 4: the per-problem report from the overview's link, in plain words, typeset, a card
+    per problem on a phone, each learner's result leading to their work; no chart, so no plotly.js."""
+    call_command("load_course", "courses/demo", stdout=StringIO())
+    course = Course.objects.get(slug="demo-algebra")
+    accounts = demo_class_seed(course=course)
+    classroom = course.classrooms.get(name="Demo class")
+    _in_a_thread(lambda: demo_class_replay(classroom=classroom, answers=8))
+    keys = Item.objects.filter(course=course).values_list("key", flat=True)
+    forbidden = JARGON + [rf"(?<![\w-]){re.escape(key)}(?![\w-])" for key in keys]
+    scripts: list[str] = []
+    page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
+
+    _log_in(page, asgi_server, "teacher", accounts["teacher"])
+    for width, viewport in WIDTHS.items():
+        page.set_viewport_size(viewport)
+        page.goto(f"{asgi_server}/teach/class/{classroom.pk}/")
+        scripts.clear()
+        page.get_by_role("navigation", name="Class views").get_by_role("link", name="Problems").click()
+        expect(page.locator("h1")).to_contain_text("Problems")
+        rows = page.locator("table.problems tbody tr")
+        assert rows.count() > 1
+        expect(rows.first.locator("math").first).to_be_attached()  # the problems are typeset
+        expect(rows.first.locator(".right-first")).to_contain_text(re.compile(r"\d+ of \d+ \(\d+%\)"))
+        assert not [url for url in scripts if "plotly" in url]
+        _assert_plain(page, forbidden)
+        _assert_fits(page, viewport["width"])
+        if width == "phone":  # a card per problem: every figure named beside it
+            label = rows.first.locator("td").first.evaluate("cell => getComputedStyle(cell, '::before').content")
+            assert label == '"Right at first try: "'
+        rows.first.locator("details summary").click()
+        screenshot(page, f"problems-{width}")
+
+        link = rows.first.locator(".learner-results a").first
+        name = link.inner_text()
+        link.click()
+        expect(page.locator("h1")).to_contain_text(name)
