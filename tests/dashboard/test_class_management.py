@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from redis.exceptions import RedisError
 
 from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, ModelLearnerFactory, UserFactory
 from tutor.dashboard import classes
@@ -173,6 +174,20 @@ def test_guessing_codes_is_stopped_after_ten_wrong_ones(client, classroom):
     other = Client()
     other.force_login(_learner_user("max"))
     assert other.post(reverse("dashboard:join"), {"code": classroom.join_code}).status_code == 302
+
+
+def test_with_the_cache_down_joining_still_works_without_counting(client, classroom, monkeypatch):
+    class Down:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise RedisError("connection refused")
+            return fail
+
+    monkeypatch.setattr(classes, "cache", Down())
+    client.force_login(_learner_user())
+    assert client.post(reverse("dashboard:join"), {"code": "ZZZZZZZZ"}).status_code == 400
+    assert client.post(reverse("dashboard:join"), {"code": classroom.join_code}).status_code == 302
+    assert Enrollment.objects.filter(classroom=classroom, learner__user__username="lena").exists()
 
 
 # --- roster import ---------------------------------------------------------------------------------
