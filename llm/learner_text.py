@@ -14,7 +14,9 @@ one kind, tried in this order:
   "it's 3/4" -> "3/4", "maybe twelve" -> "12", "the answer is 2.5" -> "2.5". The value keeps the form
   it was written in (digits are not rewritten: "0.75" stays "0.75").
 - ``explanation``: words about a method with no checkable claim ("I added them and then halved it").
-- ``off_topic``: anything else (the conservative default: no claim is read into it).
+- ``off_topic``: anything else (the conservative default: no claim is read into it). Of that,
+  `is_chatter(text)` tells words about something else ("my cat keeps sitting on my keyboard lol")
+  from maths the reader could not make out ("3//4", "x^", a bare "7"), which the checker answers.
 
 `check_claims(reading)` checks each claim's arithmetic with `checking` (its safe parser; never
 `eval`): a claim is right or wrong, or unchecked when the checker cannot read it.
@@ -98,7 +100,7 @@ _HAS_OPERATION = re.compile(r"[\d)]\s*[-+*/^]\s*[-\d(]")
 _STUCK = re.compile(
     r"\b(?:i\s+(?:do\s*n['o]?t|dont|don't)\s+(?:get|understand|know)|no\s+idea|no\s+clue|help|idk|dunno|"
     r"i'?m\s+(?:stuck|lost|confused)|i\s+am\s+(?:stuck|lost|confused)|stuck|confused|not\s+sure|i\s+give\s+up|"
-    r"(?:can'?t|cannot)\s+do)\b"
+    r"(?:can'?t|cannot)\s+do|hints?)\b"
 )
 _QUESTION_START = re.compile(r"^(?:why|how|what|when|where|which|who|can|could|should|do|does|would)\b")
 _ANSWER_PREFIX = re.compile(
@@ -135,6 +137,16 @@ def read_learner_text(text: str) -> Reading:
     if _METHOD.search(lowered):
         return Reading(EXPLANATION)
     return Reading(OFF_TOPIC)
+
+
+_MATHS_MARK = re.compile(r"[\d=+*/^()<>%\u2212\u00f7\u00d7]")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def is_chatter(text: str) -> bool:
+    """Off-topic words, with no digit or maths symbol in them: talk about something else, not an
+    answer written wrongly ("3//4", "#": those get the checker's note on how to write it)."""
+    return bool(_WORD.search(text)) and not _MATHS_MARK.search(text) and read_learner_text(text).kind == OFF_TOPIC
 
 
 def check_claims(reading: Reading) -> tuple[ClaimCheck, ...]:

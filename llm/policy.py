@@ -10,6 +10,9 @@ Rules, in order:
   claim and a request to redo that step (self-correction on a subproblem, partially correct); working
   whose claims are all right (`working_right`) is told so and asked for the answer. The hint ladder
   does not move and nothing is evidence;
+- off-topic words (`off_topic`: chatter read by `llm.learner_text`) get a short redirect to the
+  open step, restating what it asks (Focus, `notes["redirect"]`): no hint, the ladder does not move
+  and nothing is evidence;
 - a known misconception escalates with each repeat of the same one on the step in this visit
   (`same_mistake_before`): the first time it asks for self-correction, naming the step, with the
   pack's targeted feedback; the second time it gives the next rung of the hint ladder; from the third
@@ -21,7 +24,9 @@ Rules, in order:
   `attempts_before_telling` attempts on the step. Until then, at the bottom of the ladder, a learner
   who has answered on the step is asked to explain their answer (Probing); one who has given no
   answer there is never asked to explain one: they get the last rung again with a request to try
-  (Focus, `notes["asks_to_try"]`).
+  (Focus, `notes["asks_to_try"]`). A request for help is answered with help, never with a request
+  for an explanation: once the learner has answered on the step, a request at the bottom of the
+  ladder gets the worked step (Telling).
 MathDial's teachers tell in about 16% of moves; this ladder keeps Telling at the bottom.
 """
 
@@ -35,6 +40,7 @@ CORRECT, MISCONCEPTION, INCORRECT, UNREADABLE, HINT_REQUEST = (
 WRONG_KIND, WRONG_FORM = "wrong_kind", "wrong_form"  # the checker's verdicts, as in checking
 # Working in words (`llm.learner_text`): a claim in it is wrong, or all its claims are right.
 WORKING_WRONG_STEP, WORKING_RIGHT = "working_wrong_step", "working_right"
+OFF_TOPIC = "off_topic"  # words about something else (`llm.learner_text`)
 REENTER = (UNREADABLE, WRONG_KIND, WRONG_FORM)  # the learner is asked to write the answer again
 BOTTOM_OUT = 3
 
@@ -51,7 +57,7 @@ class TurnState:
     """What the policy may look at: the check result and the learner's history on this step."""
 
     # correct | misconception | incorrect | unreadable | wrong_kind | wrong_form | hint_request |
-    # working_wrong_step | working_right
+    # working_wrong_step | working_right | off_topic
     outcome: str
     hint_level: int = 0  # highest rung already shown on this step (0: none)
     attempts_on_step: int = 0  # answers given on this step, including this one
@@ -104,6 +110,10 @@ class Policy:
                             notes={"working": "wrong_step"})
         if state.outcome == WORKING_RIGHT:
             return Decision(Intent.GENERAL_INQUIRY, Evaluation.SUBPROBLEM, hint_level=0, notes={"working": "right"})
+        if state.outcome == OFF_TOPIC:
+            # Back to the open step: what it asks ("step"), or the final answer ("final_answer").
+            return Decision(Intent.GUIDING_FOCUS, Evaluation.OFF_TOPIC, hint_level=0,
+                            notes={"redirect": "step" if state.has_next_step else "final_answer"})
         if state.outcome == MISCONCEPTION and state.same_mistake_before <= 0:
             return Decision(Intent.SEEKING_SELF_CORRECTION, Evaluation.INCORRECT, hint_level=0)
         if state.outcome == MISCONCEPTION:
@@ -124,7 +134,11 @@ class Policy:
     def _rung(self, state: TurnState, rung: int, evaluation: Evaluation, notes: dict | None = None) -> Decision:
         """The hint ladder's move for `rung`, Telling held back until enough attempts."""
         notes = notes or {}
-        if rung == BOTTOM_OUT and state.attempts_on_step < self.attempts_before_telling:
+        # A request for help after an answer on the step gets the worked step: asking to explain that
+        # answer again would leave the request unanswered.
+        held_back = state.attempts_on_step < self.attempts_before_telling and not (
+            state.outcome == HINT_REQUEST and state.attempts_on_step > 0)
+        if rung == BOTTOM_OUT and held_back:
             if state.attempts_on_step > 0:
                 # An answer to explain: ask for the reasoning behind it.
                 return Decision(Intent.ASKING_FOR_EXPLANATION, evaluation, hint_level=state.hint_level, notes=notes)

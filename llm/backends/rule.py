@@ -80,6 +80,18 @@ WORKING_RIGHT = (
     "I checked those steps and found no slip. Now, what answer do they give you?",
     "The working holds up, step by step. What do you get as the answer?",
 )
+# Off-topic words: a friendly turn back to what is open, restating what it asks (the step's prompt,
+# or the problem for its final answer). No hint: the learner has not asked for help.
+REDIRECT_STEP = (
+    "Let's get back to the problem: {step}",
+    "That can wait for later. Back to this step: {step}",
+    "Let's keep our minds on the maths for now. {step}",
+)
+REDIRECT_FINAL = (
+    "Let's get back to the problem: {problem} What is your final answer?",
+    "That can wait for later. Back to the problem: {problem} What answer do you get?",
+    "Let's keep our minds on the maths for now. {problem} What is your answer?",
+)
 REENTER_PARTIAL_NOTE = ("{note} Can you write it that way?", "{note} Could you write it in that form?",
                         "{note} Please give it again in the form asked.")
 REENTER_PARTIAL = (
@@ -104,10 +116,12 @@ def phrasings(data: PromptInput) -> tuple[str, ...]:
         "next": content.next_step_prompt, "feedback": content.misconception_feedback, "step": content.step_prompt,
         "hint": content.hint, "answer": answer_tex(content.answer), "question": content.recall_question,
         "skill": _lower_first(decision.recall.name) if decision.recall else "what this step builds on",
-        "note": _note(content.check_note), "claim": content.claim_feedback,
+        "note": _note(content.check_note), "claim": content.claim_feedback, "problem": content.problem,
     }
-    working = decision.notes.get("working")
-    if working == "wrong_step" and content.claim_feedback:
+    working, redirect = decision.notes.get("working"), decision.notes.get("redirect")
+    if redirect:
+        templates = REDIRECT_STEP if redirect == "step" else REDIRECT_FINAL
+    elif working == "wrong_step" and content.claim_feedback:
         templates = WORKING_WRONG_STEP
     elif working == "right":
         templates = WORKING_RIGHT

@@ -51,6 +51,8 @@ EVERY_MOVE = [
     (TurnState("incorrect", hint_level=2, attempts_on_step=1), CONTENT),
     (TurnState("hint_request", hint_level=2), CONTENT),
     (TurnState("incorrect", hint_level=2, attempts_on_step=2), TurnContent("p", "s", hint="h.", answer="2*x + 6")),
+    (TurnState("off_topic", hint_level=1, has_next_step=True), CONTENT),
+    (TurnState("off_topic"), CONTENT),
 ]
 
 
@@ -287,3 +289,14 @@ def test_every_phrasing_performs_its_move_and_confirms_only_a_correct_answer(sta
         assert guard.performs_move(option), option
         if decision.evaluation is not Evaluation.CORRECT:
             assert not any(confirms(sentence) for sentence in split_sentences(option)), option
+
+
+# ---- off-topic words: steered back to what the open step asks -------------------------------------
+
+def test_chatter_is_steered_back_to_the_step_or_the_problem_with_no_hint():
+    on_step = phrasings(request_for(TurnState("off_topic", hint_level=1, has_next_step=True)).data)
+    assert on_step[0] == "Let's get back to the problem: Expand 3(x + 2)."
+    assert all("Expand 3(x + 2)." in text and "Multiply each term" not in text for text in on_step)
+    on_final = phrasings(request_for(TurnState("off_topic")).data)
+    assert on_final[0] == "Let's get back to the problem: Simplify 3(x + 2) - x. What is your final answer?"
+    assert all("Simplify 3(x + 2) - x." in text and "Expand" not in text for text in on_final)

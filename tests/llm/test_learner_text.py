@@ -14,6 +14,7 @@ from llm.learner_text import (
     Claim,
     check_claims,
     first_wrong,
+    is_chatter,
     read_learner_text,
 )
 
@@ -98,3 +99,16 @@ def test_the_policy_and_the_rule_backend_on_working():
     # A prepared turn stored before the field existed still loads.
     stored = json.loads('{"problem": "p", "step_prompt": "s"}')
     assert TurnContent(**stored).claim_feedback == ""
+
+
+@pytest.mark.parametrize(("text", "chatter"), [
+    ("my cat keeps sitting on my keyboard lol", True), ("We had pizza at lunch today", True), ("lol", True),
+    ("3//4", False), ("#", False), ("x^", False), ("2x++1", False), ("7", False), ("", False),
+    ("I don't get it", False), ("I think it's 4", False), ("I added them and then halved it", False),
+])
+def test_chatter_is_off_topic_words_with_no_maths_in_them(text, chatter):
+    assert is_chatter(text) is chatter
+
+
+def test_asking_for_a_hint_in_words_is_asking_for_help():
+    assert read_learner_text("hint please").kind == STUCK

@@ -23,13 +23,18 @@ STRONG = (WeakPrerequisite("frac-add", "Adding fractions", 0.9),)
         (TurnState("incorrect", attempts_on_step=1), Intent.SEEK_STRATEGY, Evaluation.INCORRECT, 1),
         (TurnState("hint_request"), Intent.SEEK_STRATEGY, Evaluation.INQUIRY, 1),
         (TurnState("incorrect", hint_level=1, attempts_on_step=2), Intent.GUIDING_FOCUS, Evaluation.INCORRECT, 2),
-        # the bottom rung needs repeated attempts; a learner who answered is asked to explain, one
-        # asking for hints only (nothing to explain) gets the last rung again and a request to try
+        # the bottom rung needs repeated attempts; a learner who answered wrong is asked to explain, one
+        # asking for hints only (nothing to explain) gets the last rung again and a request to try, and
+        # one who answered and then asks for help gets help: the worked step, never "explain your answer"
         (TurnState("hint_request", hint_level=2, attempts_on_step=0), Intent.GUIDING_FOCUS, Evaluation.INQUIRY, 2),
-        (TurnState("hint_request", hint_level=2, attempts_on_step=1), Intent.ASKING_FOR_EXPLANATION, Evaluation.INQUIRY, 2),
+        (TurnState("hint_request", hint_level=2, attempts_on_step=1), Intent.REVEALING_ANSWER, Evaluation.INQUIRY, 3),
         (TurnState("incorrect", hint_level=2, attempts_on_step=1), Intent.ASKING_FOR_EXPLANATION, Evaluation.INCORRECT, 2),
         (TurnState("incorrect", hint_level=2, attempts_on_step=2), Intent.REVEALING_ANSWER, Evaluation.INCORRECT, 3),
         (TurnState("incorrect", hint_level=3, attempts_on_step=5), Intent.REVEALING_ANSWER, Evaluation.INCORRECT, 3),
+        # off-topic words: back to the open step, no hint, the ladder where it was
+        (TurnState("off_topic", hint_level=2, attempts_on_step=1, has_next_step=True), Intent.GUIDING_FOCUS,
+         Evaluation.OFF_TOPIC, 0),
+        (TurnState("off_topic", weak_prerequisites=WEAK), Intent.GUIDING_FOCUS, Evaluation.OFF_TOPIC, 0),
         # a weak prerequisite is recalled first, once per step
         (TurnState("incorrect", weak_prerequisites=WEAK), Intent.RECALL_RELEVANT_INFORMATION, Evaluation.INCORRECT, 0),
         (TurnState("incorrect", weak_prerequisites=WEAK, prerequisite_recalled=True), Intent.SEEK_STRATEGY, Evaluation.INCORRECT, 1),

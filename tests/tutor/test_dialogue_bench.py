@@ -37,6 +37,15 @@ def test_every_learner_type_meets_the_dialogue_targets_and_one_seed_is_one_run(s
     assert summary["wrong_working"]["intents"]["seeking_self_correction"] >= 4
     assert summary["hint_seeker"]["intents"]["revealing_answer"] >= 4 and summary["hint_seeker"]["reached_untold"] == 0
     assert summary["dont_get_it"]["category_share"]["telling"] == 0
+    # A help request is answered with help, never with a request to explain an earlier guess.
+    dialogues = run_dialogues(items, ["hint_seeker", "off_topic"], seed=0)
+    helped = [turn["intent"] for d in dialogues if d["type"] == "hint_seeker" for step in d["steps"]
+              for turn in step["turns"] if turn["learner"].startswith("(help)")]
+    assert helped and "asking_for_explanation" not in helped
+    # Chatter is steered back to the step, never the checker's note or a hint.
+    chatted = [step["turns"][0] for d in dialogues if d["type"] == "off_topic" for step in d["steps"]]
+    assert chatted and all(turn["intent"] == "guiding_student_focus" and turn["hint_level"] == 0
+                           and "couldn't read" not in turn["text"] for turn in chatted)
     lines = table(summary, "header").splitlines()
     assert lines[2].startswith("learner type | dialogues | turns | Focus | Probing | Telling | Generic | Telling first")
     assert lines[4 + len(LEARNER_TYPES)].startswith("all | 28 |")

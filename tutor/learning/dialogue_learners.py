@@ -102,13 +102,13 @@ def misconception(answers: StepAnswers, replies: list[Reply], rng: random.Random
 
 
 def hint_seeker(answers: StepAnswers, replies: list[Reply], rng: random.Random) -> Action:
-    """Asks for hints until told; when the ladder stops climbing (the tutor asks for an attempt), a
-    wrong guess, then more requests."""
+    """Asks for hints until told; when the ladder stops climbing (the tutor repeats the last hint and
+    asks for an attempt), a wrong guess, then more requests."""
     if _told(replies):
         return answers.right, ""
-    if len(replies) >= 2 and replies[-1].hint_level == replies[-2].hint_level:
-        return answers.slip, ""
-    return None, HELP
+    asked_to_try = (len(replies) >= 2 and replies[-1].intent == "guiding_student_focus"
+                    and replies[-1].hint_level == replies[-2].hint_level)
+    return (answers.slip, "") if asked_to_try else (None, HELP)
 
 
 def wrong_working(answers: StepAnswers, replies: list[Reply], rng: random.Random) -> Action:

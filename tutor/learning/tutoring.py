@@ -28,9 +28,9 @@ from checking import CORRECT, EVIDENCE_VERDICTS, UNREADABLE, WRONG_KIND, AnswerS
 from llm.answer_text import answer_text
 from llm.backends import GenerationRequest
 from llm.guard import Guard
-from llm.learner_text import ANSWER, QUESTION, STUCK, WORKING, check_claims, first_wrong, read_learner_text
+from llm.learner_text import ANSWER, QUESTION, STUCK, WORKING, check_claims, first_wrong, is_chatter, read_learner_text
 from llm.moves import Intent
-from llm.policy import HINT_REQUEST, WORKING_RIGHT, WORKING_WRONG_STEP, Policy, TurnState, WeakPrerequisite
+from llm.policy import HINT_REQUEST, OFF_TOPIC, WORKING_RIGHT, WORKING_WRONG_STEP, Policy, TurnState, WeakPrerequisite
 from llm.prompt import PromptInput, TurnContent, build_prompt, recent_turns
 from tutor.content.mathtext import plain_text
 from tutor.content.models import Course, Hint, Item, Step
@@ -252,10 +252,13 @@ def _replayed(attempt: Attempt, engine: CourseEngine, state: LearnerState) -> Tu
 def _words_outcome(text: str, outcome: str, *, stuck_asks_help: bool) -> tuple[str, str]:
     """The outcome for a learner's words (`llm.learner_text`) and the feedback on their working:
     working with a wrong claim is feedback on the first wrong one; working whose claims are all right
-    asks for the answer; a question or "I'm stuck" typed as an answer is a request for help; anything
-    else keeps `outcome`."""
+    asks for the answer; a question or "I'm stuck" typed as an answer is a request for help; chatter
+    (typed as an answer or sent as words) is off-topic: steered back to the step, never a hint;
+    anything else keeps `outcome`."""
     if not text:
         return outcome, ""
+    if is_chatter(text):
+        return OFF_TOPIC, ""
     reading = read_learner_text(text)
     if reading.kind == WORKING:
         checks = check_claims(reading)
