@@ -25,12 +25,13 @@ from tutor.content.models import Course, Item
 from . import knowledge, selectors
 from .knowledge import learner_state_locked, mastery_history, next_item_choose, review_schedule
 from .levels import mastery_level, progress_summary
-from .models import Attempt, LearnerState
+from .models import Attempt, LearnerState, TutorTurn
 from .observations import learner_attempts, observations
 from .services import MAX_ANSWER_CHARS, learner_for_user
 from .tutoring import mastery_summary
 
 OPEN = "open"  # a step's status in selectors.item_progress, beside "solved" and "told"
+HINT_BUTTON_WORDS = "Can I have a hint?"  # the learner's line for the hint button, as practice.js shows it
 
 
 def reason_line(engine, reason: dict | None) -> str:
@@ -135,6 +136,22 @@ def _step_list(learner, item: Item) -> dict:
     return {"parts": shown, "done": done, "step_count": len(parts) - 1, "max_chars": MAX_ANSWER_CHARS}
 
 
+def _visit_dialogue(learner, item: Item, visit: int) -> dict:
+    """The stored dialogue of this visit of the item, oldest first, so that a reload shows what the
+    page showed: `dialogue`, the learner's words or answers and the tutor's replies, as entries
+    {"learner": bool, "text"}, and `reply_now`, the tutor's latest reply (the page's newest reply,
+    which the script moves into the dialogue when the next turn starts). One query."""
+    entries = []
+    turns = (TutorTurn.objects.filter(learner=learner, item=item, visit=visit).order_by("id")
+             .values_list("learner_text", "attempt__raw_answer", "text"))
+    for words, answer, reply in turns:
+        said = words or (answer if answer is not None else HINT_BUTTON_WORDS)
+        entries += [{"learner": True, "text": said}, {"learner": False, "text": reply}]
+    entries = [entry for entry in entries if entry["text"]]  # a reply a model has not written yet
+    reply_now = entries.pop()["text"] if entries and not entries[-1]["learner"] else ""
+    return {"dialogue": entries, "reply_now": reply_now}
+
+
 # ---- pages ---------------------------------------------------------------------------------------
 
 @login_required
@@ -148,10 +165,12 @@ def course_home(request, course: str):
 def practice(request, course: str):
     course, learner, state, engine = _learner_state(request, course)
     item, reason = state.current_item, state.current_reason
+    # A reload shows the dialogue so far; a newly chosen item starts a visit with none.
+    dialogue = _visit_dialogue(learner, item, state.visit) if item is not None else {}
     if item is None:
         item, reason = next_item_choose(learner=learner, course=course)
     return render(request, "learning/practice.html", {
-        "course": course, "item": item,
+        "course": course, "item": item, **dialogue,
         "reason": reason_line(engine, reason),
         **_step_list(learner, item), **_mastery_context(course, learner, state, engine),
     })
