@@ -1,6 +1,6 @@
 """plotly.js is a static file (tutor/dashboard/plotly_static.py): with production's storage the pages
-name it by a hashed URL, and WhiteNoise serves it compressed with far-future cache headers; pages
-without a chart do not load it."""
+name it by a hashed URL, and WhiteNoise serves it compressed with far-future cache headers. (A page
+without a chart does not load it: tests/dashboard/test_problems.py.)"""
 
 import gzip
 import re
@@ -46,8 +46,3 @@ def test_chart_pages_load_plotly_by_hashed_url_and_get_it_compressed(production_
     plain = client.get(url)  # a client that does not accept gzip still gets the file
     assert "Content-Encoding" not in plain and int(plain["Content-Length"]) == BUNDLE.stat().st_size
 
-
-def test_pages_without_charts_do_not_load_plotly(client, classroom):
-    client.force_login(classroom.teachers.get())
-    html = client.get(reverse("dashboard:index")).content.decode()
-    assert "dashboard.css" in html and "plotly" not in html
