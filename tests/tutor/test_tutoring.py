@@ -357,8 +357,17 @@ def test_working_with_a_wrong_step_gets_feedback_on_that_step(loaded):
     assert "couldn't read" not in result.turn.text
 
 
+def test_right_arithmetic_on_another_path_gets_feedback_on_that_step(loaded):
+    """Issue 17's example: "I added 3 to 11 and got 14" is right arithmetic, but not this step's (3 + 4)."""
+    result = answer(HumanLearnerFactory(), "add-1", "I added 3 to 11 and got 14", step="sum")
+    assert result.attempt.verdict == "unreadable" and not result.attempt.counts
+    assert result.turn.move_intent == "seeking_self_correction" and result.turn.hint_level == 0
+    assert "11 + 3 is 14, but 14 is not what this step asks for." in result.turn.text
+    assert "7" not in result.turn.text  # the step's answer is not given away
+
+
 def test_working_that_is_right_is_told_so_and_asked_for_the_answer(loaded):
-    result = answer(HumanLearnerFactory(), "add-1", "first 2 + 2 = 4, then 4 + 1 = 5", step="sum")
+    result = answer(HumanLearnerFactory(), "add-1", "first 3 + 2 = 5, then 5 + 2 = 7", step="sum")
     assert result.attempt.verdict == "unreadable" and not result.attempt.counts
     assert result.turn.move_intent == "general_inquiry" and result.turn.hint_level == 0
     assert result.turn.text == "Each step of your working checks out. What is your answer?"

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checking import CORRECT, EVIDENCE_VERDICTS, UNREADABLE, WRONG_KIND, AnswerSpec
+from checking import CORRECT, EVIDENCE_VERDICTS, UNREADABLE, WRONG_KIND, AnswerSpec, check_answer
 from llm.answer_text import answer_text
 from llm.backends import GenerationRequest
 from llm.guard import Guard
@@ -272,6 +272,16 @@ def _words_outcome(text: str, outcome: str, *, stuck_asks_help: bool) -> tuple[s
     return outcome, ""
 
 
+def _working_reaches(text: str, answer: AnswerSpec) -> tuple[str, str]:
+    """Working whose claims are all right: asked for its answer when its last result answers the step;
+    otherwise it is on another path ("I added 3 to 11 and got 14" where 11 - 3 is asked), and the
+    feedback says so without saying what the answer is."""
+    last = read_learner_text(text).claims[-1]
+    if check_answer(answer, last.claimed).verdict == CORRECT:
+        return WORKING_RIGHT, ""
+    return WORKING_WRONG_STEP, f"{last.expression} is {last.claimed}, but {last.claimed} is not what this step asks for."
+
+
 def _status_after(step_visit: StepVisit, attempt: Attempt | None, prepared: PreparedTurn) -> str:
     decision = prepared.decision
     if step_visit.told or decision.reveals_answer or decision.hint_level >= BOTTOM_OUT_HINT:
@@ -323,6 +333,11 @@ def _decided(
     # none: nothing to ask an explanation of, and no reason to tell the answer yet.
     attempts = sum(answer.verdict in EVIDENCE_VERDICTS for answer in step_visit.answers) + (
         answered and outcome in EVIDENCE_VERDICTS)
+    # What the open step asks (on the final answer, the item's answer): a reveal tells it, and working
+    # whose arithmetic is right is measured against it.
+    answer = answer_spec(step.answer if step_key else item.answer)
+    if outcome == WORKING_RIGHT:
+        outcome, claim_feedback = _working_reaches(learner_text, answer)
     weak = _weak_prerequisites(engine, state, step)
     decision = POLICY.decide(
         TurnState(
@@ -334,8 +349,6 @@ def _decided(
     hint = ""
     if decision.intent in HINT_INTENTS and decision.hint_level:
         hint = Hint.objects.get(step=step, level=decision.hint_level).text
-    # What a reveal tells: the step's answer, or the item's final answer on the final answer.
-    answer = answer_spec(step.answer if step_key else item.answer)
     protected: list[AnswerSpec] = [answer_spec(item.answer)]
     if decision.reveals_answer and step_key:
         protected = []  # revealing a step never reveals the item's final answer by itself
