@@ -33,6 +33,8 @@ EXPECTED = {
     "POST cohorts": (401, 201, 201, 403, 403, 403),
     "GET cohort": (401, 404, 200, 403, 200, 404),
     "POST batch": (401, 200, 200, 403, 403, 403),
+    # Stepping a cohort's learners is a write for the cohort's client only: another client's cohort is not found.
+    "POST cohort step": (401, 404, 200, 403, 403, 403),
     # Last: erasing the learner ends what the owner can ask about it.
     "DELETE learner": (401, 404, 204, 403, 403, 403),
 }
@@ -56,6 +58,7 @@ def requests(learner: int, cohort: int, item: int, turn: int) -> dict[str, tuple
         "POST cohorts": ("post", "/api/v1/cohorts/", {"course": "tiny", "size": 2}),
         "GET cohort": ("get", f"/api/v1/cohorts/{cohort}/", None),
         "POST batch": ("post", "/api/v1/attempts/batch/", {"attempts": [{"learner": learner, "item": item, "correct": True}]}),
+        "POST cohort step": ("post", f"/api/v1/cohorts/{cohort}/step/", {"entries": [{"learner": learner}]}),
         "DELETE learner": ("delete", f"{base}/", None),
     }
 

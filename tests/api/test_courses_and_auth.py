@@ -73,6 +73,7 @@ ENDPOINTS = {
     "/api/v1/learners/{learner}/tutor/{turn}/": {"get"},
     "/api/v1/cohorts/": {"post"},
     "/api/v1/cohorts/{cohort}/": {"get"},
+    "/api/v1/cohorts/{cohort}/step/": {"post"},
     "/api/v1/attempts/batch/": {"post"},
 }
 

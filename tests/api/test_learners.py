@@ -230,7 +230,8 @@ def test_a_solved_item_takes_no_new_answer_until_the_next_visit_and_mastery_stay
     """The evidence rule of the browser, over REST: re-posting a solved answer replays the original
     (200) and moves nothing; after next/ (a new visit of the item) an answer is new evidence again."""
     item = Item.objects.get(course__slug="tiny", key="add-1").pk
-    url, mastery = f"/api/v1/learners/{learner_id}/attempts/", f"/api/v1/learners/{learner_id}/mastery/"
+    # A fixed `at`: recall predicted at the wall clock moves between two reads.
+    url, mastery = f"/api/v1/learners/{learner_id}/attempts/", f"/api/v1/learners/{learner_id}/mastery/?at=2030-01-01T00:00:00Z"
     first = owner.post(url, {"item": item, "correct": True}, format="json")
     after = owner.get(mastery).json()["mastery"]
     for _ in range(3):

@@ -17,7 +17,7 @@ from tests.query_budget import HISTORIES, LONG, assert_queries, history_give, of
 from tutor.content.models import Item
 from tutor.learning.engine import course_engine
 from tutor.learning.knowledge import next_item_choose
-from tutor.learning.models import Learner
+from tutor.learning.models import Learner, LearnerState
 from tutor.learning.tutoring import tutor_turn_take
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("in_process_tasks")]
@@ -27,6 +27,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 # last attempt; the chosen item; UPDATE the state (planner state, current item and reason); COMMIT;
 # then, for the response, the item's KC keys and its steps.
 NEXT = 10
+# GET next/ again before the served item is answered (issue 19: next/ is idempotent): as NEXT up to
+# the lock, then the served item (the state's current item), COMMIT, its KC keys and its steps: no
+# planner, no UPDATE.
+NEXT_AGAIN = 9
 # GET next/ when the planner chooses a template: as NEXT, but between the lock and the UPDATE the
 # draw stores a fresh item (content.services.item_from_template): the template; the course's KCs;
 # SAVEPOINT; the item looked up twice (item_store, then its _upsert); INSERT the item; its KCs (read,
@@ -87,7 +91,13 @@ def test_next(owner, course, history):
     learner, last = learner_with_history(owner, course, history=history)
     # The learner's clock, as simulators send it: the planner's choice does not hang on the wall clock.
     at = {"at": (last + timedelta(hours=1)).isoformat()}
-    with queries_exactly(NEXT, f"GET next/ after {history} answers"):
+    # The history ends with an item served: asking again serves it again.
+    served = LearnerState.objects.get(learner=learner).current_item
+    with queries_exactly(NEXT_AGAIN, f"GET next/ again after {history} answers"):
+        response = owner.get(f"/api/v1/learners/{learner.pk}/next/", at)
+    assert response.status_code == 200 and response.json()["item"]["id"] == served.pk
+    tutor_turn_take(learner=learner, item=served, source="api", graded=True, answered_at=last + timedelta(minutes=30))
+    with queries_exactly(NEXT, f"GET next/ after {history + 1} answers"):
         response = owner.get(f"/api/v1/learners/{learner.pk}/next/", at)
     assert response.status_code == 200
     # NEXT is the budget of a pack item; drawing from a template is the next test's.

@@ -1,16 +1,19 @@
 """Cohorts: many model-students created at once, which a class can take in (cohort_attach) so that
 its teachers read them."""
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tutor.learning.models import Cohort, LearnerState
 from tutor.learning.services import cohort_create
 
-from .access import IsApiClient, IsApiClientOrTeacher, cohort_readable
-from .learners import course_and_planner, labels_unique
-from .serializers import CohortIn, CohortOut, errors
+from .access import IsApiClient, IsApiClientOrTeacher, cohort_readable, states_own, stored_id
+from .batch import entries_apply, entries_cost
+from .learners import course_and_planner, labels_unique, step_take
+from .serializers import MAX_BATCH, CohortIn, CohortOut, CohortStepEntryIn, CohortStepIn, CohortStepOut, errors
 
 
 def _cohort_out(cohort, learner_ids: list[int]) -> dict:
@@ -41,3 +44,36 @@ class CohortDetailView(APIView):
     @extend_schema(responses={200: CohortOut, **errors(401, 403, 404)})
     def get(self, request, cohort: int):
         return Response(_cohort_out(*cohort_readable(request, cohort)))
+
+
+def _step_entry(state: LearnerState, values: dict) -> dict:
+    body, code = step_take(state=state, values=values)
+    return {"status": code, **({"attempt": body["attempt"]} if body["attempt"] else {}), "next": body["next"]}
+
+
+class CohortStepView(APIView):
+    """Step many learners of a cohort at once, as a vectorised environment steps its copies."""
+
+    permission_classes = (IsApiClient,)
+
+    @staticmethod
+    def throttle_cost(request) -> int:
+        """Each entry counts as one request against the rate."""
+        return entries_cost(request.data.get("entries") if isinstance(request.data, dict) else None)
+
+    @extend_schema(
+        request=CohortStepIn, responses={200: CohortStepOut, **errors(400, 401, 403, 404, 413, 429)},
+        description=f"Each entry is a learner of the cohort with its answer to the item it was served (`item` "
+                    "and `correct` or `answer`, optional `step`, `idempotency_key`, `timestamp`), or the learner "
+                    "alone for a first step. Each result gives the answer's verdict and mastery (`attempt`) and "
+                    "the learner's next item (`next`, as next/ serves it, at the answer's timestamp). A learner's "
+                    "entries are applied in order, all or none of them (a failed entry: its error, the others "
+                    f"of that learner 424). At most {MAX_BATCH} entries (more: 413 `batch_too_large`); each "
+                    "counts as one request against the client's rate limit (429 with Retry-After, nothing applied).",
+    )
+    def post(self, request, cohort: int):
+        cohort = get_object_or_404(Cohort, pk=stored_id(cohort), api_client=request.user.api_client)
+        data = CohortStepIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(entries_apply(data.validated_data["entries"], row_class=CohortStepEntryIn,
+                                      states=states_own(request).filter(learner__cohort=cohort), take=_step_entry))

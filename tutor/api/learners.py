@@ -27,8 +27,8 @@ from tutor.privacy.services import learner_erase
 from .access import IsApiClient, IsApiClientOrTeacher, state_own, state_readable, stored_id
 from .errors import ApiError
 from .serializers import (
-    AttemptIn,
-    AttemptOut,
+    AttemptNextIn,
+    AttemptNextOut,
     AttemptRowOut,
     LearnerIn,
     LearnerMasteryOut,
@@ -111,6 +111,32 @@ def attempt_take(*, state: LearnerState, values: dict) -> tuple[dict, int]:
     return body, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
 
 
+def next_out(item, reason: dict) -> dict:
+    """A served item as next/ shows it (no answers, no hints)."""
+    return {
+        "item": {
+            "id": item.pk, "kcs": list(item.kcs.values_list("key", flat=True)), "prompt": item.statement,
+            "steps": [{"id": s.key, "prompt": s.prompt} for s in item.steps.order_by("position")],
+            "difficulty": item.difficulty,
+        },
+        "reason": reason,
+    }
+
+
+def next_serve(state: LearnerState, at: datetime | None) -> dict:
+    """The learner's next item (next_item_choose: the one already served while it is unanswered)."""
+    return next_out(*next_item_choose(learner=state.learner, course=state.course, now=at))
+
+
+def step_take(*, state: LearnerState, values: dict) -> tuple[dict, int]:
+    """One simulated step: the answer in `values` (AttemptIn), when it names an item, then the next item
+    (at `values["at"]`, default the answer's timestamp), in one transaction. The body holds `attempt` (when answered) and `next`; the status is the
+    answer's (201 stored, 200 replayed), 200 without one. A bad answer raises ApiError."""
+    with transaction.atomic():
+        body, code = attempt_take(state=state, values=values) if values.get("item") else (None, status.HTTP_200_OK)
+        return {"attempt": body, "next": next_serve(state, values.get("at") or values.get("timestamp"))}, code
+
+
 class LearnerListView(APIView):
     permission_classes = (IsApiClient,)
 
@@ -149,18 +175,12 @@ class NextItemView(APIView):
 
     @extend_schema(parameters=[NextQueryIn], responses={200: NextOut, **errors(400, 401, 403, 404)})
     def get(self, request, learner: int):
+        """The learner's next item. Idempotent: until an answer (or a skip) is recorded in the item's
+        visit, asking again returns the item already served, with its reason."""
         state = state_own(request, learner)
         query = NextQueryIn(data=request.query_params)
         query.is_valid(raise_exception=True)
-        item, reason = next_item_choose(learner=state.learner, course=state.course, now=query.validated_data.get("at"))
-        return Response({
-            "item": {
-                "id": item.pk, "kcs": list(item.kcs.values_list("key", flat=True)), "prompt": item.statement,
-                "steps": [{"id": s.key, "prompt": s.prompt} for s in item.steps.order_by("position")],
-                "difficulty": item.difficulty,
-            },
-            "reason": reason,
-        })
+        return Response(next_serve(state, query.validated_data.get("at")))
 
 
 class AttemptListView(ListAPIView):
@@ -177,14 +197,19 @@ class AttemptListView(ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=AttemptIn,
-                   responses={201: AttemptOut, 200: AttemptOut, **errors(400, 401, 403, 404, 409, 422)})
+    @extend_schema(request=AttemptNextIn,
+                   responses={201: AttemptNextOut, 200: AttemptNextOut, **errors(400, 401, 403, 404, 409, 422)})
     def post(self, request, learner: int):
+        """Answer an item. With `"next": true` the response also holds the learner's next item (the
+        answer and the serving in one transaction): a simulated step in one round trip."""
         state = state_own(request, learner)
-        data = AttemptIn(data=request.data)
+        data = AttemptNextIn(data=request.data)
         data.is_valid(raise_exception=True)
-        body, code = attempt_take(state=state, values=data.validated_data)
-        return Response(body, status=code)
+        if not data.validated_data["next"]:
+            body, code = attempt_take(state=state, values=data.validated_data)
+            return Response(body, status=code)
+        step, code = step_take(state=state, values=data.validated_data)
+        return Response({**step["attempt"], "next": step["next"]}, status=code)
 
 
 class TutorView(APIView):

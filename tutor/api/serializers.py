@@ -120,6 +120,16 @@ class BoundedDateTimeField(serializers.DateTimeField):
         return moment
 
 
+class AwareDateTimeField(BoundedDateTimeField):
+    """ISO 8601 with a timezone: a moment, not a wall-clock reading in some unknown zone."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)  # rejects what is not a valid ISO 8601 date and time
+        if isinstance(value, str) and parse_datetime(value).tzinfo is None:
+            raise serializers.ValidationError("give a timezone, e.g. 2030-01-01T00:00:00Z (URL-encode a '+')")
+        return moment
+
+
 class AttemptIn(serializers.Serializer):
     item = IdField()
     step = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
@@ -153,6 +163,22 @@ class AttemptOut(serializers.Serializer):
     mastery = serializers.DictField(child=serializers.FloatField())
 
 
+def next_at_field() -> serializers.Field:
+    return AwareDateTimeField(required=False, help_text="the learner's clock when the next item is served (as "
+                              "next/'s `at`); default the answer's timestamp, else now")
+
+
+class AttemptNextIn(AttemptIn):
+    next = serializers.BooleanField(
+        required=False, default=False, help_text="true: also serve the learner's next item (as next/ would, after "
+        "this answer) in the response, in the same transaction: one round trip per step")
+    at = next_at_field()
+
+
+class AttemptNextOut(AttemptOut):
+    next = NextOut(required=False, help_text="the learner's next item, when the request asked for it")
+
+
 class AttemptRowOut(serializers.Serializer):
     id = serializers.IntegerField()
     item = serializers.IntegerField(source="item_id")
@@ -177,9 +203,50 @@ class BatchEntriesField(serializers.ListField):
     def to_internal_value(self, data):
         # The size first: a batch over the limit is a 413 whatever its entries hold.
         if isinstance(data, list) and len(data) > MAX_BATCH:
-            raise ApiError("batch_too_large", f"a batch has at most {MAX_BATCH} attempts, not {len(data)}",
-                           413, fields={"attempts": len(data)})
+            raise ApiError("batch_too_large", f"a batch has at most {MAX_BATCH} {self.field_name}, not {len(data)}",
+                           413, fields={self.field_name: len(data)})
         return super().to_internal_value(data)
+
+
+class CohortStepEntryIn(AttemptIn):
+    """One learner's step: its answer to the item it was served, or (no item) none, for a first step."""
+
+    learner = IdField(help_text="a learner of this cohort")
+    item = IdField(required=False, help_text="the item answered; leave out (with every answer field) for a first step")
+    at = next_at_field()
+
+    def validate(self, data):
+        if "item" in data:
+            return super().validate(data)
+        given = [name for name in ("step", "answer", "correct", "timestamp", "idempotency_key") if data.get(name)
+                 not in (None, "")]
+        if given:
+            raise serializers.ValidationError(f"{', '.join(given)} answer an item: give item too, or leave them out")
+        return data
+
+
+@extend_schema_field(CohortStepEntryIn(many=True))
+class CohortStepEntriesField(BatchEntriesField):
+    """The step's entries, each validated on its own (CohortStepEntryIn), as a batch's."""
+
+
+class CohortStepIn(serializers.Serializer):
+    entries = CohortStepEntriesField(min_length=1, help_text=f"at most {MAX_BATCH}; each learner's in the order given")
+
+
+class CohortStepResultOut(serializers.Serializer):
+    index = serializers.IntegerField(help_text="position in the request")
+    learner = serializers.IntegerField(allow_null=True)
+    status = serializers.IntegerField(help_text="201 answer stored, 200 replayed or no answer given, else an error")
+    attempt = AttemptOut(required=False, help_text="the stored (or replayed) answer, when the entry gave one")
+    next = NextOut(required=False, help_text="the learner's next item after this entry")
+    error = ErrorOut(required=False, help_text="why this entry was not applied")
+
+
+class CohortStepOut(serializers.Serializer):
+    results = CohortStepResultOut(many=True, help_text="one per entry, in request order")
+    applied = serializers.IntegerField(help_text="entries applied")
+    failed = serializers.IntegerField(help_text="entries not applied")
 
 
 class BatchIn(serializers.Serializer):
@@ -198,16 +265,6 @@ class BatchOut(serializers.Serializer):
     results = BatchResultOut(many=True, help_text="one per attempt, in request order")
     applied = serializers.IntegerField(help_text="entries stored or replayed")
     failed = serializers.IntegerField(help_text="entries not stored")
-
-
-class AwareDateTimeField(BoundedDateTimeField):
-    """ISO 8601 with a timezone: a moment, not a wall-clock reading in some unknown zone."""
-
-    def to_internal_value(self, value):
-        moment = super().to_internal_value(value)  # rejects what is not a valid ISO 8601 date and time
-        if isinstance(value, str) and parse_datetime(value).tzinfo is None:
-            raise serializers.ValidationError("give a timezone, e.g. 2030-01-01T00:00:00Z (URL-encode a '+')")
-        return moment
 
 
 class NextQueryIn(serializers.Serializer):

@@ -37,6 +37,7 @@ urlpatterns = slash_optional([
     path("learners/<int:learner>/tutor/<int:turn>/", learners.TutorTurnView.as_view(), name="learner-tutor-turn"),
     path("cohorts/", cohorts.CohortListView.as_view(), name="cohort-list"),
     path("cohorts/<int:cohort>/", cohorts.CohortDetailView.as_view(), name="cohort-detail"),
+    path("cohorts/<int:cohort>/step/", cohorts.CohortStepView.as_view(), name="cohort-step"),
     path("attempts/batch/", batch.AttemptBatchView.as_view(), name="attempt-batch"),
 ]) + [
     # Everything else under the API, with or without a slash: a JSON 404, never a redirect.

@@ -139,28 +139,38 @@ def _item_for_planner_key(course: Course, key: str, state: LearnerState) -> Item
     return course.items.get(key=key)
 
 
-def _last_answered_at(state: LearnerState) -> datetime:
-    """When the learner's last answer (state.last_attempt_id, which must be set) was given.
+def _last_attempt(state: LearnerState) -> Attempt:
+    """The learner's last answer (state.last_attempt_id, which must be set).
 
     The lock's query joins the last attempt, but on PostgreSQL a lock that had to wait re-reads only
     the locked state row: the joined attempt is still the one of the row first seen (or none, when
     the state had no answer then). Attempts never change, so a joined attempt with the id the
     re-read row names is right; any other is read again (issue 18, defect 5)."""
     attempt = state.last_attempt
-    if attempt is not None and attempt.pk == state.last_attempt_id:
-        return attempt.answered_at
-    attempt = Attempt.objects.only("answered_at").get(pk=state.last_attempt_id)
-    state.last_attempt = attempt
-    return attempt.answered_at
+    if attempt is None or attempt.pk != state.last_attempt_id:
+        attempt = Attempt.objects.only("answered_at", "visit").get(pk=state.last_attempt_id)
+        state.last_attempt = attempt
+    return attempt
+
+
+def _served_unanswered(state: LearnerState) -> bool:
+    """Whether the learner's current item was served and nothing has been answered (or skipped) in
+    its visit since: asking again must not move the planner nor start a new visit (issue 19)."""
+    if state.current_item_id is None:
+        return False
+    return state.last_attempt_id is None or _last_attempt(state).visit < state.visit
 
 
 def next_item_choose(*, learner: Learner, course: Course, now: datetime | None = None) -> tuple[Item, dict]:
     """Ask the learner's planner for the next item; remember it as the current item (a new visit).
+    Idempotent: while the current item's visit has no answer, the same item (and reason) again.
 
     The planner's clock is the later of `now` (default: the wall clock) and the last answer, because
     a model-student's simulated clock may run ahead of the wall clock."""
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=course)
+        if _served_unanswered(state):
+            return state.current_item, state.current_reason
         return _serve(state, engine, course, _planner_moment(state, now))
 
 
@@ -182,7 +192,7 @@ def next_item_skip(*, learner: Learner, course: Course) -> tuple[Item, dict, boo
 
 def _planner_moment(state: LearnerState, now: datetime | None) -> datetime:
     moment = now or timezone.now()
-    return max(moment, _last_answered_at(state)) if state.last_attempt_id else moment
+    return max(moment, _last_attempt(state).answered_at) if state.last_attempt_id else moment
 
 
 def _serve(state: LearnerState, engine: CourseEngine, course: Course, moment: datetime,
