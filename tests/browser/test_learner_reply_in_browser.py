@@ -1,7 +1,8 @@
 """Issue 17, item 1, in the browser: the practice page's reply box. A learner on the demo course's
 "3/11 + 4/11" (step: the new numerator, 7) types working with a wrong claim and gets feedback on
 that claim, types "I don't get it" and gets a hint, and gives the answer in words for the step to be
-accepted. Their words are shown as theirs, as text. At desktop and phone width (390 px), each width by a
+accepted. Their words are shown as theirs, as text, and the conversation is still there after a
+reload. At desktop and phone width (390 px), each width by a
 learner of its own; screenshots go to var/screenshots/ (conftest.SCREENSHOTS)."""
 
 import pytest
@@ -65,6 +66,18 @@ def test_working_and_a_help_request_from_the_reply_box_get_feedback_and_a_hint(a
     expect(page.locator("#dialogue b")).to_have_count(0)
     screenshot(page, "dialogue")
 
+    # A reload shows the conversation so far as it was (it is stored): the learner's words as text,
+    # the tutor's earlier replies, and the newest reply where it was.
+    newest = feedback.inner_text()
+    page.reload()
+    said = ["I added 3 and 4 and got 8", "I don't get it", "<b>why</b> 11?"]
+    expect(page.locator("#dialogue .from-learner .words")).to_have_text(said)
+    expect(page.locator("#dialogue .from-tutor")).to_have_count(2)
+    expect(page.locator("#dialogue .from-tutor").first).to_contain_text("that is not 8")
+    expect(page.locator("#dialogue b")).to_have_count(0)
+    expect(feedback).to_have_text(newest)
+    screenshot(page, "dialogue-reloaded")
+
     assert "fadd-03" not in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
 
@@ -73,6 +86,7 @@ def test_working_and_a_help_request_from_the_reply_box_get_feedback_and_a_hint(a
     assert answer(page, "numerator", "7") == "correct"
     solved(page, "numerator")
     expect(last_said(page)).to_have_text("My answer: 7")
+    expect(page.locator("#dialogue .from-tutor")).to_have_count(3)  # the newest reply moved up, as before the reload
     expect(box).to_be_visible()
     assert answer(page, "result", "7/11") == "correct"
     assert answer(page, "", "7/11") == "correct"

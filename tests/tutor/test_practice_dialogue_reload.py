@@ -42,10 +42,10 @@ def test_a_reload_shows_the_stored_dialogue_of_the_visit(client, loaded):
     turns = [turn(answer="<b>987654</b>"), turn(message="I don't get it"), turn(), turn(answer="987654")]
     page = client.get("/learn/tiny/practice/").content.decode()
     assert _dialogue(page) == [
-        ("You", "&lt;b&gt;987654&lt;/b&gt;"), ("Tutor", math_html(turns[0].text)),
+        ("You", "My answer: &lt;b&gt;987654&lt;/b&gt;"), ("Tutor", math_html(turns[0].text)),
         ("You", "I don&#x27;t get it"), ("Tutor", math_html(turns[1].text)),
-        ("You", "Can I have a hint?"), ("Tutor", math_html(turns[2].text)),  # the hint button, as the page shows it
-        ("You", "987654"),
+        ("You", "Can I have a hint?"), ("Tutor", math_html(turns[2].text)),  # as the page shows them
+        ("You", "My answer: 987654"),
     ]
     assert f'<p class="feedback" id="feedback" aria-live="polite">{math_html(turns[3].text)}</p>' in page
     assert "<b>987654</b>" not in page

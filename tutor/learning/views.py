@@ -31,7 +31,8 @@ from .services import MAX_ANSWER_CHARS, learner_for_user
 from .tutoring import mastery_summary
 
 OPEN = "open"  # a step's status in selectors.item_progress, beside "solved" and "told"
-HINT_BUTTON_WORDS = "Can I have a hint?"  # the learner's line for the hint button, as practice.js shows it
+# The learner's line for the hint button and for an answer, as practice.js shows them.
+HINT_BUTTON_WORDS, ANSWER_WORDS = "Can I have a hint?", "My answer: {}"
 
 
 def reason_line(engine, reason: dict | None) -> str:
@@ -145,7 +146,7 @@ def _visit_dialogue(learner, item: Item, visit: int) -> dict:
     turns = (TutorTurn.objects.filter(learner=learner, item=item, visit=visit).order_by("id")
              .values_list("learner_text", "attempt__raw_answer", "text"))
     for words, answer, reply in turns:
-        said = words or (answer if answer is not None else HINT_BUTTON_WORDS)
+        said = words or (ANSWER_WORDS.format(answer) if answer is not None else HINT_BUTTON_WORDS)
         entries += [{"learner": True, "text": said}, {"learner": False, "text": reply}]
     entries = [entry for entry in entries if entry["text"]]  # a reply a model has not written yet
     reply_now = entries.pop()["text"] if entries and not entries[-1]["learner"] else ""
