@@ -11,7 +11,7 @@ from curriculum.simulate import FAMILIES, SCENARIOS
 
 from .client import ClientError
 from .domain import course_slug, served_world
-from .runs import run_compare, run_load
+from .runs import VIAS, run_compare, run_load
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--scenario", default="S1", choices=SCENARIOS)
     common.add_argument("--seed", type=int, default=0, help="the world's seed, as loaded by load_sim_course")
     common.add_argument("--json", metavar="OUT.json", help="also write the report as JSON ('-': stdout only)")
+    common.add_argument("--via", default="pair", choices=VIAS,
+                        help="pair: next/ then attempts/ (two requests a step); step: the cohort step endpoint")
     sub = ap.add_subparsers(dest="mode", required=True)
     load = sub.add_parser("load", parents=[common], help="throughput, latency, errors, lost/duplicated attempts")
     load.add_argument("--planner", default="adaptive", choices=planner_names())
@@ -44,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_load(report: dict) -> None:
-    print(f"{report['attempts_per_s']} attempts/s over {report['window_s']} s "
+    print(f"{report['attempts_per_s']} attempts/s over {report['window_s']} s via {report['via']} "
           f"({report['attempts_in_window']} attempts after a {report['warmup_s']} s warm-up; "
           f"{report['concurrency']} workers, {report['learners']} {report['planner']} learners)")
     for name, figures in report["latency"].items():
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.mode == "load":
         report = run_load(url=args.url, token=args.token, world=world, course=course, planner=args.planner,
                           learners=args.learners, concurrency=args.concurrency, steps=args.steps,
-                          duration=args.duration, warmup=args.warmup)
+                          duration=args.duration, warmup=args.warmup, via=args.via)
     else:
         planners = args.planners.split(",")
         unknown = [name for name in planners if name not in planner_names()]
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> dict:
             raise ClientError(f"--planners must be among {planner_names()}, --learners and --steps at least 1")
         report = run_compare(url=args.url, token=args.token, world=world, course=course, planners=planners,
                              learners=args.learners, steps=args.steps, planner_seed=args.planner_seed,
-                             pilot=args.pilot)
+                             pilot=args.pilot, via=args.via)
     if args.json == "-":
         json.dump(report, sys.stdout, indent=1)
         print()

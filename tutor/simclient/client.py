@@ -1,5 +1,6 @@
 """HTTP side of the simulation client: one timed API session per worker thread, simulated learners
-driven through `next` -> simulator answer -> `attempts`, and the read-back of what was stored.
+driven through `next` -> simulator answer -> `attempts` (two requests a step) or many at once through
+a cohort's `step` endpoint (one request a step of many learners), and the read-back of what was stored.
 
 Only the REST API is used (httpx); nothing here imports Django.
 """
@@ -119,8 +120,19 @@ def learner_create(api: Api, *, course: str, planner: str, external_id: str) -> 
     return response.json()["id"]
 
 
+def cohort_create(api: Api, *, course: str, planner: str, size: int) -> tuple[int, list[int]]:
+    """A cohort of `size` learners: its id and its learners' ids, in creation order."""
+    response = api.call("create", "POST", "/cohorts/", json={"course": course, "planner": planner, "size": size})
+    if response is None or response.status_code != 201:
+        status = "unreachable" if response is None else f"{response.status_code} {_detail(response)}"
+        raise ClientError(f"creating a cohort of {size} {planner} learners failed: {status}")
+    body = response.json()
+    return body["id"], body["learners"]
+
+
 class Learner:
-    """One simulated student answering through the API; `step` is one next -> answer -> attempt."""
+    """One simulated student answering through the API; `step` is one next -> answer -> attempt
+    (two requests), `entry` its part of a cohort step (CohortStepper)."""
 
     def __init__(self, world: World, student_index: int, learner_id: int, run: str):
         self.world, self.id, self.run = world, learner_id, run
@@ -128,18 +140,21 @@ class Learner:
         self.steps = 0
         self.answers = 0  # answers built: each gets its own idempotency key, re-sent only as it is
 
+    def answer(self, served: dict) -> dict:
+        """The simulated student's answer to a served item (next/'s body), at this step's clock."""
+        item = self.world.domain.item_index[served["reason"]["item"]]
+        correct = self.student.answer(item, session_time(self.steps))
+        self.answers += 1
+        return {"item": served["item"]["id"], "correct": correct, "timestamp": simulated_timestamp(self.steps),
+                "idempotency_key": f"{self.run}-{self.id}-{self.answers}"}
+
     def step(self, api: Api, retries: int = 2) -> bool:
         """One turn; False when it could not be completed (the error is in the stats)."""
         at = simulated_timestamp(self.steps)
         response = api.call("next", "GET", f"/learners/{self.id}/next/", params={"at": at})
         if response is None or response.status_code != 200:
             return False
-        body = response.json()
-        item = self.world.domain.item_index[body["reason"]["item"]]
-        correct = self.student.answer(item, session_time(self.steps))
-        self.answers += 1
-        payload = {"item": body["item"]["id"], "correct": correct, "timestamp": at,
-                   "idempotency_key": f"{self.run}-{self.id}-{self.answers}"}
+        payload = self.answer(response.json())
         # Re-sending after a lost connection is what idempotency keys are for: the server records once.
         # A step tried again after a failure may answer another item: a new key, since the server
         # refuses a key re-sent with another body (422).
@@ -149,11 +164,55 @@ class Learner:
                 break
         if response is None or response.status_code not in (200, 201):
             return False
-        with api.stats.lock:
-            api.stats.acknowledged[self.id][response.json()["id"]] = at
-            api.stats.acknowledged_at.append(time.perf_counter())
-        self.steps += 1
+        self.acknowledge(api.stats, response.json()["id"], at)
         return True
+
+    def acknowledge(self, stats: Stats, attempt: int, at: str) -> None:
+        with stats.lock:
+            stats.acknowledged[self.id][attempt] = at
+            stats.acknowledged_at.append(time.perf_counter())
+        self.steps += 1
+
+
+class CohortStepper:
+    """Learners of one cohort stepped together through `cohorts/{id}/step/`, one request per step of
+    all of them: each entry answers the item the previous step served its learner (none the first
+    time) and asks for the next one at the learner's next simulated moment, as the two-request
+    `Learner.step` asks for it."""
+
+    def __init__(self, cohort: int, learners: list[Learner]):
+        self.cohort, self.learners = cohort, learners
+        self.served: dict[int, dict] = {}  # learner id -> the item last served to it (next/'s body)
+
+    def step(self, api: Api, steps: int, retries: int = 2) -> bool:
+        """One request for those of the learners with answers left to give; False when it failed
+        whole (the error is in the stats). Entries that failed leave their learner where it was."""
+        stepping = [learner for learner in self.learners if learner.steps < steps]
+        entries, moments = [], {}
+        for learner in stepping:
+            entry = {"learner": learner.id}
+            if learner.id in self.served:
+                entry |= learner.answer(self.served[learner.id])
+                moments[learner.id] = entry["timestamp"]
+            entries.append(entry | {"at": simulated_timestamp(learner.steps + (learner.id in self.served))})
+        for _ in range(retries + 1):  # the same entries again after a lost response (same keys)
+            response = api.call("step", "POST", f"/cohorts/{self.cohort}/step/", json={"entries": entries})
+            if response is not None:
+                break
+        if response is None or response.status_code != 200:
+            return False
+        for learner, result in zip(stepping, response.json()["results"], strict=True):
+            if result["status"] >= 400:
+                with api.stats.lock:
+                    api.stats.errors[f"step entry {result['status']}"] += 1
+                continue
+            if "attempt" in result:
+                learner.acknowledge(api.stats, result["attempt"]["id"], moments[learner.id])
+            self.served[learner.id] = result["next"]
+        return True
+
+    def done(self, steps: int) -> bool:
+        return all(learner.steps >= steps for learner in self.learners)
 
 
 def stored_attempts(api: Api, learner_id: int) -> list[dict]:

@@ -12,10 +12,22 @@ import numpy as np
 
 from curriculum.simulate import World
 
-from .client import Api, ClientError, Learner, Stats, check_server, learner_create, percentiles, reconcile
+from .client import (
+    Api,
+    ClientError,
+    CohortStepper,
+    Learner,
+    Stats,
+    check_server,
+    cohort_create,
+    learner_create,
+    percentiles,
+    reconcile,
+)
 from .domain import direct_posttests
 
 PROGRESS_EVERY = 2.0  # seconds
+MAX_STEP_ENTRIES = 100  # the server's cap on entries per step request (tutor.api.serializers.MAX_BATCH)
 
 
 def _progress(stats: Stats, start: float, done: threading.Event, out) -> None:
@@ -29,21 +41,42 @@ def _progress(stats: Stats, start: float, done: threading.Event, out) -> None:
         last_n, last_t = n, now
 
 
+VIAS = ("pair", "step")  # two requests a step (next/, attempts/), or a cohort's step endpoint
+
+
+def _cohort_steppers(api: Api, world: World, run: str, *, course: str, planner: str, learners: int,
+                     parts: int) -> list[CohortStepper]:
+    """A cohort of `learners`, dealt round-robin into `parts` steppers (one per worker)."""
+    cohort, ids = cohort_create(api, course=course, planner=planner, size=learners)
+    everyone = [Learner(world, n, learner_id, run) for n, learner_id in enumerate(ids)]
+    return [CohortStepper(cohort, everyone[part::parts]) for part in range(min(parts, learners))]
+
+
 def run_load(*, url: str, token: str, world: World, course: str, planner: str, learners: int, concurrency: int,
-             steps: int, duration: float, warmup: float, progress=sys.stderr) -> dict:
+             steps: int, duration: float, warmup: float, via: str = "pair", progress=sys.stderr) -> dict:
     """`learners` simulated students, `steps` answers each at most, driven by `concurrency` workers
-    for at most `duration` seconds. Figures count what finished after `warmup` seconds (the servers'
-    first requests build their course engines)."""
+    for at most `duration` seconds, two requests a step (`via` "pair") or through a cohort's step
+    endpoint (`via` "step": each worker steps its share of the cohort, one request a step of all of
+    them). Figures count what finished after `warmup` seconds (the servers' first requests build
+    their course engines)."""
     if min(learners, concurrency, steps) < 1 or duration <= warmup:
         raise ClientError("--learners, --concurrency and --steps must be at least 1, and --duration above --warmup")
+    if via == "step" and learners > concurrency * MAX_STEP_ENTRIES:
+        raise ClientError(f"--via step sends each worker's learners in one request: at most {MAX_STEP_ENTRIES} "
+                          "learners per worker (raise --concurrency)")
     check_server(url, token, course)
     stats, run = Stats(), uuid.uuid4().hex[:8]
     setup = Api(url, token, stats)
-    todo: queue.SimpleQueue[Learner] = queue.SimpleQueue()
+    todo: queue.SimpleQueue[Learner | CohortStepper] = queue.SimpleQueue()
     try:
-        for n in range(learners):
-            learner_id = learner_create(setup, course=course, planner=planner, external_id=f"load-{run}-{n}")
-            todo.put(Learner(world, n, learner_id, run))
+        if via == "step":
+            for stepper in _cohort_steppers(setup, world, run, course=course, planner=planner, learners=learners,
+                                            parts=concurrency):
+                todo.put(stepper)
+        else:
+            for n in range(learners):
+                learner_id = learner_create(setup, course=course, planner=planner, external_id=f"load-{run}-{n}")
+                todo.put(Learner(world, n, learner_id, run))
         stats.latencies.clear()  # creation is set-up, not the measured loop
         start, cpu_start = time.perf_counter(), time.process_time()
         deadline = start + duration
@@ -51,16 +84,21 @@ def run_load(*, url: str, token: str, world: World, course: str, planner: str, l
         def work():
             api = Api(url, token, stats)
             try:
-                # One learner per worker at a time, round-robin over learners: each learner's answers
+                # One learner (or stepper) per worker at a time, round-robin: each learner's answers
                 # stay in order (its simulated clock only runs forward).
                 while time.perf_counter() < deadline:
                     try:
-                        learner = todo.get_nowait()
+                        driven = todo.get_nowait()
                     except queue.Empty:
                         return
-                    learner.step(api)
-                    if learner.steps < steps:
-                        todo.put(learner)
+                    if isinstance(driven, CohortStepper):
+                        driven.step(api, steps)
+                        if not driven.done(steps):
+                            todo.put(driven)
+                        continue
+                    driven.step(api)
+                    if driven.steps < steps:
+                        todo.put(driven)
             finally:
                 api.close()
 
@@ -77,7 +115,8 @@ def run_load(*, url: str, token: str, world: World, course: str, planner: str, l
         window_start = start + warmup
         measured = [t for t in stats.acknowledged_at if t >= window_start]
         report = {
-            "mode": "load", "course": course, "planner": planner, "learners": learners, "concurrency": concurrency,
+            "mode": "load", "via": via, "course": course, "planner": planner, "learners": learners,
+            "concurrency": concurrency,
             "steps": steps, "warmup_s": warmup, "window_s": round(end - window_start, 2),
             "attempts_acknowledged": len(stats.acknowledged_at), "attempts_in_window": len(measured),
             "attempts_per_s": round(len(measured) / max(end - window_start, 1e-9), 1),
@@ -96,10 +135,38 @@ def _ranking(means: dict[str, float]) -> list[str]:
     return sorted(means, key=lambda name: -means[name])
 
 
+def _taught(api: Api, world: World, run: str, *, via: str, course: str, planner: str, learners: int,
+            steps: int) -> list[Learner]:
+    """Students 0..learners-1 taught `steps` items each through the API, one after the other as the
+    benchmark teaches them (a pooling planner pools over the learners taught before): two requests a
+    step, or (`via` "step") through a cohort's step endpoint, one learner per request."""
+    if via == "step":
+        cohort, ids = cohort_create(api, course=course, planner=planner, size=learners)
+        pupils = [Learner(world, n, learner_id, run) for n, learner_id in enumerate(ids)]
+        steppers = {learner.id: CohortStepper(cohort, [learner]) for learner in pupils}
+
+        def step(learner: Learner) -> bool:
+            return steppers[learner.id].step(api, steps) and not api.stats.errors
+    else:
+        pupils = [Learner(world, n, learner_create(api, course=course, planner=planner,
+                                                   external_id=f"compare-{run}-{planner}-{n}"), run)
+                  for n in range(learners)]
+
+        def step(learner: Learner) -> bool:
+            return learner.step(api)
+    for learner in pupils:
+        while learner.steps < steps:
+            if not step(learner):
+                raise ClientError(f"{planner} learner {learner.id} failed at step {learner.steps}: "
+                                  f"{dict(api.stats.errors)}")
+    return pupils
+
+
 def run_compare(*, url: str, token: str, world: World, course: str, planners: list[str], learners: int, steps: int,
-                planner_seed: int, pilot: int, progress=sys.stderr) -> dict:
-    """Each planner teaches students 0..learners-1 through the API, one after the other as the
-    benchmark does, then the same students are taught directly (`curriculum.episode.run_episode`).
+                planner_seed: int, pilot: int, via: str = "pair", progress=sys.stderr) -> dict:
+    """Each planner teaches students 0..learners-1 through the API (`_taught`, two requests a step
+    or the cohort step endpoint), then the same students are taught directly
+    (`curriculum.episode.run_episode`).
     The course must have no earlier `adaptive` learners: the served planner pools its prior over the
     course's learners, the direct one over the students of this run."""
     check_server(url, token, course)
@@ -108,15 +175,8 @@ def run_compare(*, url: str, token: str, world: World, course: str, planners: li
     rows = []
     try:
         for planner in planners:
-            served = []
-            for n in range(learners):
-                learner = Learner(world, n, learner_create(api, course=course, planner=planner,
-                                                           external_id=f"compare-{run}-{planner}-{n}"), run)
-                while learner.steps < steps:
-                    if not learner.step(api):
-                        raise ClientError(f"{planner} learner {learner.id} failed at step {learner.steps}: "
-                                          f"{dict(stats.errors)}")
-                served.append(learner)
+            served = _taught(api, world, run, via=via, course=course, planner=planner, learners=learners,
+                             steps=steps)
             api_post = [learner.student.posttest() for learner in served]
             names = [(n, str(learner.id)) for n, learner in enumerate(served)]
             direct = direct_posttests(world, planner, names, steps, planner_seed, pilot)
@@ -131,6 +191,6 @@ def run_compare(*, url: str, token: str, world: World, course: str, planners: li
         api.close()
     api_rank = _ranking({r["planner"]: r["api_posttest"] for r in rows})
     direct_rank = _ranking({r["planner"]: r["direct_posttest"] for r in rows})
-    return {"mode": "compare", "course": course, "learners": learners, "steps": steps, "planner_seed": planner_seed,
+    return {"mode": "compare", "via": via, "course": course, "learners": learners, "steps": steps, "planner_seed": planner_seed,
             "pilot": pilot, "planners": rows, "api_ranking": api_rank, "direct_ranking": direct_rank,
             "same_ranking": api_rank == direct_rank}
