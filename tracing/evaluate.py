@@ -8,7 +8,8 @@ For each of the first N folds (distinct non-zero ``fold`` values, in order; or e
 so that folds can run in separate processes and be averaged afterwards), every model is fitted
 on the other learners (fold 0 included) and predicts every answer of the fold's learners before
 seeing it. PSI-KT predicts with the same filter as serving, starting each test learner from the
-population. With ``--multistep H`` each test learner's first half is revealed and the next H
+population (with ``--online-traits``, each learner's static traits are re-estimated from their
+own earlier answers as they go: tracing.online). With ``--multistep H`` each test learner's first half is revealed and the next H
 answers are predicted without being revealed.
 
 ``--kc-level`` evaluates the skill-level view of the log (every item replaced by its KC set). The
@@ -38,15 +39,15 @@ METRICS = ("auc", "acc", "logloss", "rmse", "ece")
 class PsiKT:
     """Adapter giving the Tracer the baselines' fit/predict interface."""
 
-    def __init__(self, device: str, ablate: tuple[str, ...], epochs: int):
-        self.device, self.ablate, self.epochs = device, ablate, epochs
+    def __init__(self, device: str, ablate: tuple[str, ...], epochs: int, online_traits: bool = False):
+        self.device, self.ablate, self.epochs, self.online_traits = device, ablate, epochs, online_traits
 
     def fit(self, log: Log) -> PsiKT:
         self.tracer = fit(log, device=self.device, ablate=self.ablate, epochs=self.epochs)
         return self
 
     def predict(self, seqs, observed=None):
-        return self.tracer.filter_sequences(seqs, observed)
+        return self.tracer.filter_sequences(seqs, observed, online_traits=self.online_traits)
 
 
 def multistep_view(seqs, horizon: int):
@@ -65,7 +66,7 @@ def multistep_view(seqs, horizon: int):
 
 def make_model(name: str, args):
     if name == "psikt":
-        return PsiKT(args.device, tuple(args.ablate), args.epochs)
+        return PsiKT(args.device, tuple(args.ablate), args.epochs, args.online_traits)
     return BASELINES[name]()
 
 
@@ -160,6 +161,8 @@ def main(argv=None):
     parser.add_argument("--multistep", type=int, default=0, metavar="H", help="also forecast H answers blind")
     parser.add_argument("--ablate", action="append", default=[], choices=["forgetting", "item_difficulty"])
     parser.add_argument("--epochs", type=int, default=30, help="PSI-KT's maximum epochs (early stopping)")
+    parser.add_argument("--online-traits", action="store_true",
+                        help="PSI-KT: estimate each test learner's traits from their earlier answers (tracing.online)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--kc-level", action="store_true",
                         help="skill-level view: every answer's item replaced by its KC set")

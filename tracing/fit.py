@@ -19,11 +19,14 @@ from .prior import initial_globals
 from .svi import Setup, guide, model
 from .tracer import Tracer
 
+TRAIT_PARAMS = ("q_loc", "q_scale", "trait_loc", "trait_scale")
+
 
 def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30, lr: float = 0.03,
         batch_answers: int = 16384, max_batch: int = 512, val_fraction: float = 0.1, patience: int = 2,
         step_days: float = 1 / 24, declared_boost: float = 3.0, ablate: tuple[str, ...] = (),
-        device: str = "cpu", seed: int = 0, progress: bool = True, checkpoint=None) -> Tracer:
+        device: str = "cpu", seed: int = 0, progress: bool = True, checkpoint=None,
+        trait_start: tuple[float, ...] = DEFAULT_TRAIT_LOC, trait_lr: float | None = None) -> Tracer:
     """Fit a Tracer to ``log``.
 
     ``prerequisites``: author-declared (prerequisite, kc) pairs, a prior that raises those edges.
@@ -31,7 +34,8 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     ``val_fraction`` split of the learners (scored with population traits, as for unseen learners)
     and returns the best epoch's model; with ``checkpoint`` that model is also saved there each time
     it improves. ``ablate=("forgetting",)`` fixes the forgetting rate at ~0; ``("item_difficulty",)``
-    fixes every item's difficulty at 0. Pyro's param store is fitted in a scope of its own: the
+    fixes every item's difficulty at 0. ``trait_start``: the raw population traits the fit starts
+    from (the level mu's entry is replaced by the log's overall logit). Pyro's param store is fitted in a scope of its own: the
     caller's params are neither seen nor changed.
     """
     pyro.set_rng_seed(seed)
@@ -70,13 +74,17 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     b_init = torch.tensor(logit(p0) - logit(p_item), dtype=torch.float32, device=dev)
     if "item_difficulty" in ablate:  # every item as hard as its KCs' level: a per-KC model, as BKT is
         b_init = torch.zeros_like(b_init)
-    trait_init = torch.tensor(DEFAULT_TRAIT_LOC, dtype=torch.float32, device=dev)
+    trait_init = torch.tensor(trait_start, dtype=torch.float32, device=dev)
     trait_init[1] = logit(p0)
 
     setup = Setup(n_learners=N, start=initial_globals(K, b_init, trait_init, seed=seed, device=dev), item_q=q,
                   item_h=h, declared=declared, declared_boost=declared_boost, ablate=tuple(ablate))
 
-    svi = SVI(model, guide, ClippedAdam({"lr": lr, "clip_norm": 10.0, "lrd": 0.995}), Trace_ELBO())
+    def optim_args(name: str) -> dict:
+        rate = trait_lr if trait_lr is not None and name in TRAIT_PARAMS else lr
+        return {"lr": rate, "clip_norm": 10.0, "lrd": 0.995}
+
+    svi = SVI(model, guide, ClippedAdam(optim_args), Trace_ELBO())
     lengths = [len(s) for s in train]
 
     def snapshot() -> Tracer:

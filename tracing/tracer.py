@@ -30,6 +30,7 @@ from .model import (
     link_traits,
     prerequisite_matrix,
 )
+from .online import online_probs
 
 CHECKPOINT_VERSION = 1
 # Per-KC globals and their neutral values: a cold-started KC without declared prerequisites gets these.
@@ -259,10 +260,11 @@ class Tracer:
 
     # ---- batched evaluation path ----------------------------------------------------------------
     def filter_sequences(self, seqs: list[Sequence], observed: list[np.ndarray] | None = None,
-                         batch_size: int = 512) -> list[np.ndarray]:
+                         batch_size: int = 512, online_traits: bool = False) -> list[np.ndarray]:
         """P(correct) for every answer of every sequence, each made before its answer is seen, with
-        population-mean traits (the same filter as ``update``/``predict``, batched). Unseen items are
-        cold-started from their KCs."""
+        population-mean traits (the same filter as ``update``/``predict``, batched); with
+        ``online_traits`` each learner's static traits are estimated from their own earlier answers
+        (tracing.online). Unseen items are cold-started from their KCs."""
         for s in seqs:
             for item, kcs in zip(s.items, s.kcs):
                 self._item(item, kcs)
@@ -277,8 +279,12 @@ class Tracer:
                     obs = torch.zeros_like(mask)
                     for b, o in enumerate(observed[start:start + batch_size]):
                         obs[b, :len(o)] = torch.as_tensor(o)
-                traits = self._linked(self.params["trait_loc"]).expand(len(chunk), 5)
-                probs, _ = adf.run(fp, traits, it, dt, y, obs)
+                if online_traits:
+                    with torch.enable_grad():
+                        probs = online_probs(self, it, dt, y, mask, None if obs is None else obs.bool())
+                else:
+                    traits = self._linked(self.params["trait_loc"]).expand(len(chunk), 5)
+                    probs, _ = adf.run(fp, traits, it, dt, y, obs)
                 out.extend(probs[b, :len(s)].numpy().astype(np.float64) for b, s in enumerate(chunk))
         return out
 

@@ -46,3 +46,16 @@ def test_next_answer_auc_is_near_the_true_models(simulation, fitted):
     true_auc = roc_auc_score(y, true_probs[mask].numpy())
     assert fitted_auc > true_auc - 0.02
     assert fitted_auc > 0.6
+
+
+def test_trait_recovery_reports_every_trait_from_each_start():
+    from tracing.model import TRAIT_NAMES
+    from tracing.recovery import STARTS, run, table
+
+    result = run(n_learners=24, length=20, epochs=2, seed=3)
+    assert set(result["starts"]) == set(STARTS)
+    for r in result["starts"].values():
+        assert set(TRAIT_NAMES) <= set(r["recovery"])
+        assert all(-1 <= r["recovery"][t]["spearman"] <= 1 for t in TRAIT_NAMES)
+        assert r["population_end"]["alpha"] > 0
+    assert "| default: Spearman |" in table(result)
