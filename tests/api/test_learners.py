@@ -252,6 +252,10 @@ def test_an_answer_in_words_and_working_with_a_wrong_step_over_rest(owner, learn
     body = working.json()
     assert (body["correct"], body["verdict"], body["feedback"]["move"]) == (False, "unreadable", "seeking_self_correction")
     assert "Check 11 + 3: that is not 15." in body["feedback"]["text"]
+    # The example: right arithmetic on another path (the step asks 3 + 4) gets feedback on it too.
+    path = owner.post(url, {"item": item, "step": "sum", "answer": "I added 3 to 11 and got 14"}, format="json")
+    assert path.status_code == 201 and path.json()["feedback"]["move"] == "seeking_self_correction"
+    assert "11 + 3 is 14, but 14 is not what this step asks for." in path.json()["feedback"]["text"]
     words = owner.post(url, {"item": item, "answer": "I think it's 7"}, format="json")
     assert words.status_code == 201 and (words.json()["correct"], words.json()["verdict"]) == (True, "correct")
     assert Attempt.objects.filter(learner_id=learner_id).last().raw_answer == "I think it's 7"

@@ -109,3 +109,16 @@ def test_an_answer_in_words_from_the_reply_box_is_checked_and_accepted(asgi_serv
     solved(page, "numerator")
     expect(page.locator('.step[data-step="result"] input[name="answer"]')).to_be_visible()
     expect(page.get_by_label("Tell the tutor what you did, or ask a question")).to_be_visible()
+
+
+def test_right_arithmetic_on_another_path_gets_feedback_on_that_step(asgi_server, new_context, demo, screenshot):
+    """Issue 17's example in the browser: "I added 3 to 11 and got 14" is right arithmetic, but the
+    step asks for the new numerator (3 + 4): feedback on that step, not "what is your answer?"."""
+    name = "reply-path"
+    page = learner_page(new_context, asgi_server, name, "desktop")
+    serve(name, "fadd-03")
+    open_practice(page, asgi_server)
+    assert say(page, "I added 3 to 11 and got 14") == "hint_request"
+    expect(page.locator("#feedback")).to_contain_text("11 + 3 is 14, but 14 is not what this step asks for.")
+    expect(page.locator('.step[data-step="numerator"]')).to_have_attribute("data-status", "open")
+    screenshot(page, "another-path")
