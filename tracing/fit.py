@@ -19,7 +19,7 @@ from .prior import initial_globals
 from .svi import Setup, guide, model
 from .tracer import Tracer
 
-TRAIT_PARAMS = ("q_loc", "q_scale", "trait_loc", "trait_scale")
+TRAIT_PARAMS = ("q_offset", "q_scale", "trait_loc", "trait_scale")
 
 
 def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30, lr: float = 0.03,
@@ -92,9 +92,10 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
         start = setup.start
         params = {k: v.detach() for k, v in {**start, **{k: store[k] for k in start if k in store}}.items()}
         raws = []
-        if "q_loc" in store:
+        if "q_offset" in store:
             static = torch.tensor(STATIC_TRAITS, device=dev)
-            raws = params["trait_loc"].expand(N, 5).index_copy(1, static, store["q_loc"].detach()).cpu().tolist()
+            loc = params["trait_loc"]
+            raws = loc.expand(N, 5).index_copy(1, static, loc[static] + store["q_offset"].detach()).cpu().tolist()
         return Tracer(params, log.kcs, log.items, log.item_kcs, config, declared,
                       {s.learner: raw for s, raw in zip(train, raws)})
 

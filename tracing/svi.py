@@ -95,15 +95,20 @@ def model(setup: Setup, idx, items, dt, y, mask, n_batches: int) -> None:
 
 
 def guide(setup: Setup, idx, items, dt, y, mask, n_batches: int) -> None:
-    """q(traits): independent Gaussians per learner ("q_loc", "q_scale" [N, 4]), started at the
-    population's traits."""
-    trait_loc = setup.start["trait_loc"]
+    """q(traits): independent Gaussians per learner, centred on the population: mean
+    ``trait_loc + q_offset`` ("q_offset", "q_scale" [N, 4]; the offsets start at 0). Centred this
+    way, every learner's answers move the population traits at every step; with free per-learner
+    means the population moved only through the prior term, once per learner per epoch, and stayed
+    at its start (issue 21, docs/benchmarks.md "Traits: recovery and inference")."""
+    start = setup.start["trait_loc"]
+    static = _static(start)
     N, S = setup.n_learners, len(STATIC_TRAITS)
-    loc = pyro.param("q_loc", lambda: trait_loc[_static(trait_loc)].expand(N, S).clone())
-    scale = pyro.param("q_scale", lambda: torch.full((N, S), 0.1, device=trait_loc.device),
+    trait_loc = pyro.param("trait_loc", lambda: start.clone())
+    offset = pyro.param("q_offset", lambda: torch.zeros(N, S, device=start.device))
+    scale = pyro.param("q_scale", lambda: torch.full((N, S), 0.1, device=start.device),
                        constraint=dist.constraints.positive)
     with poutine.scale(scale=n_batches * len(idx) / N), pyro.plate("learners", N, subsample=idx):
-        pyro.sample("traits", dist.Normal(loc[idx], scale[idx]).to_event(1))
+        pyro.sample("traits", dist.Normal(trait_loc[static] + offset[idx], scale[idx]).to_event(1))
 
 
 def _static(like: torch.Tensor) -> torch.Tensor:
