@@ -61,12 +61,13 @@ class ZPDESPlanner(Planner):
         if not arms:
             kc = self.domain.practicable[int(rng.integers(len(self.domain.practicable)))]
             return self.least_practised_item(st, kc), {"kc": kc, "rule": "ZPD empty: uniform review"}
-        for kc in arms:
-            st["w"].setdefault(kc, self.w0)
-        w = np.array([max(st["w"][k], 0.0) for k in arms])
+        # Choosing reads the weights and never writes them (an arm not yet updated weighs w0): the state
+        # stays a function of the answers, so a rebuild from the log gives it back exactly.
+        weights = {k: st["w"].get(k, self.w0) for k in arms}
+        w = np.array([max(weights[k], 0.0) for k in arms])
         p = w + w.sum() / self.gamma
         kc = arms[sample(rng, p)]
-        return self.least_practised_item(st, kc), {"kc": kc, "zpd": arms, "w": {k: st["w"][k] for k in arms}}
+        return self.least_practised_item(st, kc), {"kc": kc, "zpd": arms, "w": weights}
 
     def _update(self, st, item, outcomes, now, belief):
         for kc in self.domain.item(item).kcs:
