@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from tests.api.helpers import program
 from tests.tutor.factories import ClassroomFactory, UserFactory
-from tutor.content.models import Course
+from tutor.content.models import Course, Item
 from tutor.learning.models import Cohort
 from tutor.learning.services import cohort_attach
 
@@ -55,3 +55,15 @@ def cohort(owner, classroom):
     cohort = Cohort.objects.get(pk=response.json()["id"])
     assert cohort_attach(cohort=cohort, classroom=classroom) == 3
     return cohort
+
+
+@pytest.fixture
+def pair(owner):
+    """Two learners of the owner."""
+    return [owner.post("/api/v1/learners/", {"course": "tiny", "external_id": name}, format="json").json()["id"]
+            for name in ("a", "b")]
+
+
+@pytest.fixture
+def item(course):
+    return Item.objects.get(course=course, key="add-1").pk

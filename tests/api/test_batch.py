@@ -11,23 +11,10 @@ from tutor.accounts.models import ApiClient
 from tutor.api import batch
 from tutor.api.serializers import MAX_BATCH
 from tutor.api.throttling import AttemptRateThrottle
-from tutor.content.models import Item
 from tutor.learning.models import Attempt, LearnerState, TutorTurn
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/attempts/batch/"
-
-
-@pytest.fixture
-def pair(owner):
-    """Two learners of the owner."""
-    return [owner.post("/api/v1/learners/", {"course": "tiny", "external_id": name}, format="json").json()["id"]
-            for name in ("a", "b")]
-
-
-@pytest.fixture
-def item(course):
-    return Item.objects.get(course=course, key="add-1").pk
 
 
 def at(day: int) -> str:

@@ -19,17 +19,6 @@ URL = "/api/v1/attempts/batch/"
 served = test_simclient.served  # the live server with a simulation course and a token
 
 
-@pytest.fixture
-def pair(owner):
-    return [owner.post("/api/v1/learners/", {"course": "tiny", "external_id": name}, format="json").json()["id"]
-            for name in ("a", "b")]
-
-
-@pytest.fixture
-def item(course):
-    return Item.objects.get(course=course, key="add-1").pk
-
-
 @pytest.mark.django_db
 def test_a_key_reused_inside_a_batch_fails_its_learner_only(owner, pair, item):
     a, b = pair

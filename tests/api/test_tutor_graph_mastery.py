@@ -10,11 +10,6 @@ from tutor.learning.models import Attempt, TutorTurn
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def item(course):
-    return Item.objects.get(course=course, key="add-1").pk
-
-
 def test_a_tutor_turn_answers_the_message_and_is_kept(owner, learner_id, item):
     url = f"/api/v1/learners/{learner_id}/tutor/"
     first = owner.post(url, {"message": "I am stuck", "item": item}, format="json")

@@ -36,11 +36,6 @@ def queued(monkeypatch):
     return turn_ids
 
 
-@pytest.fixture
-def item(course):
-    return Item.objects.get(course=course, key="add-1").pk
-
-
 def _ask(owner, learner_id, item, capture):
     with capture(execute=True):
         return owner.post(f"/api/v1/learners/{learner_id}/tutor/", {"message": "I am stuck", "item": item}, format="json")
