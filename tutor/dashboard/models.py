@@ -1,5 +1,7 @@
-"""Planner benchmark results imported for the curriculum view (the live aggregates are derived, not stored)."""
+"""Planner benchmark results imported for the curriculum view, and the teachers' acknowledgements of
+live alerts (the live aggregates and the alerts themselves are derived, not stored)."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -16,3 +18,23 @@ class BenchmarkRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AlertAcknowledgement(models.Model):
+    """A teacher dealt with an alert of the live "now" view (now.py). Alerts are derived from the log
+    and never stored; this row only hides one until a new reason arises: `reason` is the alert's key,
+    which names its kind and the episode it stands for (now.Alert.key), so a new episode is a new key."""
+
+    classroom = models.ForeignKey("learning.Classroom", on_delete=models.CASCADE, related_name="+")
+    learner = models.ForeignKey("learning.Learner", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=120)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = (models.UniqueConstraint(fields=["classroom", "learner", "reason"],
+                                               name="alert_acknowledged_once"),)
+
+    def __str__(self) -> str:
+        return f"{self.reason} of learner {self.learner_id} in class {self.classroom_id}"
