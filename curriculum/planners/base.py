@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -72,27 +72,37 @@ class Planner:
         learner from its answer log keeps what the log cannot replay: choices made, a prior)."""
         self._states[learner] = {"selections": 0, "answers": 0, "counts": {}, "why": {}, **self._initial(), **(keep or {})}
 
-    def select(self, learner: str, now: float = 0.0, belief: dict | None = None, avoid: Sequence[str] = ()) -> str:
+    def select(self, learner: str, now: float = 0.0, belief: dict | None = None, avoid: Sequence[str] = (),
+               only: Collection[str] | None = None) -> str:
         """The learner's next item. ``belief``: the host's tracer state of the learner (see the module
         docstring); planners that do not plan on a tracer ignore it. ``avoid``: items the learner
-        just skipped; when the planner's choice is one, another item of the same skill is served
-        (the least practised), else the first other item in the course's order, else the choice."""
+        just skipped. ``only``: the items the host allows now (a teacher's assignment), None for all.
+        When the planner's choice is avoided or not allowed, another allowed item that is not avoided
+        is served: the least practised of the choice's skill, else the least practised of all (the
+        course's order breaks ties), else the choice; ``explain`` names the choice ("skipped" or
+        "not_allowed") and, for one not allowed, the served item's skill as "kc"."""
         st = self._state(learner)
         rng = np.random.default_rng([self.seed, zlib.crc32(learner.encode()), st["selections"]])
         item, why = self._choose(st, rng, float(now), belief)
-        if item in avoid:
-            item, why = self._instead_of(st, item, set(avoid)), {**why, "skipped": item}
+        outside = only is not None and item not in only
+        if outside or item in avoid:
+            instead = self._instead_of(st, item, set(avoid), only)
+            why = {**why, "not_allowed": item} if outside else {**why, "skipped": item}
+            if outside and self.domain.item(instead).kcs:
+                why["kc"] = self.domain.item(instead).kcs[0]
+            item = instead
         st["selections"] += 1
         st["why"] = {"item": item, **why}
         return item
 
-    def _instead_of(self, st: dict, item: str, avoid: set[str]) -> str:
-        kcs = self.domain.item(item).kcs
-        siblings = [i for kc in kcs for i in self.domain.items_of[kc] if i not in avoid]
-        if siblings:
-            return min(siblings, key=lambda i: st["counts"].get(i, 0))
-        others = [i.id for i in self.domain.items if i.id not in avoid]
-        return others[0] if others else item
+    def _instead_of(self, st: dict, item: str, avoid: set[str], only: Collection[str] | None) -> str:
+        permitted = [i.id for i in self.domain.items if only is None or i.id in only]
+        allowed = [i for i in permitted if i not in avoid]
+        if not allowed:  # every permitted item is avoided: the choice again if permitted, else one that is
+            return item if item in permitted or not permitted else min(permitted, key=lambda i: st["counts"].get(i, 0))
+        kcs = set(self.domain.item(item).kcs)
+        siblings = [i for i in allowed if kcs & set(self.domain.item(i).kcs)]
+        return min(siblings or allowed, key=lambda i: st["counts"].get(i, 0))
 
     def observe(self, learner: str, item: str, correct: bool | Sequence[bool], now: float = 0.0,
                 belief: BeliefUpdate | None = None) -> None:
