@@ -33,6 +33,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm import tqdm
+
 from checking import AnswerSpec
 
 from .backends import GenerationRequest
@@ -218,12 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     async def run_all() -> list[dict]:
         if not await backend.health():
             raise Unavailable(f"the {args.backend} backend is not healthy (model missing or server down)")
-        rows = []
-        for index, problem in enumerate(problems):
-            rows.append(await run_one(backend, problem, index, args.max_new_tokens))
-            print(f"\r{index + 1}/{len(problems)}", end="", file=sys.stderr, flush=True)
-        print(file=sys.stderr)
-        return rows
+        return [await run_one(backend, problem, index, args.max_new_tokens)
+                for index, problem in enumerate(tqdm(problems, desc="problems", unit="problem", file=sys.stderr))]
 
     try:
         rows = asyncio.run(run_all())

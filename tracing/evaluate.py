@@ -25,6 +25,7 @@ import sys
 import time
 
 import numpy as np
+from tqdm import tqdm
 
 from .baselines import BASELINES
 from .buckets import bucket_table
@@ -77,6 +78,7 @@ def evaluate(log: Log, models: list[str], folds: list[int], args) -> dict:
     replicates = {m: [] for m in others}  # per fold: bootstrap replicates of AUC(reference) - AUC(m)
     point = {m: [] for m in others}
     all_test, all_preds = [], {m: [] for m in models}
+    bar = tqdm(total=len(folds) * len(models), desc="folds x models", unit="fit", file=sys.stderr)
     for fold in folds:
         train = log.subset(lambda s, held_out=fold: s.fold != held_out)
         test = [s for s in log.sequences if s.fold == fold]
@@ -97,18 +99,20 @@ def evaluate(log: Log, models: list[str], folds: list[int], args) -> dict:
                 for k, v in score(ys, np.concatenate([q[m] for q, m in zip(p, scored)])).items():
                     multi[name][k].append(v)
             # Every figure of the fold, so that an interrupted long run still reports what it measured.
-            print(f"fold {fold} {name}: " + " ".join(f"{k} {per[name][k][-1]:.4f}" for k in METRICS)
-                  + f" ({per[name]['fit_seconds'][-1]:.0f}s)", file=sys.stderr, flush=True)
+            bar.write(f"fold {fold} {name}: " + " ".join(f"{k} {per[name][k][-1]:.4f}" for k in METRICS)
+                      + f" ({per[name]['fit_seconds'][-1]:.0f}s)", file=sys.stderr)
+            bar.update()
         for name in others if args.bootstrap else ():
             point[name].append(per[reference]["auc"][-1] - per[name]["auc"][-1])
             replicates[name].append(paired_bootstrap_auc_diff(y, preds[reference], preds[name], learners,
                                                               args.bootstrap, seed=fold))
             lo, hi = np.percentile(replicates[name][-1], [2.5, 97.5])
-            print(f"fold {fold} {reference} - {name}: auc {point[name][-1]:+.4f} [{lo:+.4f}, {hi:+.4f}]",
-                  file=sys.stderr, flush=True)
+            bar.write(f"fold {fold} {reference} - {name}: auc {point[name][-1]:+.4f} [{lo:+.4f}, {hi:+.4f}]",
+                      file=sys.stderr)
         all_test += test
         for name in models:
             all_preds[name].append(preds[name])
+    bar.close()
     summary = lambda d: {**{k: float(np.mean(v)) for k, v in d.items()}, "auc_std": float(np.std(d["auc"]))}
     out = {"dataset": args.data, "kc_level": args.kc_level, "folds": folds,
            "results": {m: summary(per[m]) for m in models}, "per_fold": per}

@@ -71,9 +71,11 @@ def course_log(*, course: Course) -> tuple[Log, dict]:
     return log, {"attempts": count, "learners": len(sequences), "last_attempt_id": last_id}
 
 
-def tracer_refit(*, course: Course, owner: str, epochs: int | None = None, force: bool = False) -> TracerModel:
+def tracer_refit(*, course: Course, owner: str, epochs: int | None = None, force: bool = False,
+                 progress: bool = False) -> TracerModel:
     """Fit the course's tracer on its whole attempt log and serve the result; returns the served version.
 
+    `progress` shows the fit's progress bars (the command line; a worker leaves it off).
     `owner` names the caller (a Celery task id): only one refit per course runs at a time, and a
     redelivered task (same id) may take over the lock its killed predecessor left. Without `force`,
     a log unchanged since the active version was fitted is not fitted again; a version that this
@@ -92,7 +94,7 @@ def tracer_refit(*, course: Course, owner: str, epochs: int | None = None, force
                 raise NothingToFit(f"course {course.slug} has no checked answers yet")
             with REFIT_SECONDS.time():
                 tracer = fit(log, prerequisites=course_engine(course).domain.prerequisites,
-                             epochs=epochs or settings.TRACER_REFIT_EPOCHS, progress=False)
+                             epochs=epochs or settings.TRACER_REFIT_EPOCHS, progress=progress)
             # Per-learner traits from training stay out of the stored version: a model holds no
             # personal data, so erasing a learner never has to touch fitted versions.
             tracer.learner_traits = {}

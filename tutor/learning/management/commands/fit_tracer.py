@@ -25,7 +25,8 @@ class Command(BaseCommand):
             self.stdout.write(f"queued refit task {result.id}")
             return
         try:
-            model = refit.tracer_refit(course=found, owner=f"fit_tracer:{uuid.uuid4()}", epochs=epochs, force=force)
+            model = refit.tracer_refit(course=found, owner=f"fit_tracer:{uuid.uuid4()}", epochs=epochs, force=force,
+                                          progress=options["verbosity"] > 0)
         except (refit.RefitBusy, refit.NothingToFit) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(f"course {found.slug} serves tracer version {model.pk} ({model.metrics})"))
