@@ -277,3 +277,26 @@ class TracerModel(models.Model):
             file.write(bytes(self.checkpoint))
             file.flush()
             return Tracer.load(file.name)
+
+
+class Assignment(models.Model):
+    """Material a teacher sets a class: skills, problems or both, with an optional due time. It is open
+    from its creation until the due time passes or a teacher closes it; while one is open, a learner of
+    the class is served only its material (assignments.py)."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="assignments")
+    title = models.CharField(max_length=200)
+    kcs = models.ManyToManyField("content.KnowledgeComponent", related_name="assignments", blank=True)
+    items = models.ManyToManyField("content.Item", related_name="assignments", blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # A teacher's account may go (erasure); what they set the class stays.
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = (models.Index(fields=["classroom", "closed_at"], name="assignment_class_open"),)
+
+    def __str__(self) -> str:
+        return self.title

@@ -23,6 +23,7 @@ from plotly.colors import qualitative
 from tutor.content.models import Course, Item
 
 from . import knowledge, selectors
+from .assignments import reason_words
 from .knowledge import learner_state_locked, mastery_history, next_item_choose, review_schedule
 from .levels import mastery_level, progress_summary
 from .models import Attempt, LearnerState, TutorTurn
@@ -36,9 +37,18 @@ HINT_BUTTON_WORDS, ANSWER_WORDS = "Can I have a hint?", "My answer: {}"
 
 
 def reason_line(engine, reason: dict | None) -> str:
-    """Why the planner chose the item, in words for the learner (never the planner's rule text)."""
+    """Why the planner chose the item, in words for the learner (never the planner's rule text); an
+    assignment's words first when it steered the choice."""
     if not reason:
         return ""
+    if "assignment" in reason:
+        planner = {**reason, "rule": "assigned"} if "not_allowed" in reason else reason
+        why = _planner_line(engine, planner)
+        return f"{reason_words(reason['assignment'])}{'; ' + why if why else '.'}"
+    return _planner_line(engine, reason)
+
+
+def _planner_line(engine, reason: dict) -> str:
     kc = reason.get("kc")
     rule = str(reason.get("rule", "")).lower()
     if kc not in engine.kc_names:
@@ -50,6 +60,8 @@ def reason_line(engine, reason: dict | None) -> str:
         return f"it practises {name}, your weakest skill so far."
     if "skip" in rule:
         return f"it practises {name}, instead of the problem you skipped."
+    if rule == "assigned":  # the planner's own choice was not assigned: an assigned item instead
+        return f"it practises {name}."
     return f"it practises {name}, the skill you are ready to work on next."
 
 
