@@ -28,7 +28,7 @@ class Outcome:
 def run_episode(world: World, learner: int, policy: Planner | Oracle, horizon: int, learner_id: str | None = None) -> Outcome:
     student = world.student(learner)
     name = learner_id or f"L{learner}"
-    oracle_rng = np.random.default_rng([world.seed, learner, 2])
+    oracle_rng = np.random.default_rng([*world.key, learner, 2])
     if isinstance(policy, Planner):
         policy.start(name)
     n_learnable = world.learnable.sum()

@@ -1,9 +1,9 @@
-"""Simulated students for the planner benchmark: three families, six scenarios, numpy only.
+"""Simulated students for the planner benchmark: four families, six scenarios, numpy only.
 
 A ``World`` is one family under one scenario: the true course (KCs, parents, which KCs are
 learnable, per-KC parameters), the ``Domain`` planners are given (the declared graph, perturbed in
 S4), and ``student(learner)``, a fresh simulated learner. Everything random is seeded by
-(seed, learner, stream): stream 0 draws the learner's traits and stream 1 its answers, learning and
+(seed, [course,] learner, stream): stream 0 draws the learner's traits and stream 1 its answers, learning and
 forgetting, so every planner meets the same students with the same luck (common random numbers).
 
 Families:
@@ -15,10 +15,16 @@ Families:
 - F3, difficulty ladder (zone of proximal development, Vygotsky; as in ZPDES's evaluation): a
   continuous level per KC, items on levels; practice raises the level only when the item is slightly
   above it (0 < gap <= width) and parents are mastered; success falls off with the gap.
+- F4, power-law forgetting (misspecified for PSI-KT, see ``PowerLawStudent``): slip/guess answers,
+  conjunctive prerequisites, power-law decay, learners differing by KC aptitude, carelessness and
+  fatigue within a session.
 
 Scenarios: S1 base; S2 forgetting; S3 half the KCs unlearnable; S4 declared graph with 30% of edges
 dropped and 10% spurious; S5 students outside the planners' assumed parameters and more
-heterogeneous; S6 = S1 at horizons 50, 150 and 300.
+heterogeneous; S6 = S1 at horizons 50 and 300.
+
+``make_world(..., course=c)`` draws course c of a seed with shuffled names and declared order (the
+benchmark's protocol); without ``course`` the seed's one course keeps the layer order of the old tables.
 """
 from __future__ import annotations
 
@@ -28,10 +34,10 @@ import numpy as np
 
 from .domain import Domain, Item
 
-FAMILIES = ("F1", "F2", "F3")
+FAMILIES = ("F1", "F2", "F3", "F4")
 SCENARIOS = ("S1", "S2", "S3", "S4", "S5", "S6")
 LAYERS, PER_LAYER = 3, 4
-ITEMS_PER_KC = {"F1": 4, "F2": 4, "F3": 8}
+ITEMS_PER_KC = {"F1": 4, "F2": 4, "F3": 8, "F4": 4}
 SESSION_ITEMS = 20          # items per daily session
 ITEM_GAP_DAYS = 3 / 1440    # three minutes between items within a session
 RETENTION_DELAY_DAYS = 7.0
@@ -59,7 +65,7 @@ SCENARIO_SETTINGS = {
     "S3": Settings(distractors=LAYERS * PER_LAYER),
     "S4": Settings(drop_edges=0.3, spurious_edges=0.1),
     "S5": Settings(misspecified=True),
-    "S6": Settings(horizons=(50, 150, 300)),
+    "S6": Settings(horizons=(50, 300)),   # N = 150 is S1
 }
 
 
@@ -76,27 +82,41 @@ class World:
     kc_params: dict[str, np.ndarray]
     domain: Domain
     kcs: list[str] = field(default_factory=list)
+    course: int | None = None                # None: the seed's one course in declared layer order
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        """What seeds everything random about this world's learners: the seed, and the course if any."""
+        return (self.seed,) if self.course is None else (self.seed, self.course)
 
     @property
     def n_kcs(self) -> int:
         return len(self.learnable)
 
     def student(self, learner: int) -> Student:
-        traits = np.random.default_rng([self.seed, learner, 0])
-        luck = np.random.default_rng([self.seed, learner, 1])
+        traits = np.random.default_rng([*self.key, learner, 0])
+        luck = np.random.default_rng([*self.key, learner, 1])
         return STUDENTS[self.family](self, traits, luck)
 
 
-def make_world(family: str, scenario: str, seed: int = 0) -> World:
+def make_world(family: str, scenario: str, seed: int = 0, course: int | None = None) -> World:
+    """The world of ``family`` under ``scenario``. ``course=None``: the one course of ``seed``, its KCs
+    named and declared in layer order with the distractors last (the protocol of the old tables,
+    kept so they reproduce). ``course=c``: course number c of ``seed``, a fresh draw whose KCs and
+    items carry meaningless names in a shuffled declared order, so neither a name nor the order a
+    planner is given (nor the topological sort's tie-break on it) tells the true layers."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}: one of {FAMILIES}")
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}: one of {SCENARIOS}")
     s = SCENARIO_SETTINGS[scenario]
-    # One course per family: scenarios change the students and the declared graph, not the course,
-    # so cells of a family are comparable. Parameters are drawn for the largest course and sliced.
-    rng = np.random.default_rng([seed, FAMILIES.index(family), 7])
-    perturb = np.random.default_rng([seed, FAMILIES.index(family), SCENARIOS.index(scenario), 8])
+    key = (seed,) if course is None else (seed, course)
+    # One course per family (and course number): scenarios change the students and the declared graph,
+    # not the course, so cells of a family are comparable. Parameters are drawn for the largest course
+    # and sliced.
+    fam = FAMILIES.index(family)
+    rng = np.random.default_rng([seed, fam, 7, *key[1:]])
+    perturb = np.random.default_rng([seed, fam, SCENARIOS.index(scenario), 8, *key[1:]])
     n_learn = LAYERS * PER_LAYER
     K = n_learn + s.distractors
     most = 2 * n_learn
@@ -105,10 +125,10 @@ def make_world(family: str, scenario: str, seed: int = 0) -> World:
         above = (k // PER_LAYER - 1) * PER_LAYER
         parents[k] = sorted(int(p) for p in rng.choice(np.arange(above, above + PER_LAYER), rng.integers(1, 3), replace=False))
     learnable = np.arange(K) < n_learn
-    kcs = [f"k{k:02d}" if learnable[k] else f"x{k - n_learn:02d}" for k in range(K)]
     per = ITEMS_PER_KC[family]
     item_kc = np.repeat(np.arange(K), per)
-    if family == "F1":
+    rung = np.tile(np.arange(per), K)
+    if family in ("F1", "F4"):
         level = np.zeros(len(item_kc))
     elif family == "F2":
         level = rng.normal(0.0, 0.5, most * per)[:len(item_kc)]
@@ -116,9 +136,24 @@ def make_world(family: str, scenario: str, seed: int = 0) -> World:
         level = np.tile(np.arange(per) + 0.5, K)
     params = {name: v[:K] for name, v in KC_PARAMS[family](rng, most, s.misspecified).items()}
     declared = _declared_edges(perturb, parents, s)
-    items = [Item(f"{kcs[k]}.{j}", (kcs[k],), float(level[n])) for n, (k, j) in enumerate(zip(item_kc, np.tile(np.arange(per), K)))]
+    if course is None:
+        kcs = [f"k{k:02d}" if learnable[k] else f"x{k - n_learn:02d}" for k in range(K)]
+        item_ids = [f"{kcs[k]}.{j}" for k, j in zip(item_kc, rung)]
+    else:
+        # The same course relabelled: index j of the shuffled world is true KC kc_order[j] (items
+        # likewise), so every array below stays indexed as the domain lists KCs and items.
+        shuffle = np.random.default_rng([seed, fam, 9, course])
+        kc_order, item_order = shuffle.permutation(K), shuffle.permutation(len(item_kc))
+        position = np.argsort(kc_order)
+        parents = [sorted(int(position[p]) for p in parents[k]) for k in kc_order]
+        learnable, params = learnable[kc_order], {name: v[kc_order] for name, v in params.items()}
+        item_kc, level = position[item_kc[item_order]], level[item_order]
+        declared = [(int(position[a]), int(position[b])) for a, b in declared]
+        kcs = [f"kc-{n:04d}" for n in shuffle.choice(10_000, K, replace=False)]
+        item_ids = [f"item-{n:05d}" for n in shuffle.choice(100_000, len(item_kc), replace=False)]
+    items = [Item(i, (kcs[k],), float(b)) for i, k, b in zip(item_ids, item_kc, level)]
     domain = Domain(kcs=kcs, items=items, prerequisites=[(kcs[a], kcs[b]) for a, b in declared])
-    return World(family, scenario, seed, s, parents, learnable, item_kc, level, params, domain, kcs)
+    return World(family, scenario, seed, s, parents, learnable, item_kc, level, params, domain, kcs, course)
 
 
 def _declared_edges(rng, parents, s: Settings) -> list[tuple[int, int]]:
@@ -148,7 +183,12 @@ def _f3_params(rng, K, misspecified):
             "guess": np.full(K, 0.15)}
 
 
-KC_PARAMS = {"F1": _f1_params, "F2": _f2_params, "F3": _f3_params}
+def _f4_params(rng, K, misspecified):
+    # F1's slip/guess/learn ranges (slower and noisier under S5), plus the power law's first half-life.
+    return {**_f1_params(rng, K, misspecified), "half_life": rng.uniform(0.3, 1.0, K)}
+
+
+KC_PARAMS = {"F1": _f1_params, "F2": _f2_params, "F3": _f3_params, "F4": _f4_params}
 
 
 class Student:
@@ -310,4 +350,57 @@ class LadderStudent(Student):
                 / self.w.learnable.sum())
 
 
-STUDENTS = {"F1": BKTStudent, "F2": PSIStudent, "F3": LadderStudent}
+class PowerLawStudent(Student):
+    """F4: what PSI-KT does not assume. A KC is acquired or not (slip/guess answers, as BKT) and is
+    acquired only once every parent is mastered (conjunctive). An acquired KC's knowledge decays as a
+    power law of the time since it was last practised, r = (1 + dt / h)^-d, whose scale h grows with
+    each practice (ACT-R-like; PSI-KT assumes exponential relaxation). Learners differ in ways the
+    tracer's traits do not carry: an aptitude per KC (not one learning rate), a careless-error rate,
+    and fatigue that makes answers late in a session wrong more often (both touch the answers only,
+    not the knowledge the post-test measures)."""
+
+    DECAY, DECAY_PER_FORGETTING = 0.1, 2.0     # d in S1; S2 (forgetting 0.1) gives 0.3
+
+    def _init(self, traits):
+        p = self.w.kc_params
+        aptitude = traits.lognormal(0.0, 0.5, self.w.n_kcs)
+        self.learn = np.where(self.w.learnable, np.minimum(1.0, p["learn"] * self.ability * aptitude), 0.0)
+        self.careless = float(traits.beta(1.0, 12.0))
+        self.fatigue = float(traits.uniform(0.0, 0.3))
+        self.acquired = np.zeros(self.w.n_kcs, dtype=bool)
+        self.practices = np.zeros(self.w.n_kcs)
+        self.last = np.zeros(self.w.n_kcs)
+        self.decay = self.DECAY + self.DECAY_PER_FORGETTING * self.w.settings.forgetting
+
+    def _strength(self, dt, practices):
+        return (1 + dt / (self.w.kc_params["half_life"] * (1 + practices))) ** -self.decay
+
+    def _recall_given(self, strength):
+        p = self.w.kc_params
+        return np.where(self.acquired, p["guess"] + (1 - p["guess"] - p["slip"]) * strength, p["guess"])
+
+    def recall(self):
+        return self._recall_given(self._strength(self.t - self.last, self.practices))
+
+    def p_correct(self, item):
+        within = (self.t % 1) / (SESSION_ITEMS * ITEM_GAP_DAYS)    # share of the day's session done
+        return float(self.recall()[self.w.item_kc[item]] * (1 - self.careless) * (1 - self.fatigue * within))
+
+    def _practise(self, item, u):
+        k = self.w.item_kc[item]
+        if self.acquired[k]:
+            self.practices[k] += 1
+            self.last[k] = self.t
+        elif self.unlocked()[k] and u < self.learn[k]:
+            self.acquired[k], self.last[k] = True, self.t
+
+    def _forget(self, dt):
+        pass   # knowledge is a function of the time since practice: recall() reads the clock
+
+    def _recall_if_practised(self):
+        p = self.w.kc_params
+        fresh = p["guess"] + (1 - p["guess"] - p["slip"])
+        return np.where(self.acquired, fresh, self.recall() + self.unlocked() * self.learn * (fresh - p["guess"]))
+
+
+STUDENTS = {"F1": BKTStudent, "F2": PSIStudent, "F3": LadderStudent, "F4": PowerLawStudent}
