@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import classes, views
+from . import assignments, classes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -20,4 +20,9 @@ urlpatterns = [
     path("class/<int:classroom_id>/manage/learner/<int:learner_id>/remove/", classes.learner_remove,
          name="class-learner-remove"),
     path("join/", classes.join, name="join"),
+    # Assignments (assignments.py): set, list, progress, close.
+    path("class/<int:classroom_id>/assignments/", assignments.assignments, name="assignments"),
+    path("class/<int:classroom_id>/assignments/<int:assignment_id>/", assignments.assignment, name="assignment"),
+    path("class/<int:classroom_id>/assignments/<int:assignment_id>/close/", assignments.assignment_close_view,
+         name="assignment-close"),
 ]
