@@ -1,4 +1,5 @@
-// Draws every figure embedded as JSON by the dashboard pages, and keeps the class overview live.
+// Draws every figure embedded as JSON by the dashboard pages, and keeps a class's live pages (the
+// overview, "now") live: each message carries every table of its page, and the overview's charts.
 (function () {
   "use strict";
   const CONFIG = { responsive: true, displaylogo: false };
@@ -26,9 +27,9 @@
     socket.onopen = function () { status.textContent = "Live updates: on"; retry = 1000; };
     socket.onmessage = function (event) {
       const message = JSON.parse(event.data);
-      if (message.type !== "overview") return;
-      draw(document.getElementById("heatmap-plot"), message.heatmap, true);
-      draw(document.getElementById("activity-plot"), message.activity, true);
+      if (message.type !== "overview" && message.type !== "now") return;
+      if (message.heatmap) draw(document.getElementById("heatmap-plot"), message.heatmap, true);
+      if (message.activity) draw(document.getElementById("activity-plot"), message.activity, true);
       // Every table of the page, each in the element that names its fragment.
       document.querySelectorAll("[data-live]").forEach(function (element) {
         const html = message.html[element.dataset.live];
