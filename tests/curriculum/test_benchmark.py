@@ -19,9 +19,12 @@ def test_paired_ci_brackets_the_mean_and_collapses_on_constants():
 def test_cli_writes_the_specified_json(tmp_path, capsys):
     out = tmp_path / "b.json"
     main(["--families", "F1", "--scenarios", "S1,S6", "--learners", "3", "--planners", "random,mastery",
-          "--json", str(out)])
-    cells = json.loads(out.read_text())["cells"]
-    assert {(c["scenario"], c["horizon"]) for c in cells} == {("S1", 150), ("S6", 50), ("S6", 150), ("S6", 300)}
+          "--seeds", "101,102", "--courses", "2", "--json", str(out)])
+    data = json.loads(out.read_text())
+    cells = data["cells"]
+    assert data["protocol"]["seed_set"] == "heldout" and data["protocol"]["shuffled"]
+    assert {(c["scenario"], c["horizon"]) for c in cells} == {("S1", 150), ("S6", 50), ("S6", 300)}
+    assert all(c["courses"] == 4 and c["learners"] == 3 for c in cells)
     assert {c["planner"] for c in cells} == {"random", "mastery", "oracle"}
     for c in cells:
         assert KEYS <= set(c)
@@ -36,7 +39,7 @@ def test_cli_rejects_unknown_names():
 
 
 @pytest.mark.parametrize("args", [
-    ["--learners", "0"], ["--seed", "-1"], ["--planners", "adaptive", "--pilot", "0"],
+    ["--learners", "0"], ["--seeds", "-1"], ["--seeds", "x"], ["--courses", "0"], ["--planners", "adaptive", "--pilot", "0"],
     ["--json", "/nonexistent/folder/out.json"],
 ])
 def test_cli_refuses_bad_settings_before_running(args, capsys):
@@ -45,6 +48,21 @@ def test_cli_refuses_bad_settings_before_running(args, capsys):
     assert ended.value.code == 2 and "episodes" not in capsys.readouterr().err
 
 
-def test_targets_are_checked_with_adaptive_alone(capsys):
-    main(["--families", "F1", "--scenarios", "S2", "--learners", "2", "--pilot", "2", "--planners", "adaptive"])
-    assert "Targets (adaptive):" in capsys.readouterr().out
+def test_headline_pairs_adaptive_with_its_prior_tracer_and_adjusts_for_multiplicity(tmp_path, capsys):
+    out = tmp_path / "h.json"
+    main(["--families", "F1", "--scenarios", "S2", "--learners", "2", "--pilot", "2", "--seeds", "0", "--courses", "1",
+          "--planners", "mastery,adaptive", "--json", str(out)])
+    data = json.loads(out.read_text())
+    assert {c["planner"] for c in data["cells"]} == {"mastery", "adaptive", "adaptive_prior", "oracle"}
+    rows = data["headline"]
+    assert [r["comparison"] for r in rows] == ["adaptive - mastery", "tracer share (adaptive - adaptive_prior)"]
+    assert all(r["level"] == pytest.approx(1 - 0.05 / 2) for r in rows)
+    assert "Headline (dev seeds; Bonferroni over 2 comparisons" in capsys.readouterr().out
+
+
+def test_old_protocol_teaches_each_seed_s_one_course_in_layer_order(tmp_path):
+    out = tmp_path / "o.json"
+    main(["--families", "F1", "--scenarios", "S1", "--learners", "2", "--planners", "fixed_order", "--seeds", "1",
+          "--old-protocol", "--json", str(out)])
+    data = json.loads(out.read_text())
+    assert not data["protocol"]["shuffled"] and data["cells"][0]["courses"] == 1
