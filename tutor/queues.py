@@ -28,4 +28,5 @@ ROUTES = {
     "tutor.learning.tasks.tracer_refit": {"queue": LONG},
     "tutor.learning.tasks.tracers_refit_all": {"queue": LONG},
     "tutor.dashboard.tasks.class_aggregates_precompute": {"queue": LONG},
+    "tutor.dashboard.tasks.planner_comparison_run": {"queue": LONG},
 }

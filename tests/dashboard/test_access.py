@@ -8,7 +8,8 @@ from tutor.learning.models import Learner
 
 pytestmark = pytest.mark.django_db
 
-CLASS_PAGES = ["overview", "problems", "structure", "curriculum", "mastery-csv", "attempts-csv", "learner"]
+CLASS_PAGES = ["overview", "problems", "structure", "curriculum", "comparison-progress", "mastery-csv", "attempts-csv",
+               "learner"]
 
 
 def _url(name: str, classroom, learner_id: int | None = None) -> str:

@@ -12,7 +12,7 @@ from tutor.learning.models import Learner
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["index", "overview", "learner", "structure", "curriculum", "mastery-csv", "attempts-csv"]
+PAGES = ["index", "overview", "learner", "structure", "curriculum", "comparison-progress", "mastery-csv", "attempts-csv"]
 MAX_QUERIES = 15
 
 

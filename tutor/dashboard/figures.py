@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 from tutor.learning.levels import NAMES, ORDER
 
 from .pseudonyms import pseudonyms
-from .selectors import LEARNED_EDGE, RECALL_DAYS, ClassOverview, CourseStructure, LearnerDetail, PlannerOutcome
+from .selectors import LEARNED_EDGE, RECALL_DAYS, ClassOverview, CourseStructure, LearnerDetail
 
 # Viridis's ends and quarter points, one colour per level from "Attempted" to "Mastered" (lightness
 # rises steadily, so the order reads in any kind of colour blindness and in greyscale), and a pale
@@ -240,12 +240,41 @@ def benchmark_figure(cells: list[dict]) -> go.Figure:
     return figure
 
 
-def class_planner_figure(outcomes: list[PlannerOutcome]) -> go.Figure:
-    figure = go.Figure(go.Bar(x=[plain(o.planner) for o in outcomes], y=[o.posttest for o in outcomes],
-                              customdata=[o.learners for o in outcomes],
-                              hovertemplate="%{x}: mean estimated mastery %{y:.0%} over %{customdata} learners<extra></extra>"))
-    figure.update_layout(title="This class: mean mastery now by planner", height=320,
-                         yaxis={"title": "mean estimated mastery", "range": [0, 1], "tickformat": ".0%"}, margin={"t": 50, "l": 10, "r": 10, "b": 10})
+def _error_bars(intervals: list[tuple[float, float | None, float | None]]) -> dict | None:
+    """Asymmetric error bars from (mean, low, high); a bar without an interval gets none."""
+    if not any(low is not None for _, low, _ in intervals):
+        return None
+    return {"type": "data", "symmetric": False,
+            "array": [0 if high is None else high - mean for mean, _, high in intervals],
+            "arrayminus": [0 if low is None else mean - low for mean, low, _ in intervals]}
+
+
+def class_planner_figure(rows: list[dict]) -> go.Figure:
+    """Per planner used in the class, the learners' mean estimated mastery now with its 95% interval
+    (rows from planners_page: the outcome and its interval)."""
+    intervals = [(row["interval"].mean, row["interval"].low, row["interval"].high) for row in rows]
+    figure = go.Figure(go.Bar(
+        x=[plain(row["outcome"].planner) for row in rows], y=[mean for mean, _, _ in intervals],
+        error_y=_error_bars(intervals), customdata=[row["outcome"].learners for row in rows],
+        hovertemplate="%{x}: mean estimated mastery %{y:.0%} over %{customdata} learners<extra></extra>"))
+    figure.update_layout(title="This class: mean mastery now by planner, with 95% intervals", height=320,
+                         yaxis={"title": "mean estimated mastery", "range": [0, 1], "tickformat": ".0%"},
+                         margin={"t": 50, "l": 10, "r": 10, "b": 10})
+    return figure
+
+
+def comparison_figure(cells: list[dict]) -> go.Figure:
+    """A simulated comparison's post-test per planner with its 95% interval, best possible last."""
+    intervals = [(cell["posttest"], *cell["posttest_ci"]) for cell in cells]
+    figure = go.Figure(go.Bar(
+        y=[plain(cell["label"]) for cell in cells], x=[mean for mean, _, _ in intervals], orientation="h",
+        error_x=_error_bars(intervals), marker={"color": [SKILL_COLOURS[0] if cell["planner"] != "oracle" else "#888"
+                                                          for cell in cells]},
+        hovertemplate="%{y}: %{x:.0%} right on a fresh problem<extra></extra>"))
+    figure.update_layout(height=120 + 40 * len(cells), margin={"t": 10, "l": 10, "r": 10, "b": 10},
+                         xaxis={"title": "post-test: chance of a right answer on a fresh problem", "range": [0, 1],
+                                "tickformat": ".0%"},
+                         yaxis={"automargin": True, "autorange": "reversed"})
     return figure
 
 

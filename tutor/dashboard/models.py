@@ -38,3 +38,36 @@ class AlertAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} of learner {self.learner_id} in class {self.classroom_id}"
+
+
+class ComparisonJob(models.Model):
+    """A planner comparison on simulated learners that a teacher started from the planners page
+    (comparisons.py runs it as a Celery job). At most one is open (queued or running) per class."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    OPEN = (Status.QUEUED, Status.RUNNING)
+
+    classroom = models.ForeignKey("learning.Classroom", on_delete=models.CASCADE, related_name="comparison_jobs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    params = models.JSONField(help_text="What was asked: family, scenario, planners, learners (comparisons.py).")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0, help_text="Simulated learners taught so far.")
+    total = models.PositiveIntegerField(help_text="Simulated learners to teach in all.")
+    cells = models.JSONField(null=True, blank=True, help_text="The result, a row per planner with 95% intervals.")
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = (models.UniqueConstraint(fields=["classroom"], condition=models.Q(status__in=["queued", "running"]),
+                                               name="one_open_comparison_per_class"),)
+
+    def __str__(self) -> str:
+        return f"comparison {self.pk} of class {self.classroom_id} ({self.status})"

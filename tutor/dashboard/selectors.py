@@ -42,7 +42,7 @@ def aggregates_cache_keys(classroom_id: int) -> list[str]:
     """Every cache key that holds data derived from one classroom's learners."""
     # The version changes with the cached dataclasses' fields: a value cached by the code before a
     # deploy is never read as the new shape.
-    return [f"dashboard:v2:class:{classroom_id}:overview", f"dashboard:v2:class:{classroom_id}:replay"]
+    return [f"dashboard:v2:class:{classroom_id}:overview", f"dashboard:v3:class:{classroom_id}:replay"]
 
 
 def can_teach(user) -> bool:
@@ -377,6 +377,7 @@ class PlannerOutcome:
     items_to_mastery: float | None  # mean over learners who got there
     reached_mastery: int
     waste: float  # share of final answers spent on already-mastered KCs
+    posttests: tuple[float, ...]  # each learner's mean P(mastered) now, for the mean's interval
 
 
 @dataclass(frozen=True)
@@ -416,7 +417,7 @@ def _class_planner_outcomes_compute(classroom: Classroom, engine: CourseEngine) 
         outcomes.append(PlannerOutcome(
             planner, len(runs), sum(p for _, p in runs) / len(runs),
             sum(reached) / len(reached) if reached else None, len(reached),
-            sum(r.wasted for r, _ in runs) / finals if finals else 0.0,
+            sum(r.wasted for r, _ in runs) / finals if finals else 0.0, tuple(p for _, p in runs),
         ))
     return outcomes
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from tutor.learning.models import Classroom
 from tutor.learning.tasks import FIRE_AND_FORGET
 
+from . import comparisons
 from .selectors import class_overview, class_planner_outcomes
 
 # How far back the aggregate warm-up looks for answers; a little more than its beat interval.
@@ -27,3 +28,9 @@ def class_aggregates_precompute() -> list[int]:
         class_overview(classroom=classroom)
         class_planner_outcomes(classroom=classroom)
     return [classroom.pk for classroom in classrooms]
+
+
+@shared_task(**FIRE_AND_FORGET, soft_time_limit=comparisons.JOB_TIME_LIMIT, time_limit=comparisons.JOB_TIME_LIMIT + 30)
+def planner_comparison_run(job_id: int) -> bool:
+    """A teacher's planner comparison on simulated learners (comparisons.py), on the long-work queue."""
+    return comparisons.comparison_run(job_id=job_id)

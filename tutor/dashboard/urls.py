@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assignments, classes, now_page, views
+from . import assignments, classes, now_page, planners_page, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -8,7 +8,10 @@ urlpatterns = [
     path("class/<int:classroom_id>/", views.overview, name="overview"),
     path("class/<int:classroom_id>/learner/<int:learner_id>/", views.learner, name="learner"),
     path("class/<int:classroom_id>/structure/", views.structure, name="structure"),
-    path("class/<int:classroom_id>/curriculum/", views.curriculum, name="curriculum"),
+    path("class/<int:classroom_id>/curriculum/", planners_page.curriculum, name="curriculum"),
+    path("class/<int:classroom_id>/curriculum/compare/", planners_page.comparison_new, name="comparison-new"),
+    path("class/<int:classroom_id>/curriculum/compare/progress/", planners_page.comparison_progress,
+         name="comparison-progress"),
     path("class/<int:classroom_id>/mastery.csv", views.mastery_csv, name="mastery-csv"),
     path("class/<int:classroom_id>/attempts.csv", views.attempts_csv, name="attempts-csv"),
     path("class/<int:classroom_id>/problems/", views.problems, name="problems"),

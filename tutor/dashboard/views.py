@@ -2,7 +2,6 @@
 class (or is staff), so a class one may not see is indistinguishable from one that does not exist."""
 
 import csv
-import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -14,14 +13,12 @@ from tutor.learning.engine import course_engine
 from tutor.learning.models import Attempt, Enrollment
 
 from . import figures
-from .models import BenchmarkRun
 from .panels import overview_panels
 from .pseudonyms import BadToken, new_token, pseudonyms, token_from
 from .reports import BREAK, problem_report
 from .selectors import (
     can_teach,
     class_overview,
-    class_planner_outcomes,
     classroom_for_teacher,
     course_structure,
     kc_order,
@@ -123,24 +120,6 @@ def structure(request, classroom_id: int):
                    for kc in data.kcs for answers, right in [data.kc_correct.get(kc, (0, None))]],
         "figures": {"graph": figures.figure_json(figures.graph_figure(data)),
                     "difficulty": figures.figure_json(figures.difficulty_figure(data))},
-    })
-
-
-@login_required
-def curriculum(request, classroom_id: int):
-    classroom = _classroom(request, classroom_id)
-    runs = list(BenchmarkRun.objects.only("id", "name", "imported_at")[:20])
-    chosen = request.GET.get("run")
-    # ASCII digits of a size a row id can have: str.isdigit() also accepts "²", which is no number.
-    run = BenchmarkRun.objects.filter(pk=chosen).first() if chosen and re.fullmatch(r"[0-9]{1,18}", chosen) else None
-    run = run or (BenchmarkRun.objects.first() if runs else None)
-    comparison = class_planner_outcomes(classroom=classroom)
-    shown = {"class": figures.figure_json(figures.class_planner_figure(comparison.outcomes))}
-    if run:
-        shown["benchmark"] = figures.figure_json(figures.benchmark_figure(run.cells))
-    return render(request, "dashboard/curriculum.html", {
-        "classroom": classroom, "runs": runs, "run": run, "outcomes": comparison.outcomes,
-        "computed_at": comparison.computed_at, "figures": shown,
     })
 
 
