@@ -202,7 +202,11 @@ def test_bad_assignments_are_refused_with_the_reason_and_write_nothing(room, cou
 
 
 def test_reason_words_name_the_due_time_in_plain_words():
-    words = reason_words({"title": "Fractions", "due": "2026-12-11T17:00:00+00:00"})
-    assert words.startswith("your teacher assigned “Fractions” (due Friday 11 December, ")
+    this_year = now().year
+    friday = next(now().replace(month=12, day=day) for day in range(11, 18) if now().replace(month=12, day=day).weekday() == 4)
+    words = reason_words({"title": "Fractions", "due": friday.isoformat()})
+    assert words.startswith(f"your teacher assigned “Fractions” (due Friday {friday.day} December, ")
+    later = reason_words({"title": "Fractions", "due": f"{this_year + 1}-05-17T16:30:00+00:00"})
+    assert f"May {this_year + 1}, 16:30)" in later
     assert reason_words({"title": "A", "finished": True, "count": 2}) == (
         "you have finished the work your teacher assigned, so practice goes on across the whole course")

@@ -18,7 +18,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tutor.content.models import Item, KnowledgeComponent
-from tutor.learning.assignments import AssignmentInvalid, assignment_close, assignment_create, is_open, kc_mastered
+from tutor.learning.assignments import (
+    NOTHING_CHOSEN,
+    AssignmentInvalid,
+    assignment_close,
+    assignment_create,
+    is_open,
+    kc_mastered,
+)
 from tutor.learning.engine import course_engine
 from tutor.learning.models import Assignment, Attempt, Classroom, Enrollment, LearnerState
 
@@ -58,6 +65,12 @@ class AssignmentForm(forms.Form):
         self.fields["kcs"].error_messages["invalid_choice"] = "One of the chosen skills is not part of this course."
         self.fields["items"].error_messages["invalid_choice"] = "One of the chosen problems is not part of this course."
         self.fields["due_at"].error_messages["invalid"] = "Give the due time as a date and a time, or leave it empty."
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("kcs") and not data.get("items") and not self.has_error("kcs") and not self.has_error("items"):
+            raise forms.ValidationError(NOTHING_CHOSEN)  # said with the other problems, not after them
+        return data
 
 
 def _course_material(classroom: Classroom) -> tuple[list[KnowledgeComponent], list[Item]]:

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 NO_END = float("inf")  # the cached horizon of a course whose open assignment has no due time
 HORIZON_SECONDS = 300  # bounds how long two teachers' near-simultaneous changes can leave it behind
 MAX_TITLE = 200
+NOTHING_CHOSEN = "Choose at least one skill or one problem to assign."
 
 
 class AssignmentInvalid(ValueError):
@@ -111,7 +112,7 @@ def assignment_create(*, classroom: Classroom, user, title: str, kc_keys: list[s
     if len(title) > MAX_TITLE:
         raise AssignmentInvalid(f"The name is longer than {MAX_TITLE} characters.")
     if not kc_keys and not item_ids:
-        raise AssignmentInvalid("Choose at least one skill or one problem to assign.")
+        raise AssignmentInvalid(NOTHING_CHOSEN)
     if due_at is not None and due_at <= now:
         raise AssignmentInvalid("The due time has already passed. Choose a later one, or leave it empty.")
     kcs = list(KnowledgeComponent.objects.filter(course_id=classroom.course_id, key__in=set(kc_keys)))
@@ -223,5 +224,6 @@ def reason_words(assignment: dict) -> str:
     due = ""
     if assignment.get("due"):
         moment = timezone.localtime(datetime.fromisoformat(assignment["due"]))
-        due = f" (due {date_format(moment, 'l j F, H:i')})"
+        same_year = moment.year == timezone.localtime().year
+        due = f" (due {date_format(moment, 'l j F, H:i' if same_year else 'l j F Y, H:i')})"
     return f"your teacher assigned “{assignment['title']}”{due}"
