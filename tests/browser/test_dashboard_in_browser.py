@@ -217,7 +217,7 @@ def test_demo_teacher_reads_the_problem_report_at_both_widths(asgi_server, page:
         if width == "phone":  # a card per problem: every figure named beside it
             label = rows.first.locator("td").first.evaluate("cell => getComputedStyle(cell, '::before').content")
             assert label == '"Right at first try: "'
-        rows.first.locator("details summary").click()
+        rows.first.locator("td[data-label=Learners] details summary").click()
         screenshot(page, f"problems-{width}")
 
         link = rows.first.locator(".learner-results a").first

@@ -95,3 +95,37 @@ def test_query_count_is_bounded_and_independent_of_class_size(client):
         assert response.status_code == 200 and response.context["problems"]
         counts.append(len(captured))
     assert counts[0] == counts[1] <= 12
+
+
+def test_a_long_report_comes_in_pages_of_twenty_most_in_need_of_attention_first(client):
+    """Issue 20 item 6: 129 problems made a page 25,000 px tall on a phone; 20 a page now."""
+    classroom = synthetic_class_create(learners=3, kcs=15, answers=30)  # every one of its 30 problems answered
+    teacher = UserFactory(role="teacher")
+    classroom.teachers.add(teacher)
+    client.force_login(teacher)
+    url = reverse("dashboard:problems", args=[classroom.pk])
+    first, second = client.get(url), client.get(url + "?page=2")
+    assert [len(page.context["problems"]) for page in (first, second)] == [20, 10]
+    assert "Problems 1 to 20 of 30" in first.content.decode() and 'href="?page=2"' in first.content.decode()
+    assert "Problems 21 to 30 of 30" in second.content.decode() and 'href="?page=1"' in second.content.decode()
+    shown = [problem.percent_right_first for page in (first, second) for problem in page.context["problems"]]
+    assert shown == sorted(shown)  # the fewest right at first try first, across pages
+    for bad in ("3", "0", "abc", "²"):
+        refused = client.get(url + f"?page={bad}")
+        assert refused.status_code == 400 and b"page must be a page number from 1 to 2" in refused.content
+
+
+def test_the_pages_keep_the_anonymising_token(client):
+    classroom = synthetic_class_create(learners=2, kcs=15, answers=30)
+    teacher = UserFactory(role="teacher")
+    classroom.teachers.add(teacher)
+    client.force_login(teacher)
+    html = client.get(reverse("dashboard:problems", args=[classroom.pk]) + "?anon=abc").content.decode()
+    assert 'href="?page=2&amp;anon=abc"' in html
+
+
+def test_wrong_answers_beyond_the_commonest_are_folded_away(client, answered):
+    html = _page(client, answered).content.decode()
+    row = html.split("in lowest terms")[1].split("</tr>")[0]
+    commonest, folded = row.split('<details class="more-wrong">')
+    assert "6/8" in commonest and "5/8" not in commonest and "5/8" in folded

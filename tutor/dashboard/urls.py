@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assignments, classes, now_page, planners_page, views
+from . import assignments, classes, now_page, planners_page, problems_page, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -14,7 +14,7 @@ urlpatterns = [
          name="comparison-progress"),
     path("class/<int:classroom_id>/mastery.csv", views.mastery_csv, name="mastery-csv"),
     path("class/<int:classroom_id>/attempts.csv", views.attempts_csv, name="attempts-csv"),
-    path("class/<int:classroom_id>/problems/", views.problems, name="problems"),
+    path("class/<int:classroom_id>/problems/", problems_page.problems, name="problems"),
     path("class/<int:classroom_id>/now/", now_page.now, name="now"),
     path("class/<int:classroom_id>/now/acknowledge/", now_page.acknowledge, name="now-acknowledge"),
     # Class management (classes.py); join is the learner's side.

@@ -15,7 +15,6 @@ from tutor.learning.models import Attempt, Enrollment
 from . import figures
 from .panels import overview_panels
 from .pseudonyms import BadToken, new_token, pseudonyms, token_from
-from .reports import BREAK, problem_report
 from .selectors import (
     can_teach,
     class_overview,
@@ -96,16 +95,6 @@ def learner(request, classroom_id: int, learner_id: int, anon: str | None):
             "curves": figures.figure_json(figures.learning_curves(detail, kcs, engine.kc_names)),
             "recall": figures.figure_json(figures.recall_figure(detail, engine.kc_names)),
         },
-    })
-
-
-@login_required
-@anonymising
-def problems(request, classroom_id: int, anon: str | None):
-    classroom = _classroom(request, classroom_id)
-    return render(request, "dashboard/problems.html", {
-        "classroom": classroom, "anon": anon, "problems": problem_report(classroom=classroom, anon=anon),
-        "break_minutes": int(BREAK.total_seconds() // 60),
     })
 
 
