@@ -46,6 +46,7 @@ def test_no_view_skips_csrf_except_the_api_which_checks_it_for_sessions():
 
 @pytest.mark.parametrize("name,args", [
     ("login", []), ("signup", []), ("logout", []), ("privacy:erase", [1]), ("practice-next", ["tiny"]),
+    ("dashboard:now-acknowledge", [1]),
 ])
 def test_every_form_refuses_a_post_without_the_csrf_token(name, args, course):
     learner = HumanLearnerFactory()
