@@ -256,7 +256,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--planners", default=",".join(planner_names()))
     ap.add_argument("--pilot", type=int, default=None, help="pilot learners taught by random for adaptive (default 50; quick 20)")
     ap.add_argument("--json", default=None, metavar="OUT.json")
+    ap.add_argument("--combine", nargs="+", metavar="RUN.json", help="only print the headline over these runs' JSONs")
     args = ap.parse_args(argv)
+    if args.combine:
+        return combine(args.combine)
     families = args.families.split(",")
     scenarios = (args.scenarios.split(",") if args.scenarios else QUICK["scenarios"] if args.quick else list(SCENARIOS))
     learners = args.learners if args.learners is not None else (QUICK["learners"] if args.quick else 20)
@@ -300,15 +303,39 @@ def main(argv: list[str] | None = None) -> list[dict]:
             values[(f, s, n)] = run_cell(f, s, n, policies, learners, worlds, pilot, bar)
             cells.extend(summarise(f, s, n, values[(f, s, n)], rng))
             if args.json:
-                with open(args.json, "w") as fh:
-                    json.dump({"protocol": protocol, "cells": cells}, fh, indent=1)
+                write_result(args.json, protocol, cells, values)
     rows = headline(values, rng)
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"protocol": protocol, "cells": cells, "headline": rows}, fh, indent=1)
+        write_result(args.json, protocol, cells, values, rows)
     print_table(cells)
     print_headline(rows, label)
     return cells
+
+
+def write_result(path: str, protocol: dict, cells: list[dict], values: dict, rows: list[dict] | None = None) -> None:
+    """The JSON of a run: its cells, its headline, and each cell's post-tests per policy, course and
+    learner, so runs split over processes (a family each) can be combined into one headline."""
+    posttests = {" ".join(map(str, key)): {name: m["posttest"].tolist() for name, m in cell.items()}
+                 for key, cell in values.items()}
+    with open(path, "w") as fh:
+        json.dump({"protocol": protocol, "cells": cells, **({"headline": rows} if rows is not None else {}),
+                   "posttests": posttests}, fh, indent=1)
+
+
+def combine(paths: list[str], out=None) -> list[dict]:
+    """The headline over several runs' JSONs (a family each, say), Bonferroni over all their
+    comparisons together: ``python -m curriculum.benchmark --combine F1.json F2.json ...``."""
+    values: dict[tuple[str, str, int], dict] = {}
+    labels = set()
+    for path in paths:
+        data = json.loads(Path(path).read_text())
+        labels.add(data["protocol"]["seed_set"])
+        for key, cell in data["posttests"].items():
+            f, s, n = key.split()
+            values[(f, s, int(n))] = {name: {"posttest": np.array(v, dtype=float)} for name, v in cell.items()}
+    rows = headline(values, np.random.default_rng(99))
+    print_headline(rows, "+".join(sorted(labels)), out)
+    return rows
 
 
 if __name__ == "__main__":

@@ -66,3 +66,18 @@ def test_old_protocol_teaches_each_seed_s_one_course_in_layer_order(tmp_path):
           "--old-protocol", "--json", str(out)])
     data = json.loads(out.read_text())
     assert not data["protocol"]["shuffled"] and data["cells"][0]["courses"] == 1
+
+
+def test_combine_adjusts_over_the_comparisons_of_every_run(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    paths = []
+    for family in ("F1", "F4"):
+        cells = {f"{family} S1 150": {p: rng.normal(0.5, 0.1, (3, 4)).tolist()
+                                      for p in ("mastery", "fixed_order", "adaptive", "adaptive_prior")}}
+        path = tmp_path / f"{family}.json"
+        path.write_text(json.dumps({"protocol": {"seed_set": "heldout"}, "cells": [], "posttests": cells}))
+        paths.append(str(path))
+    rows = main(["--combine", *paths])
+    assert len(rows) == 6 and {r["family"] for r in rows} == {"F1", "F4"}
+    assert all(r["level"] == pytest.approx(1 - 0.05 / 6) for r in rows)
+    assert "Bonferroni over 6 comparisons" in capsys.readouterr().out
