@@ -60,6 +60,19 @@ def test_bench_dashboard_rejects_empty_classes():
         call_command("bench_dashboard", "--learners", "0")
 
 
+def test_bench_dashboard_times_the_now_page_and_keeps_a_teacher_who_can_log_in():
+    out = StringIO()
+    call_command("bench_dashboard", "--learners", "3", "--kcs", "4", "--answers", "5", "--runs", "2",
+                 "--pages", "overview,now", "--keep", "--password", "bench-password", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[3].startswith("now, 3 learners x 4 KCs, no cache: median ")
+    classroom = Classroom.objects.get()
+    assert lines[4].startswith(f"kept: class {classroom.pk} (teacher bench-teacher-{classroom.pk}")
+    assert classroom.teachers.get().check_password("bench-password")
+    with pytest.raises(CommandError, match="--pages"):
+        call_command("bench_dashboard", "--pages", "overview,admin")
+
+
 def test_seed_demo_gives_the_teacher_a_class_with_history(client, settings, django_capture_on_commit_callbacks,
                                                           in_process_tasks):
     settings.DEBUG = True
