@@ -285,27 +285,6 @@ def test_learner_traits_in_words_after_an_estimate(client, seeded):
     assert "Forgets at a typical rate." in traits
 
 
-def test_structure_shows_declared_and_learned_graphs(client, seeded):
-    classroom, *_ = seeded
-    client.force_login(classroom.teachers.get())
-    response = client.get(reverse("dashboard:structure", args=[classroom.pk]))
-    graph = embedded_figure(response, "graph")["data"]
-    declared = sorted(t["text"] for t in graph if t["mode"] == "lines" and t.get("xaxis", "x") == "x")
-    assert declared == ["Addition → Fractions: declared", "Addition → Linear equations: declared",
-                        "Fractions → Linear equations: declared"]
-    learned = course_engine(classroom.course).tracer.prerequisites()
-    structure = response.context["structure"]
-    index = {kc: n for n, kc in enumerate(learned.kcs)}
-    assert structure.learned[("add", "frac")] == pytest.approx(float(learned.matrix[index["add"], index["frac"]]))
-    difficulty = embedded_figure(response, "difficulty")["data"]
-    histogram = next(t for t in difficulty if t["type"] == "histogram")
-    assert -1.0 in histogram["x"]  # add-1's declared difficulty, the prior tracer's item difficulty
-    wrong = next(t for t in difficulty if t["type"] == "scatter")
-    assert wrong["y"] == ["Addition", "Fractions", "Linear equations"]
-    assert wrong["x"][0] == pytest.approx(10 / 11)  # 10 of the class's 11 addition answers were wrong
-    assert wrong["x"][2] is None  # nobody answered a linear equation
-
-
 def test_kc_order_puts_prerequisites_first(course):
     assert kc_order(course_engine(course)) == ["add", "frac", "lin"]
 

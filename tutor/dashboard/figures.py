@@ -7,6 +7,7 @@ every name that comes from people (learners' labels, usernames, a course pack's 
 
 import html
 import json
+import textwrap
 
 import plotly.colors
 import plotly.graph_objects as go
@@ -15,7 +16,7 @@ from plotly.subplots import make_subplots
 from tutor.learning.levels import NAMES, ORDER
 
 from .pseudonyms import pseudonyms
-from .selectors import LEARNED_EDGE, RECALL_DAYS, ClassOverview, CourseStructure, LearnerDetail
+from .selectors import RECALL_DAYS, ClassOverview, CourseStructure, LearnerDetail
 
 # Viridis's ends and quarter points, one colour per level from "Attempted" to "Mastered" (lightness
 # rises steadily, so the order reads in any kind of colour blindness and in greyscale), and a pale
@@ -158,46 +159,76 @@ def recall_figure(detail: LearnerDetail, kc_names: dict[str, str]) -> go.Figure:
 
 
 def _positions(structure: CourseStructure) -> dict[str, tuple[float, float]]:
-    """KCs in columns by prerequisite depth, spread evenly down each column."""
+    """KCs in columns by declared prerequisite depth (left to right), spread evenly down each column
+    and centred on the tallest one."""
     columns: dict[int, list[str]] = {}
     for kc in structure.kcs:
         columns.setdefault(structure.depth[kc], []).append(kc)
-    return {kc: (depth, -row) for depth, members in columns.items() for row, kc in enumerate(members)}
+    tallest = max((len(members) for members in columns.values()), default=1)
+    return {kc: (depth, (len(members) - 1) / 2 - row - (tallest - 1) / 2)
+            for depth, members in columns.items() for row, kc in enumerate(members)}
+
+
+def _wrapped(name: str, width: int = 16) -> str:
+    """A skill's name on lines of about `width` characters, for a node's label."""
+    return "<br>".join(textwrap.wrap(plain(name), width)) or plain(name)
+
+
+# How each kind of edge is drawn: Okabe and Ito's colour-blind-safe colours, and a line style of its
+# own for each kind, so that the kinds differ in greyscale too.
+EDGE_STYLES = {
+    "kept": ("declared and supported by the answers", "#0072B2", "solid"),
+    "added": ("found in the answers, not declared", "#D55E00", "dash"),
+    "removed": ("declared, not supported by the answers", "#999999", "dot"),
+}
+
+
+def edge_kind(declared: bool, learned: bool) -> str:
+    return "kept" if declared and learned else "added" if learned else "removed"
 
 
 def graph_figure(structure: CourseStructure) -> go.Figure:
-    """The declared graph beside the learned one; on the right, red edges are learned but not
-    declared and dotted grey ones declared but not supported by the data."""
+    """The prerequisite graph as the answers show it: an arrow from each prerequisite to the skill that
+    needs it, labelled with how likely the tracer finds it; declared edges the answers support, edges
+    they add and declared edges they do not support in a colour and line style each (EDGE_STYLES),
+    every node named."""
     at = _positions(structure)
-    kc_names = _plain_names(structure.kc_names)
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Declared prerequisites",
-                                                           f"Learned from the answers (at least {LEARNED_EDGE:.0%} likely)"))
-    learned = {edge for edge, p in structure.learned.items() if p >= LEARNED_EDGE}
-    panels = (
-        (1, [(edge, "#555", "solid", "declared") for edge in sorted(structure.declared)]),
-        (2, [(edge, "#1565c0" if edge in structure.declared else "#c62828", "solid",
-              f"{structure.learned[edge]:.0%} likely" + ("" if edge in structure.declared else ", not declared"))
-             for edge in sorted(learned)]
-            + [(edge, "#9e9e9e", "dot", f"declared, {structure.learned[edge]:.0%} likely from the answers")
-               for edge in sorted(structure.declared - learned)]),
-    )
-    for col, edges in panels:
-        for (pre, kc), colour, dash, label in edges:
-            (x0, y0), (x1, y1) = at[pre], at[kc]
-            figure.add_trace(go.Scatter(
-                x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False, hoverinfo="text",
-                text=f"{kc_names[pre]} → {kc_names[kc]}: {label}",
-                line={"color": colour, "dash": dash, "width": 1 + 3 * structure.learned[(pre, kc)]}), row=1, col=col)
-        # Numbers, not names, on the nodes: names overlap; the page lists them by number, hover names them.
+    figure = go.Figure()
+    edges = structure.edges()
+    for kind, (meaning, colour, dash) in EDGE_STYLES.items():
+        mine = [row for row in edges if edge_kind(row["declared"], row["learned"]) == kind]
+        # One trace per kind: the lines (None between edges), in the legend even when empty, so the key
+        # is always complete.
+        xs, ys = [], []
+        for row in mine:
+            (x0, y0), (x1, y1) = at[row["pre"]], at[row["kc"]]
+            xs += [x0, x1, None]
+            ys += [y0, y1, None]
+        figure.add_trace(go.Scatter(x=xs or [None], y=ys or [None], mode="lines", name=plain(meaning),
+                                    line={"color": colour, "dash": dash, "width": 2.5}, hoverinfo="skip",
+                                    legendgroup=kind))
+        # The likelihood at the middle of each edge, with its words on hover.
         figure.add_trace(go.Scatter(
-            x=[at[kc][0] for kc in structure.kcs], y=[at[kc][1] for kc in structure.kcs], mode="markers+text",
-            text=[str(n) for n in range(1, len(structure.kcs) + 1)], textfont={"color": "#fff", "size": 10},
-            hovertext=[kc_names[kc] for kc in structure.kcs], hoverinfo="text", showlegend=False,
-            marker={"size": 20, "color": "#0b3d91"}), row=1, col=col)
-    figure.update_xaxes(visible=False)
+            x=[(at[row["pre"]][0] + at[row["kc"]][0]) / 2 for row in mine],
+            y=[(at[row["pre"]][1] + at[row["kc"]][1]) / 2 for row in mine], mode="text",
+            text=[f"{row['p']:.0%}" for row in mine], textfont={"color": colour, "size": 11},
+            hovertext=[f"{plain(row['pre_name'])} → {plain(row['kc_name'])}: {row['p']:.0%} likely, {meaning}"
+                       for row in mine], hoverinfo="text", showlegend=False, legendgroup=kind))
+        for row in mine:
+            (x0, y0), (x1, y1) = at[row["pre"]], at[row["kc"]]
+            figure.add_annotation(x=x1, y=y1, ax=x0 + 0.8 * (x1 - x0), ay=y0 + 0.8 * (y1 - y0), xref="x", yref="y",
+                                  axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2,
+                                  arrowcolor=colour, standoff=9, text="")
+    figure.add_trace(go.Scatter(
+        x=[at[kc][0] for kc in structure.kcs], y=[at[kc][1] for kc in structure.kcs], mode="markers+text",
+        text=[_wrapped(structure.kc_names[kc]) for kc in structure.kcs], textposition="top center",
+        textfont={"size": 11, "color": "#111"}, hovertext=[plain(structure.kc_names[kc]) for kc in structure.kcs],
+        hoverinfo="text", showlegend=False, marker={"size": 14, "color": "#fff", "line": {"color": "#222", "width": 2}}))
+    rows = max((-y for _, y in at.values()), default=0) * 2 + 1
+    figure.update_xaxes(visible=False, range=[-0.5, max((x for x, _ in at.values()), default=0) + 0.5])
     figure.update_yaxes(visible=False)
-    figure.update_layout(height=(200 + 50 * max(-y for _, y in at.values())) if at else 300,
-                         margin={"t": 50, "l": 10, "r": 10, "b": 10})
+    figure.update_layout(height=160 + 95 * rows, margin={"t": 10, "l": 10, "r": 10, "b": 10}, plot_bgcolor="#fff",
+                         legend={"orientation": "h", "yanchor": "top", "y": -0.02})
     return figure
 
 

@@ -433,24 +433,18 @@ class CourseStructure:
     depth: dict[str, int]  # longest declared prerequisite chain below each KC
     declared: set[tuple[str, str]]  # (prerequisite, kc)
     learned: dict[tuple[str, str], float]  # P(prerequisite -> kc) for every ordered pair
-    kc_difficulty: dict[str, float]  # the tracer's: minus its KC offset, so higher is harder
+    kc_difficulty: dict[str, float]  # the tracer's: its problems' mean difficulty less the KC's offset
     kc_correct: dict[str, tuple[int, float]]  # this class's answers on the KC and their share correct
     item_difficulty: list[float]  # the tracer's difficulty of every item (template instances counted once)
 
-    def differences(self) -> list[dict]:
-        """Declared edges the data does not support and learned edges nobody declared."""
-        return self._edges(lambda declared, learned: declared != learned)
-
     def edges(self) -> list[dict]:
-        """Every declared or learned edge: the graph as a table."""
-        return self._edges(lambda declared, learned: declared or learned)
-
-    def _edges(self, keep) -> list[dict]:
+        """Every declared or learned edge, as a table: those only the answers show first, strongest first."""
         rows = []
         for (pre, kc), p in self.learned.items():
-            if keep((pre, kc) in self.declared, p >= LEARNED_EDGE):
+            declared, learned = (pre, kc) in self.declared, p >= LEARNED_EDGE
+            if declared or learned:
                 rows.append({"pre": pre, "kc": kc, "pre_name": self.kc_names[pre], "kc_name": self.kc_names[kc],
-                             "p": p, "declared": (pre, kc) in self.declared, "learned": p >= LEARNED_EDGE})
+                             "p": p, "declared": declared, "learned": learned})
         return sorted(rows, key=lambda row: (row["declared"], -row["p"]))
 
 
@@ -466,6 +460,14 @@ def course_structure(*, classroom: Classroom) -> CourseStructure:
     learned = {(pre, kc): float(graph.matrix[index[pre], index[kc]]) for pre in kcs for kc in kcs if pre != kc}
     offsets = tracer.params["kc_offset"].tolist()
     difficulty = tracer.params["item_b"].tolist()
+    # The chance of a right answer has the logit knowledge - item difficulty, and knowledge settles at
+    # the KC's offset: a skill is as hard as its problems less that offset (before a fit, the offsets
+    # are 0 and the difficulties the authors' hints).
+    problems: dict[str, list[float]] = defaultdict(list)
+    for n, key in enumerate(tracer.items):
+        if "#" not in key:  # steps aside: a problem counted once
+            for kc in tracer.item_kcs[key]:
+                problems[kc].append(difficulty[n])
     answers = (evidence(Attempt.objects.filter(learner__enrollment__classroom=classroom,
                                                item__course_id=classroom.course_id)).values("item__kcs__key")
                .annotate(n=Count("id"), correct=Count("id", filter=Q(verdict=Attempt.Verdict.CORRECT_))))
@@ -473,6 +475,7 @@ def course_structure(*, classroom: Classroom) -> CourseStructure:
     return CourseStructure(
         kcs, engine.kc_names, depth,
         {(pre, kc) for kc, pres in engine.prerequisites_of.items() for pre in pres},
-        learned, {kc: -offsets[tracer.kc_index[kc]] for kc in kcs}, kc_correct,
+        learned, {kc: sum(problems[kc]) / len(problems[kc]) - offsets[tracer.kc_index[kc]] if problems[kc] else
+                  -offsets[tracer.kc_index[kc]] for kc in kcs}, kc_correct,
         [difficulty[n] for n, key in enumerate(tracer.items) if "#" not in key],
     )

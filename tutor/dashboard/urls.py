@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import assignments, classes, now_page, planners_page, problems_page, views
+from . import assignments, classes, now_page, planners_page, problems_page, structure_page, views
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.index, name="index"),
     path("class/<int:classroom_id>/", views.overview, name="overview"),
     path("class/<int:classroom_id>/learner/<int:learner_id>/", views.learner, name="learner"),
-    path("class/<int:classroom_id>/structure/", views.structure, name="structure"),
+    path("class/<int:classroom_id>/structure/", structure_page.structure, name="structure"),
     path("class/<int:classroom_id>/curriculum/", planners_page.curriculum, name="curriculum"),
     path("class/<int:classroom_id>/curriculum/compare/", planners_page.comparison_new, name="comparison-new"),
     path("class/<int:classroom_id>/curriculum/compare/progress/", planners_page.comparison_progress,

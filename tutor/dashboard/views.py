@@ -19,7 +19,6 @@ from .selectors import (
     can_teach,
     class_overview,
     classroom_for_teacher,
-    course_structure,
     kc_order,
     learner_detail,
     learner_in_classroom,
@@ -95,20 +94,6 @@ def learner(request, classroom_id: int, learner_id: int, anon: str | None):
             "curves": figures.figure_json(figures.learning_curves(detail, kcs, engine.kc_names)),
             "recall": figures.figure_json(figures.recall_figure(detail, engine.kc_names)),
         },
-    })
-
-
-@login_required
-def structure(request, classroom_id: int):
-    classroom = _classroom(request, classroom_id)
-    data = course_structure(classroom=classroom)
-    return render(request, "dashboard/structure.html", {
-        "classroom": classroom, "structure": data, "differences": data.differences(), "edges": data.edges(),
-        "kc_names": [data.kc_names[kc] for kc in data.kcs],
-        "skills": [(data.kc_names[kc], data.kc_difficulty[kc], answers, None if right is None else round(100 * (1 - right)))
-                   for kc in data.kcs for answers, right in [data.kc_correct.get(kc, (0, None))]],
-        "figures": {"graph": figures.figure_json(figures.graph_figure(data)),
-                    "difficulty": figures.figure_json(figures.difficulty_figure(data))},
     })
 
 
