@@ -22,37 +22,38 @@ from tutor.learning.tutoring import tutor_turn_take
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("in_process_tasks")]
 
-# GET next/ choosing a pack item: API client by token; the learner's state (ownership check);
-# BEGIN; the active tracer version (is the cached engine current?); the state again, locked, with its
-# last attempt; the chosen item; UPDATE the state (planner state, current item and reason); COMMIT;
-# then, for the response, the item's KC keys and its steps.
-NEXT = 10
-# GET next/ again before the served item is answered (issue 19: next/ is idempotent): as NEXT up to
-# the lock, then the served item (the state's current item), COMMIT, its KC keys and its steps: no
-# planner, no UPDATE.
-NEXT_AGAIN = 9
+# GET next/ choosing a pack item, through the step path (tutor.learning.stepping; the API client is
+# known per process by its token's hash): BEGIN; the learner's state, locked, with its course, its
+# last attempt, whether the client may still act and the course's active tracer (one SELECT ...
+# FOR UPDATE); UPDATE the state (planner state, current item and reason); COMMIT. The item and its
+# rendering (KC keys, steps) come from the course engine's per-process content cache.
+NEXT = 4
+# GET next/ again before the served item is answered (issue 19: next/ is idempotent): BEGIN, the
+# lock, COMMIT: no planner, no UPDATE.
+NEXT_AGAIN = 3
 # GET next/ when the planner chooses a template: as NEXT, but between the lock and the UPDATE the
-# draw stores a fresh item (content.services.item_from_template): the template; the course's KCs;
-# SAVEPOINT; the item looked up twice (item_store, then its _upsert); INSERT the item; its KCs (read,
-# insert); its steps (read by the delete that replaces them); DELETE and INSERT its misconceptions;
-# then per step of the template (this one has one, so 5 of the 26 grow with a template's steps,
-# never with history): INSERT the step, its KCs (read, insert), INSERT its hints, INSERT its
-# misconceptions; RELEASE.
-NEXT_FROM_TEMPLATE = 26
+# draw stores a fresh item (content.services.item_from_template): the template; its course; the
+# course's KCs; SAVEPOINT; the item looked up twice (item_store, then its _upsert); INSERT the item;
+# its KCs (read, insert); its steps (read by the delete that replaces them); DELETE and INSERT its
+# misconceptions; then per step of the template (this one has one, so 5 grow with a template's
+# steps, never with history): INSERT the step, its KCs (read, insert), INSERT its hints, INSERT its
+# misconceptions; RELEASE; and after the COMMIT the drawn item's content for the response (the
+# item, its KCs, steps, their KCs, hints, misconceptions: kept per process from then on).
+NEXT_FROM_TEMPLATE = 28
 # POST attempts/ with an answer to check (a step's, wrong: the turn gives the first hint): API
-# client; the learner's state (ownership); the item (in the learner's course); does the step exist;
-# BEGIN; tracer version; the state, locked; this visit's answers and turns on the step (whether
-# the answer is evidence, the hint rung, a recall asked); the previous answer's time (a clock never
-# goes back); the step's expected answer and its known mistakes (the checker's input); SAVEPOINT,
-# INSERT the attempt, RELEASE (the idempotency race's savepoint); UPDATE the state (tracer and
-# planner state, last attempt); the item's steps and their KCs (the policy's step and its
-# prerequisites); the hint's text; INSERT the turn;
-# COMMIT; on commit, the learner's classes (the dashboard's answer_recorded: live overviews).
-ATTEMPT_CHECKED = 22
-# POST attempts/ self-graded, as tutor.simclient sends it (correct, timestamp, idempotency key): as
-# ATTEMPT_CHECKED without the step lookup, the checker's two reads and the hint (a right answer), and
-# with a lookup of the idempotency key (was this answer stored before?).
-ATTEMPT_SELF_GRADED = 19
+# client (is it still allowed to act?); the learner's state (ownership); the item (in the learner's
+# course); does the step exist; BEGIN; tracer version; the state, locked; this visit's answers and
+# turns on the step (whether the answer is evidence, the hint rung, a recall asked); the previous
+# answer's time (a clock never goes back); SAVEPOINT, INSERT the attempt, RELEASE (the idempotency
+# race's savepoint); UPDATE the state (tracer and planner state, last attempt); INSERT the turn;
+# COMMIT; on commit, the learner's classes (the dashboard's answer_recorded: live overviews). The
+# checker's input, the item's steps and their KCs and the hint's text come from the course
+# engine's per-process content cache.
+ATTEMPT_CHECKED = 17
+# POST attempts/ self-graded (correct, timestamp, idempotency key), without "next": as
+# ATTEMPT_CHECKED without the step lookup, and with a lookup of the idempotency key (was this
+# answer stored before?). With "next": true (what tutor.simclient sends) it is 8: tests/api/test_steps.py.
+ATTEMPT_SELF_GRADED = 17
 # POST attempts/batch/ = BATCH_BASE + BATCH_PER_LEARNER * learners + BATCH_PER_ENTRY * entries
 #                       + BATCH_PER_STEP_ENTRY * entries on a step.
 # Base: API client; the states of all the batch's learners, in one query.
@@ -62,9 +63,10 @@ BATCH_PER_LEARNER = 2
 # Per entry (self-graded, as above): the item; SAVEPOINT (the turn's transaction inside the
 # learner's); tracer version; the state, locked (again for each entry); this visit's answers and
 # turns on the step; idempotency key; previous answer's time; SAVEPOINT, INSERT the attempt,
-# RELEASE; UPDATE the state; the item's steps and their KCs; INSERT the turn; RELEASE; and after the learner's
-# COMMIT, the learner's classes (answer_recorded is published once per entry).
-BATCH_PER_ENTRY = 17
+# RELEASE; UPDATE the state; INSERT the turn; RELEASE; and after the learner's COMMIT, the learner's
+# classes (answer_recorded is published once per entry). The batch still takes each entry's turn on
+# its own; the cohort step (cohorts/{id}/step/) takes them in bulk.
+BATCH_PER_ENTRY = 15
 # Per entry on a step rather than the final answer: does the step exist in the item.
 BATCH_PER_STEP_ENTRY = 1
 

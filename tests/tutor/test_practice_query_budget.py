@@ -34,12 +34,13 @@ pytestmark = [pytest.mark.django_db(transaction=True),
 # storing answers, issue 18 Deliver 9); the item (one the learner may work on); does the step exist; BEGIN; the active tracer
 # version (is the cached engine current?); the learner's state, locked, with its last attempt; this
 # visit's answers and turns on the step (whether the answer is evidence, the hint rung, a recall
-# asked); the previous answer's time (a clock never goes back); the step's expected answer and known
-# mistakes; SAVEPOINT, INSERT the attempt, RELEASE; UPDATE the state (tracer and planner state, last
-# attempt); the item's steps and their KCs; the hint's text; COMMIT; on commit, the learner's classes (the dashboard's answer_recorded,
+# asked); the previous answer's time (a clock never goes back); SAVEPOINT, INSERT the attempt, RELEASE; UPDATE the state (tracer and planner state, last
+# attempt); COMMIT; on commit, the learner's classes (the dashboard's answer_recorded,
 # one query whatever the number of classes); then, once the text has streamed with no lock held,
-# BEGIN, INSERT the turn, COMMIT (turn_stream_end). The same on SQLite and PostgreSQL.
-BROWSER_TURN = 23
+# BEGIN, INSERT the turn, COMMIT (turn_stream_end). The same on SQLite and PostgreSQL. The
+# checker's input, the item's steps and their KCs and the hint's text come from the course
+# engine's per-process content cache (tutor/learning/course_content.py).
+BROWSER_TURN = 18
 
 
 def learner_in_class_with_history(pack, history: int):

@@ -1,8 +1,7 @@
 """Many attempts for many learners in one request: each learner's attempts in request order, in one
 transaction per learner (all or nothing for that learner), through the same path as single attempts.
 At most MAX_BATCH attempts a request, and each counts against the caller's rate (tutor.api.throttling).
-
-`entries_apply` is that per-learner machinery, shared with the cohort step endpoint (cohorts.py)."""
+The grouping and the failure of a learner's entries are shared with the cohort step (entries.py)."""
 
 from collections.abc import Callable
 
@@ -10,75 +9,44 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tutor.learning.models import LearnerState
 
 from .access import IsApiClient, states_own
-from .errors import INVALID, ApiError, error_body
+from .entries import Group, entries_body, entries_cost, entries_grouped, group_failed, learner_unknown
+from .errors import ApiError
 from .learners import attempt_take
 from .serializers import MAX_BATCH, BatchAttemptIn, BatchIn, BatchOut, errors
 
-NOT_APPLIED = status.HTTP_424_FAILED_DEPENDENCY
 # What an entry does once valid: its learner's locked-up state and its values -> its result's fields
 # (at least "status"). Raises ApiError (or Http404) to fail its learner's group.
 EntryTake = Callable[[LearnerState, dict], dict]
 
 
-def entries_cost(entries) -> int:
-    """A request's cost against the rate (throttle_cost): one per entry; a request refused for its
-    size (413) does no work and counts once."""
-    return len(entries) if isinstance(entries, list) and 0 < len(entries) <= MAX_BATCH else 1
-
-
-def _learner_of(entry, row_class: type[serializers.Serializer]) -> int | None:
-    """The learner an entry is for, when it names one, so that a malformed entry fails its group."""
-    field = row_class().fields["learner"]
-    try:
-        return field.run_validation(entry.get("learner"))
-    except serializers.ValidationError:
-        return None
-
-
 def entries_apply(entries: list[dict], *, row_class: type[serializers.Serializer], states: QuerySet[LearnerState],
                   take: EntryTake) -> dict:
-    """Each entry validated by `row_class` (which has a `learner`) and taken by `take`, each learner's
-    entries in request order in one transaction, all or none of them; learners in ascending id order
-    (their locks are taken in one fixed order). `states`: the learners the caller may step (others:
-    404 per entry). Returns the response body: results in request order, applied, failed."""
-    results: list[dict | None] = [None] * len(entries)
-    groups: dict[int, list[tuple[int, dict | None]]] = {}
-    for index, entry in enumerate(entries):
-        row = row_class(data=entry)
-        if row.is_valid():
-            groups.setdefault(row.validated_data["learner"], []).append((index, row.validated_data))
-            continue
-        learner = _learner_of(entry, row_class)
-        results[index] = {"index": index, "learner": learner, "status": status.HTTP_400_BAD_REQUEST,
-                          "error": error_body("invalid", INVALID, row.errors)}
-        if learner is not None:
-            groups.setdefault(learner, []).append((index, None))
+    """Each entry validated by `row_class` and taken by `take`, each learner's entries in request
+    order in one transaction, all or none of them; learners in ascending id order (their locks are
+    taken in one fixed order). `states`: the learners the caller may step (others: 404 per entry).
+    Returns the response body: results in request order, applied, failed."""
+    results, groups = entries_grouped(entries, row_class)
     found = {state.learner_id: state for state in states.filter(learner_id__in=groups)}
     for learner in sorted(groups):
         _apply(found.get(learner), learner, groups[learner], results, take)
-    failed = sum(result["status"] >= 400 for result in results)
-    return {"results": results, "applied": len(results) - failed, "failed": failed}
+    return entries_body(results)
 
 
-def _apply(state, learner: int, group: list[tuple[int, dict | None]], results: list, take: EntryTake) -> None:
+def _apply(state, learner: int, group: Group, results: list, take: EntryTake) -> None:
     """Take one learner's entries in order, or none of them; fills their results."""
-    def fail(index: int, code: int, error: dict) -> None:
-        results[index] = {"index": index, "learner": learner, "status": code, "error": error}
-
     if state is None:
-        for index, values in group:
-            if values is not None:
-                fail(index, status.HTTP_404_NOT_FOUND, error_body("not_found", "no such learner"))
+        learner_unknown(results, learner, group)
         return
     failing = next((index for index, values in group if values is None), None)
     done: dict[int, dict] = {}
+    error = None
     if failing is None:
         try:
             with transaction.atomic():
@@ -86,18 +54,13 @@ def _apply(state, learner: int, group: list[tuple[int, dict | None]], results: l
                     failing = index
                     done[index] = {"index": index, "learner": learner, **take(state, values)}
                 failing = None
-        except ApiError as error:
-            fail(failing, error.status_code, error_body(error.error_code, str(error.detail), error.fields))
-        except Http404 as error:  # erased while the request ran: the learners before it stay stored
-            fail(failing, status.HTTP_404_NOT_FOUND, error_body("not_found", str(error)))
+        except (ApiError, Http404) as raised:
+            error = raised
     if failing is None:
         for index, result in done.items():
             results[index] = result
         return
-    for index, values in group:
-        if index != failing and values is not None:
-            fail(index, NOT_APPLIED, error_body("learner_rolled_back", f"attempt {failing} of this learner failed: "
-                                                "none of this learner's attempts in the batch were stored"))
+    group_failed(results, learner, group, failing, error)
 
 
 def _attempt_entry(state: LearnerState, values: dict) -> dict:

@@ -7,13 +7,14 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tutor.learning.models import Cohort, LearnerState
+from tutor.learning.models import Cohort
 from tutor.learning.services import cohort_create
 
-from .access import IsApiClient, IsApiClientOrTeacher, cohort_readable, states_own, stored_id
-from .batch import entries_apply, entries_cost
-from .learners import course_and_planner, labels_unique, step_take
+from .access import IsApiClient, IsApiClientOrTeacher, cohort_readable, states_stepped, stored_id
+from .entries import entries_cost
+from .learners import course_and_planner, labels_unique
 from .serializers import MAX_BATCH, CohortIn, CohortOut, CohortStepEntryIn, CohortStepIn, CohortStepOut, errors
+from .steps import client_verified_on_error, steps_apply
 
 
 def _cohort_out(cohort, learner_ids: list[int]) -> dict:
@@ -46,15 +47,11 @@ class CohortDetailView(APIView):
         return Response(_cohort_out(*cohort_readable(request, cohort)))
 
 
-def _step_entry(state: LearnerState, values: dict) -> dict:
-    body, code = step_take(state=state, values=values)
-    return {"status": code, **({"attempt": body["attempt"]} if body["attempt"] else {}), "next": body["next"]}
-
-
 class CohortStepView(APIView):
     """Step many learners of a cohort at once, as a vectorised environment steps its copies."""
 
     permission_classes = (IsApiClient,)
+    client_checked_in_query = True  # access.states_stepped
 
     @staticmethod
     def throttle_cost(request) -> int:
@@ -71,9 +68,11 @@ class CohortStepView(APIView):
                     f"of that learner 424). At most {MAX_BATCH} entries (more: 413 `batch_too_large`); each "
                     "counts as one request against the client's rate limit (429 with Retry-After, nothing applied).",
     )
+    @client_verified_on_error
     def post(self, request, cohort: int):
-        cohort = get_object_or_404(Cohort, pk=stored_id(cohort), api_client=request.user.api_client)
+        cohort = get_object_or_404(Cohort, pk=stored_id(cohort), api_client_id=request.user.client_id)
         data = CohortStepIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(entries_apply(data.validated_data["entries"], row_class=CohortStepEntryIn,
-                                      states=states_own(request).filter(learner__cohort=cohort), take=_step_entry))
+        return Response(steps_apply(data.validated_data["entries"], row_class=CohortStepEntryIn,
+                                    states=states_stepped(request).filter(learner__cohort=cohort),
+                                    principal=request.user))

@@ -17,14 +17,14 @@ from rest_framework.views import APIView
 
 from curriculum import planner_names
 from tutor.content.models import Course
-from tutor.learning.knowledge import learner_state_locked, next_item_choose
+from tutor.learning.knowledge import learner_state_locked
 from tutor.learning.models import Attempt, LearnerState, TutorTurn
 from tutor.learning.observations import tracer_time
 from tutor.learning.services import model_learner_create
 from tutor.learning.tutoring import TurnRejected, TurnResult, mastery_summary, turn_item, tutor_turn_take
 from tutor.privacy.services import learner_erase
 
-from .access import IsApiClient, IsApiClientOrTeacher, state_own, state_readable, stored_id
+from .access import IsApiClient, IsApiClientOrTeacher, state_own, state_readable, states_stepped, stored_id
 from .errors import ApiError
 from .serializers import (
     AttemptNextIn,
@@ -40,6 +40,8 @@ from .serializers import (
     TutorOut,
     errors,
 )
+from .steps import client_verified_on_error, step_one
+from .turns import attempt_body, turn_rejected
 
 
 def course_and_planner(values: dict) -> tuple[Course, str]:
@@ -68,10 +70,6 @@ def _learner_out(state: LearnerState) -> dict:
             "external_id": state.learner.label, "cohort": state.learner.cohort_id}
 
 
-TURN_REJECTED_STATUS = {"unknown_item": status.HTTP_404_NOT_FOUND, "time_went_backwards": status.HTTP_409_CONFLICT,
-                        "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY}
-
-
 def turn_over_http(state: LearnerState, *, item_id: int | None, step_key: str = "", answer: str | None = None,
                    message: str = "", graded: bool | None = None, idempotency_key: str = "",
                    answered_at: datetime | None = None) -> TurnResult:
@@ -89,8 +87,7 @@ def turn_over_http(state: LearnerState, *, item_id: int | None, step_key: str = 
                                message=message, graded=graded, idempotency_key=idempotency_key,
                                answered_at=answered_at)
     except TurnRejected as error:
-        raise ApiError(error.code, str(error), TURN_REJECTED_STATUS.get(error.code, status.HTTP_400_BAD_REQUEST),
-                       fields={error.field: error.value} if error.field else None) from error
+        raise turn_rejected(error) from error
 
 
 def attempt_take(*, state: LearnerState, values: dict) -> tuple[dict, int]:
@@ -101,40 +98,7 @@ def attempt_take(*, state: LearnerState, values: dict) -> tuple[dict, int]:
         state, item_id=values["item"], answered_at=values.get("timestamp"), step_key=values["step"],
         answer=values.get("answer"), graded=values["correct"], idempotency_key=values["idempotency_key"],
     )
-    turn = result.turn
-    body = {
-        "id": result.attempt.pk, "correct": result.attempt.correct, "verdict": result.attempt.verdict,
-        "feedback": {"move": turn.move_intent, "text": turn.text, "hint_level": turn.hint_level,
-                     "turn": turn.pk, "status": turn.status},
-        "mastery": {kc: m["p"] for kc, m in result.mastery.items()},
-    }
-    return body, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-
-
-def next_out(item, reason: dict) -> dict:
-    """A served item as next/ shows it (no answers, no hints)."""
-    return {
-        "item": {
-            "id": item.pk, "kcs": list(item.kcs.values_list("key", flat=True)), "prompt": item.statement,
-            "steps": [{"id": s.key, "prompt": s.prompt} for s in item.steps.order_by("position")],
-            "difficulty": item.difficulty,
-        },
-        "reason": reason,
-    }
-
-
-def next_serve(state: LearnerState, at: datetime | None) -> dict:
-    """The learner's next item (next_item_choose: the one already served while it is unanswered)."""
-    return next_out(*next_item_choose(learner=state.learner, course=state.course, now=at))
-
-
-def step_take(*, state: LearnerState, values: dict) -> tuple[dict, int]:
-    """One simulated step: the answer in `values` (AttemptIn), when it names an item, then the next item
-    (at `values["at"]`, default the answer's timestamp), in one transaction. The body holds `attempt` (when answered) and `next`; the status is the
-    answer's (201 stored, 200 replayed), 200 without one. A bad answer raises ApiError."""
-    with transaction.atomic():
-        body, code = attempt_take(state=state, values=values) if values.get("item") else (None, status.HTTP_200_OK)
-        return {"attempt": body, "next": next_serve(state, values.get("at") or values.get("timestamp"))}, code
+    return attempt_body(result), status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
 
 
 class LearnerListView(APIView):
@@ -172,19 +136,23 @@ class LearnerDetailView(APIView):
 class NextItemView(APIView):
     # Choosing the next item moves the planner's state: a write, for the owner only.
     permission_classes = (IsApiClient,)
+    client_checked_in_query = True  # access.states_stepped
 
     @extend_schema(parameters=[NextQueryIn], responses={200: NextOut, **errors(400, 401, 403, 404)})
+    @client_verified_on_error
     def get(self, request, learner: int):
         """The learner's next item. Idempotent: until an answer (or a skip) is recorded in the item's
         visit, asking again returns the item already served, with its reason."""
-        state = state_own(request, learner)
         query = NextQueryIn(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(next_serve(state, query.validated_data.get("at")))
+        step = step_one({"at": query.validated_data.get("at")}, states=states_stepped(request), learner=stored_id(learner),
+                        principal=request.user)
+        return Response(step.body()["next"])
 
 
 class AttemptListView(ListAPIView):
     serializer_class = AttemptRowOut
+    client_checked_in_query = True  # POST with "next": access.states_stepped; the others read the client
 
     def get_permissions(self):
         return [IsApiClient() if self.request.method == "POST" else IsApiClientOrTeacher()]
@@ -199,17 +167,19 @@ class AttemptListView(ListAPIView):
 
     @extend_schema(request=AttemptNextIn,
                    responses={201: AttemptNextOut, 200: AttemptNextOut, **errors(400, 401, 403, 404, 409, 422)})
+    @client_verified_on_error
     def post(self, request, learner: int):
         """Answer an item. With `"next": true` the response also holds the learner's next item (the
         answer and the serving in one transaction): a simulated step in one round trip."""
-        state = state_own(request, learner)
         data = AttemptNextIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        if not data.validated_data["next"]:
+        if not data.is_valid() or not data.validated_data["next"]:
+            state = state_own(request, learner)  # the owner's learner (404) before the body's errors (400)
+            data.is_valid(raise_exception=True)
             body, code = attempt_take(state=state, values=data.validated_data)
             return Response(body, status=code)
-        step, code = step_take(state=state, values=data.validated_data)
-        return Response({**step["attempt"], "next": step["next"]}, status=code)
+        body = step_one(data.validated_data, states=states_stepped(request), learner=stored_id(learner),
+                        principal=request.user).body()
+        return Response({**body["attempt"], "next": body["next"]}, status=body["status"])
 
 
 class TutorView(APIView):

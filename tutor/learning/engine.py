@@ -7,11 +7,14 @@ per-learner parts (tracer state, planner state) live in LearnerState rows and ar
 import threading
 from dataclasses import dataclass, field
 
+from django.db import models
+
 from curriculum import Domain, Planner, make_planner
 from curriculum import Item as PlanItem
 from tracing import Tracer, prior_tracer
 from tutor.content.models import Course, Item, ItemTemplate, KnowledgeComponent, Step
 
+from .course_content import CourseContent
 from .models import TracerModel
 from .observations import step_tracer_key
 
@@ -24,6 +27,7 @@ class CourseEngine:
     domain: Domain
     kc_names: dict[str, str]
     prerequisites_of: dict[str, tuple[str, ...]]  # declared, by KC key
+    content: CourseContent
     _planners: dict[str, Planner] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Planners are built on first use, also outside `lock` (a pooling planner's contract is read
@@ -85,7 +89,8 @@ def _build(course: Course, version: str) -> CourseEngine:
         items=[PlanItem(id=key, kcs=kc_keys, difficulty=difficulty) for key, kc_keys, difficulty in entries],
         prerequisites=edges,
     )
-    return CourseEngine(course.pk, version, tracer, domain, {kc.key: kc.name for kc in kcs}, prerequisites_of)
+    return CourseEngine(course.pk, version, tracer, domain, {kc.key: kc.name for kc in kcs}, prerequisites_of,
+                        CourseContent(course))
 
 
 def _active_tracer(course: Course) -> Tracer | None:
@@ -93,18 +98,30 @@ def _active_tracer(course: Course) -> Tracer | None:
     return active.load() if active else None
 
 
-def _version(course: Course) -> str:
-    active = TracerModel.objects.filter(course=course, is_active=True).values_list("pk", flat=True).first()
+def active_tracer_id(course_id) -> models.Subquery:
+    """The course's active tracer (its id, or null: the prior), as a subquery a caller's query can
+    annotate, so that checking the engine's version costs no query of its own."""
+    return models.Subquery(TracerModel.objects.filter(course_id=course_id, is_active=True).values("pk")[:1])
+
+
+def _version(course: Course, active: int | None) -> str:
     return f"{course.content_hash}:{active or 'prior'}"
+
+
+_UNKNOWN = object()
 
 
 _cache: dict[int, CourseEngine] = {}
 _cache_lock = threading.Lock()
 
 
-def course_engine(course: Course) -> CourseEngine:
-    """The engine for the course's current content and tracer version (rebuilt when either changes)."""
-    version = _version(course)
+def course_engine(course: Course, active=_UNKNOWN) -> CourseEngine:
+    """The engine for the course's current content and tracer version (rebuilt when either changes).
+    `active`: the active tracer's id (or None) when the caller read it (`active_tracer_id`), else
+    it is read here (one query)."""
+    if active is _UNKNOWN:
+        active = TracerModel.objects.filter(course=course, is_active=True).values_list("pk", flat=True).first()
+    version = _version(course, active)
     with _cache_lock:
         engine = _cache.get(course.pk)
         if engine is None or engine.version != version:

@@ -12,11 +12,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from curriculum import BeliefUpdate
-from tutor.content.models import Course, Item
+from tutor.content.models import Course, Item, ItemTemplate
 from tutor.content.services import item_from_template
 from tutor.ops.metrics import PLANNER_SELECT_SECONDS, TRACER_UPDATE_SECONDS
 
-from . import assignments, events
+from . import assignments
 from .engine import CourseEngine, course_engine
 from .models import Attempt, Learner, LearnerState
 from .observations import (
@@ -27,17 +27,7 @@ from .observations import (
     planner_time,
     tracer_item_key,
 )
-from .services import attempt_skip_record
-
-
-def _pool_shares(planner, state: LearnerState, keep: dict) -> list | None:
-    """For a learner about to start (no planner state yet): the other learners' contributions to the
-    planner's pool over the course, when it pools and needs them. One query over the course's
-    states, so it is read before engine.lock is taken. None when nothing is pooled."""
-    if state.planner_state or not planner.share_key or not planner.pool_needed(keep):
-        return None
-    return list(LearnerState.objects.filter(course_id=state.course_id, planner=state.planner)
-                .exclude(pk=state.pk).values_list(f"planner_state__{planner.share_key}", flat=True))
+from .services import LearnerLog, attempt_skip_record
 
 
 class _Folder:
@@ -45,7 +35,7 @@ class _Folder:
 
     The tracer state is the learner's one belief: the planner reads it (a planner that plans on a
     tracer gets it as `belief`) and keeps no copy. A learner started afresh starts with `keep` (what
-    a rebuild carries over) and the planner's pool summed over `shares` (`_pool_shares`), as the
+    a rebuild carries over) and the planner's pool summed over `shares` (`LearnerLog.shares`), as the
     benchmark's planner pools over the learners it taught before. `finish` hands the planner's state
     back, so that the process holds no learner's state."""
 
@@ -91,7 +81,7 @@ def learner_state_rebuild(*, state: LearnerState, engine: CourseEngine) -> None:
     state.tracer_state = engine.tracer.new_learner((state.tracer_state or {}).get("traits"))
     state.planner_state = {}
     state.last_attempt = None
-    shares = _pool_shares(engine.planner(state.planner), state, kept)
+    shares = LearnerLog(state.learner_id).shares(engine.planner(state.planner), state, kept)
     with engine.lock:
         folder = _Folder(engine, state, kept, shares)
         for attempt in learner_attempts(learner_id=state.learner_id, course_id=state.course_id).iterator():
@@ -120,45 +110,49 @@ def learner_state_locked(*, learner: Learner, course: Course) -> tuple[LearnerSt
     return state, engine
 
 
-def learner_state_fold(*, state: LearnerState, engine: CourseEngine, attempt: Attempt) -> None:
-    """Fold one new attempt into a locked, up-to-date state, save it and publish the answer."""
-    shares = _pool_shares(engine.planner(state.planner), state, {})
+def learner_state_fold(*, state: LearnerState, engine: CourseEngine, attempt: Attempt, log: LearnerLog | None = None,
+                       ) -> None:
+    """Fold one new attempt into a locked, up-to-date state, save it and publish the answer
+    (through `log`: at once by default, in bulk for the cohort step)."""
+    log = log or LearnerLog(state.learner_id)
+    shares = log.shares(engine.planner(state.planner), state, {})
     with engine.lock:
         folder = _Folder(engine, state, {}, shares)
         folder.fold(attempt)
         folder.finish()
-    state.save()
-    events.publish(events.answer_recorded, learner_id=state.learner_id)
+    log.state_saved(state)
+    log.answer_published(state)
 
 
-def _item_for_planner_key(course: Course, key: str, state: LearnerState) -> Item:
+def _item_for_planner_key(engine: CourseEngine, key: str, state: LearnerState, log: LearnerLog) -> Item:
     if key.startswith("template:"):
-        template = course.templates.get(key=key.removeprefix("template:"))
+        template = ItemTemplate.objects.get(course_id=state.course_id, key=key.removeprefix("template:"))
+        log.attempts_stored()  # the seed names the last attempt by its id
         # Fresh numbers after every answer, the same numbers when the same choice is replayed.
         return item_from_template(template=template, seed=f"{state.learner_id}:{state.last_attempt_id or 0}")
-    return course.items.get(key=key)
+    return engine.content.item_by_key(key)
 
 
-def _last_attempt(state: LearnerState) -> Attempt:
-    """The learner's last answer (state.last_attempt_id, which must be set).
-
-    The lock's query joins the last attempt, but on PostgreSQL a lock that had to wait re-reads only
-    the locked state row: the joined attempt is still the one of the row first seen (or none, when
-    the state had no answer then). Attempts never change, so a joined attempt with the id the
-    re-read row names is right; any other is read again (issue 18, defect 5)."""
-    attempt = state.last_attempt
-    if attempt is None or attempt.pk != state.last_attempt_id:
-        attempt = Attempt.objects.only("answered_at", "visit").get(pk=state.last_attempt_id)
-        state.last_attempt = attempt
-    return attempt
-
-
-def _served_unanswered(state: LearnerState) -> bool:
+def _served_unanswered(state: LearnerState, log: LearnerLog) -> bool:
     """Whether the learner's current item was served and nothing has been answered (or skipped) in
     its visit since: asking again must not move the planner nor start a new visit (issue 19)."""
     if state.current_item_id is None:
         return False
-    return state.last_attempt_id is None or _last_attempt(state).visit < state.visit
+    last = log.last_attempt(state)
+    return last is None or last.visit < state.visit
+
+
+def current_item(engine: CourseEngine, state: LearnerState) -> Item:
+    """The learner's current item: a pack item from the engine's content, a drawn one read."""
+    return engine.content.item(state.current_item_id) or state.current_item
+
+
+def next_item_serve(*, state: LearnerState, engine: CourseEngine, now: datetime | None,
+                    log: LearnerLog) -> tuple[Item, dict]:
+    """next_item_choose for a state already locked and up to date, reading and writing through `log`."""
+    if _served_unanswered(state, log):
+        return current_item(engine, state), state.current_reason
+    return _serve(state, engine, _planner_moment(state, now, log), log=log)
 
 
 def next_item_choose(*, learner: Learner, course: Course, now: datetime | None = None) -> tuple[Item, dict]:
@@ -169,9 +163,7 @@ def next_item_choose(*, learner: Learner, course: Course, now: datetime | None =
     a model-student's simulated clock may run ahead of the wall clock."""
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=course)
-        if _served_unanswered(state):
-            return state.current_item, state.current_reason
-        return _serve(state, engine, course, _planner_moment(state, now))
+        return next_item_serve(state=state, engine=engine, now=now, log=LearnerLog(learner.pk))
 
 
 def next_item_skip(*, learner: Learner, course: Course) -> tuple[Item, dict, bool]:
@@ -180,39 +172,41 @@ def next_item_skip(*, learner: Learner, course: Course) -> tuple[Item, dict, boo
     course has no other item the planner can serve, so the same one comes back."""
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=course)
-        moment = _planner_moment(state, None)
+        log = LearnerLog(learner.pk)
+        moment = _planner_moment(state, None, log)
         skipped = state.current_item
         if skipped is None:
-            return (*_serve(state, engine, course, moment), False)
+            return (*_serve(state, engine, moment, log=log), False)
         attempt = attempt_skip_record(learner=learner, item=skipped, answered_at=moment, visit=state.visit)
-        learner_state_fold(state=state, engine=engine, attempt=attempt)
-        item, reason = _serve(state, engine, course, moment, avoid=(tracer_item_key(skipped),))
+        learner_state_fold(state=state, engine=engine, attempt=attempt, log=log)
+        item, reason = _serve(state, engine, moment, avoid=(tracer_item_key(skipped),), log=log)
         return item, reason, tracer_item_key(item) == tracer_item_key(skipped)
 
 
-def _planner_moment(state: LearnerState, now: datetime | None) -> datetime:
+def _planner_moment(state: LearnerState, now: datetime | None, log: LearnerLog) -> datetime:
     moment = now or timezone.now()
-    return max(moment, _last_attempt(state).answered_at) if state.last_attempt_id else moment
+    last = log.last_attempt(state)
+    return max(moment, last.answered_at) if last is not None else moment
 
 
-def _serve(state: LearnerState, engine: CourseEngine, course: Course, moment: datetime,
+def _serve(state: LearnerState, engine: CourseEngine, moment: datetime, *, log: LearnerLog,
            avoid: tuple[str, ...] = ()) -> tuple[Item, dict]:
     """The planner's next item for a locked state, remembered as the current item of a new visit.
     While the learner has an open assignment, the planner chooses among its material and the reason
     names it (assignments.steer: no query for a course without one)."""
     steering = assignments.steer(learner_id=state.learner_id, course_id=state.course_id, engine=engine,
                                  tracer_state=state.tracer_state)
-    shares = _pool_shares(engine.planner(state.planner), state, {})
+    shares = log.shares(engine.planner(state.planner), state, {})
     with engine.lock:
         folder = _Folder(engine, state, {}, shares)
         key, reason = folder.select(moment, avoid, steering.only if steering else None)
         folder.finish()
     if steering:
         reason = {**reason, "assignment": steering.reason(key)}
-    state.current_item = _item_for_planner_key(course, key, state)
+    state.current_item = _item_for_planner_key(engine, key, state, log)
     state.current_reason = reason
     state.visit += 1
-    state.save(update_fields=["planner_state", "current_item", "current_reason", "visit", "updated_at"])
+    log.state_saved(state, ["planner_state", "current_item", "current_reason", "visit", "updated_at"])
     return state.current_item, reason
 
 

@@ -111,6 +111,12 @@ class StepVisit:
         return {key: cls(tuple(StepAnswer(*row[1:]) for row in answers if row[0] == key),
                          tuple(_turn(*row[1:]) for row in turns if row[0] == key)) for key in keys}
 
+    @classmethod
+    def of_rows(cls, answers, turns) -> "StepVisit":
+        """From rows already read, in log order: Attempts, and (TutorTurn, its attempt's raw answer or None)."""
+        return cls(tuple(StepAnswer(a.verdict, a.counts, a.rung, a.misconception_label) for a in answers),
+                   tuple(_turn(t.hint_level, t.move_intent, t.learner_text, raw, t.text) for t, raw in turns))
+
     @property
     def status(self) -> str:
         """For the page: "told" (the tutor gave the answer), "solved" or "open"."""

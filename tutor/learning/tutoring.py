@@ -33,7 +33,7 @@ from llm.moves import Intent
 from llm.policy import HINT_REQUEST, OFF_TOPIC, WORKING_RIGHT, WORKING_WRONG_STEP, Policy, TurnState, WeakPrerequisite
 from llm.prompt import PromptInput, TurnContent, build_prompt, recent_turns
 from tutor.content.mathtext import plain_text
-from tutor.content.models import Course, Hint, Item, Step
+from tutor.content.models import Course, Item, Step
 from tutor.content.selectors import answer_spec
 from tutor.ops.metrics import TURN_SECONDS
 
@@ -45,7 +45,7 @@ from .observations import BOTTOM_OUT_HINT, StepVisit
 from .pending import prepared_dump
 from .refit import learner_traits_schedule
 from .selectors import learner_item
-from .services import MAX_ANSWER_CHARS, TimeWentBackwards, attempt_record
+from .services import MAX_ANSWER_CHARS, LearnerLog, TimeWentBackwards, attempt_decide
 from .tasks import tutor_turn_generate
 
 POLICY = Policy()
@@ -115,6 +115,37 @@ def _timed(take):
     return timed
 
 
+@dataclass(frozen=True)
+class TurnAsk:
+    """One turn's request, validated (`turn_ask`): an answer (`answer` or a self-graded `graded`), or
+    a request for help (both None, `message` the learner's words)."""
+
+    item: Item
+    source: str
+    step_key: str = ""
+    answer: str | None = None
+    message: str = ""
+    graded: bool | None = None
+    idempotency_key: str = ""
+    answered_at: datetime | None = None
+
+    @property
+    def answers(self) -> bool:
+        return self.answer is not None or self.graded is not None
+
+
+def turn_ask(*, item: Item, source: str, step_keys, step_key: str = "", answer: str | None = None, message: str = "",
+             graded: bool | None = None, idempotency_key: str = "", answered_at: datetime | None = None) -> TurnAsk:
+    """A turn's request checked (TurnRejected, nothing stored, when it cannot be taken); `step_keys()`
+    the item's step keys (read, or from the course's cached content)."""
+    answer, message, idempotency_key = _validated(step_key, answer, message, idempotency_key, step_keys)
+    if answer is None and graded is None and message and read_learner_text(message).kind == ANSWER:
+        # An answer in words sent as a message ("I think it's 7" in the page's reply box or REST's
+        # message) is the learner's answer: checked as the answer it names, as if typed as one.
+        answer, message = message, ""
+    return TurnAsk(item, source, step_key, answer, message, graded, idempotency_key, answered_at)
+
+
 @_timed
 def tutor_turn_take(
     *, learner: Learner, item: Item, source: str, step_key: str = "", answer: str | None = None,
@@ -125,61 +156,72 @@ def tutor_turn_take(
     learner's words with it; `graded` is a self-graded answer (simulators). `answered_at` None: the
     server's clock, read once the learner's state is locked, so that answers racing for one learner
     are stored in the order they are taken. Raises TurnRejected; stores nothing then."""
-    answer, message, idempotency_key = _validated(item, step_key, answer, message, idempotency_key)
-    if answer is None and graded is None and message and read_learner_text(message).kind == ANSWER:
-        # An answer in words sent as a message ("I think it's 7" in the page's reply box or REST's
-        # message) is the learner's answer: checked as the answer it names, as if typed as one.
-        answer, message = message, ""
+    ask = turn_ask(item=item, source=source, step_keys=lambda: item.steps.values_list("key", flat=True),
+                   step_key=step_key, answer=answer, message=message, graded=graded,
+                   idempotency_key=idempotency_key, answered_at=answered_at)
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=item.course)
-        step_visit = StepVisit.read(learner_id=learner.pk, item=item, step_key=step_key, visit=state.visit)
-        attempt, outcome, feedback, claim_feedback = None, HINT_REQUEST, "", ""
-        if answer is not None or graded is not None:
-            fingerprint = request_fingerprint(item, step_key, answer, graded, answered_at) if idempotency_key else ""
-            attempt, created = _recorded(learner, item, source, step_key, answer or "", graded, idempotency_key,
-                                         fingerprint, answered_at or timezone.now(), state.visit, step_visit)
-            if not created:
-                _same_request_or_reject(attempt, idempotency_key, fingerprint)
-                return _replayed(attempt, engine, state)
-            learner_state_fold(state=state, engine=engine, attempt=attempt)
-            learner_traits_schedule(state=state, attempt=attempt)
-            outcome = attempt.verdict
-            if attempt.misconception_label:
-                feedback = _misconception_feedback(item, step_key, attempt.misconception_label)
-            if outcome in (UNREADABLE, WRONG_KIND) and graded is None:
-                # Words the checker could not read as an answer, or working it read as an equation
-                # ("11 - 3 = 8" where a number is asked): working, a question or "I'm stuck" changes
-                # the move; the attempt stays as stored (never evidence).
-                outcome, claim_feedback = _words_outcome(answer or "", outcome, stuck_asks_help=True)
-        else:
-            # The words sent with a help request: working in them gets feedback on it (no attempt).
-            outcome, claim_feedback = _words_outcome(message, HINT_REQUEST, stuck_asks_help=False)
-        prepared = _decided(engine=engine, state=state, item=item, step_key=step_key, step_visit=step_visit,
-                            answered=attempt is not None, outcome=outcome,
-                            mistake=attempt.misconception_label if attempt is not None else "",
-                            misconception_feedback=feedback, claim_feedback=claim_feedback,
-                            # The checker's note is for the answer it judged (not for words read otherwise).
-                            check_note=attempt.check_note if attempt is not None and outcome == attempt.verdict else "",
-                            learner_text=answer if answer is not None else message)
-        start = TurnStart(prepared, attempt, learner.pk, item, step_key, state.visit,
-                          "" if attempt is not None else message, mastery_summary(engine, state),
-                          _status_after(step_visit, attempt, prepared))
-        if streamed:
-            return TurnResult(attempt, None, True, start.mastery, start)
-        if generates_inline():
-            text, facts = generate_complete(prepared)
-            return TurnResult(attempt, _turn_write(start, text, facts), True, start.mastery)
-        turn = _turn_write(start, "", {"backend": settings.LLM_BACKEND, "model_name": "", "status": TutorTurn.PENDING,
-                                       "pending_request": prepared_dump(prepared)})
-        transaction.on_commit(lambda: tutor_turn_generate.delay(turn.pk), robust=True)
-    turn.refresh_from_db()  # the task runs at once on the embedded defaults (no broker)
+        result = turn_in_state(ask=ask, state=state, engine=engine, log=LearnerLog(learner.pk), streamed=streamed)
+    if _delivery(result) == "queued":
+        result.turn.refresh_from_db()  # the task runs at once on the embedded defaults (no broker)
+    return result
+
+
+def turn_in_state(*, ask: TurnAsk, state: LearnerState, engine: CourseEngine, log: LearnerLog,
+                  streamed: bool = False) -> TurnResult:
+    """The turn for a learner's state, locked and up to date, in the caller's transaction: the one
+    per-learner path of every turn. It reads and writes the learner's log through `log`: a query at
+    a time for one answer (services.LearnerLog), in bulk for a cohort's step (stepping.CohortLog)."""
+    item, step_key = ask.item, ask.step_key
+    step_visit = log.visit(item, step_key, state.visit)
+    attempt, outcome, feedback, claim_feedback = None, HINT_REQUEST, "", ""
+    if ask.answers:
+        fingerprint = (request_fingerprint(item, step_key, ask.answer, ask.graded, ask.answered_at)
+                       if ask.idempotency_key else "")
+        attempt, created = _recorded(ask, state, engine, log, fingerprint, step_visit)
+        if not created:
+            _same_request_or_reject(attempt, ask.idempotency_key, fingerprint)
+            return _replayed(attempt, engine, state, log)
+        learner_state_fold(state=state, engine=engine, attempt=attempt, log=log)
+        learner_traits_schedule(state=state, attempt=attempt)
+        outcome = attempt.verdict
+        if attempt.misconception_label:
+            feedback = engine.content.misconception_feedback(item, step_key, attempt.misconception_label)
+        if outcome in (UNREADABLE, WRONG_KIND) and ask.graded is None:
+            # Words the checker could not read as an answer, or working it read as an equation
+            # ("11 - 3 = 8" where a number is asked): working, a question or "I'm stuck" changes
+            # the move; the attempt stays as stored (never evidence).
+            outcome, claim_feedback = _words_outcome(ask.answer or "", outcome, stuck_asks_help=True)
+    else:
+        # The words sent with a help request: working in them gets feedback on it (no attempt).
+        outcome, claim_feedback = _words_outcome(ask.message, HINT_REQUEST, stuck_asks_help=False)
+    prepared = _decided(engine=engine, state=state, item=item, step_key=step_key, step_visit=step_visit,
+                        answered=attempt is not None, outcome=outcome,
+                        mistake=attempt.misconception_label if attempt is not None else "",
+                        misconception_feedback=feedback, claim_feedback=claim_feedback,
+                        # The checker's note is for the answer it judged (not for words read otherwise).
+                        check_note=attempt.check_note if attempt is not None and outcome == attempt.verdict else "",
+                        learner_text=ask.answer if ask.answer is not None else ask.message)
+    start = TurnStart(prepared, attempt, state.learner_id, item, step_key, state.visit,
+                      "" if attempt is not None else ask.message, mastery_summary(engine, state),
+                      _status_after(step_visit, attempt, prepared))
+    if streamed:
+        return TurnResult(attempt, None, True, start.mastery, start)
+    if generates_inline():
+        text, facts = generate_complete(prepared)
+        return TurnResult(attempt, log.turn_add(_turn_row(start, text, facts)), True, start.mastery)
+    turn = log.turn_add(_turn_row(start, "", {"backend": settings.LLM_BACKEND, "model_name": "",
+                                              "status": TutorTurn.PENDING, "pending_request": prepared_dump(prepared)}))
+    log.turn_generate_later(turn, tutor_turn_generate.delay)
     return TurnResult(attempt, turn, True, start.mastery)
 
 
 def turn_stream_end(*, start: TurnStart, text: str, facts: dict) -> TutorTurn:
     """Store a streamed turn once its text is complete (the stream ran after the answer committed)."""
     with transaction.atomic():
-        return _turn_write(start, text, facts)
+        turn = _turn_row(start, text, facts)
+        turn.save()
+        return turn
 
 
 def mastery_summary(engine: CourseEngine, state: LearnerState) -> dict[str, dict]:
@@ -188,8 +230,8 @@ def mastery_summary(engine: CourseEngine, state: LearnerState) -> dict[str, dict
 
 # ---- validate -------------------------------------------------------------------------------------
 
-def _validated(item: Item, step_key, answer, message, idempotency_key) -> tuple[str | None, str, str]:
-    if not isinstance(step_key, str) or (step_key and not item.steps.filter(key=step_key).exists()):
+def _validated(step_key, answer, message, idempotency_key, step_keys) -> tuple[str | None, str, str]:
+    if not isinstance(step_key, str) or (step_key and step_key not in step_keys()):
         raise TurnRejected("unknown_step", "no such step in this item", "step", step_key)
     texts = {"answer": answer, "message": message}
     for field, text in texts.items():
@@ -208,14 +250,18 @@ def _validated(item: Item, step_key, answer, message, idempotency_key) -> tuple[
 
 # ---- record ---------------------------------------------------------------------------------------
 
-def _recorded(learner, item, source, step_key, answer, graded, idempotency_key, fingerprint, answered_at, visit,
-              step_visit) -> tuple[Attempt, bool]:
+def _recorded(ask: TurnAsk, state: LearnerState, engine: CourseEngine, log: LearnerLog, fingerprint: str,
+              step_visit: StepVisit) -> tuple[Attempt, bool]:
+    """The answer checked and appended to the log (through `log`), or the attempt it replays."""
     try:
-        return attempt_record(learner=learner, item=item, raw_answer=answer, answered_at=answered_at, source=source,
-                              step_key=step_key, idempotency_key=idempotency_key, request_fingerprint=fingerprint,
-                              graded=graded, visit=visit, step_visit=step_visit)
+        attempt, created = attempt_decide(
+            log=log, learner_id=state.learner_id, item=ask.item, raw_answer=ask.answer or "",
+            answered_at=ask.answered_at or timezone.now(), source=ask.source, step_key=ask.step_key,
+            idempotency_key=ask.idempotency_key, request_fingerprint=fingerprint, graded=ask.graded,
+            visit=state.visit, step_visit=step_visit, expected=lambda: engine.content.answer(ask.item, ask.step_key))
     except TimeWentBackwards as error:
         raise TurnRejected("time_went_backwards", str(error), "timestamp") from error
+    return log.attempt_add(attempt) if created else (attempt, False)
 
 
 def request_fingerprint(item: Item, step_key: str, answer: str | None, graded: bool | None,
@@ -241,10 +287,10 @@ def _same_request_or_reject(attempt: Attempt, idempotency_key: str, fingerprint:
                            "send a new key for a new answer", "idempotency_key", idempotency_key)
 
 
-def _replayed(attempt: Attempt, engine: CourseEngine, state: LearnerState) -> TurnResult:
+def _replayed(attempt: Attempt, engine: CourseEngine, state: LearnerState, log: LearnerLog) -> TurnResult:
     """A re-sent idempotency key, or an answer to a step already solved in this visit: the original
     result, with the mastery returned then (turns stored before it was kept: the mastery now)."""
-    turn = TutorTurn.objects.filter(attempt=attempt).first()
+    turn = log.turn_of(attempt)
     mastery = turn.mastery_after if turn is not None and turn.mastery_after else mastery_summary(engine, state)
     return TurnResult(attempt, turn, False, mastery)
 
@@ -291,11 +337,7 @@ def _status_after(step_visit: StepVisit, attempt: Attempt | None, prepared: Prep
 
 # ---- decide the move ------------------------------------------------------------------------------
 
-def _steps(item: Item) -> list[Step]:
-    return list(item.steps.prefetch_related("kcs").order_by("position"))
-
-
-def _focus_step(steps: list[Step], step_key: str) -> Step:
+def _focus_step(steps: tuple[Step, ...], step_key: str) -> Step:
     """The step a turn is about; help on the final answer is help on the last step, the one that
     leads to it (its hints; the final answer has none of its own)."""
     if step_key:
@@ -303,7 +345,7 @@ def _focus_step(steps: list[Step], step_key: str) -> Step:
     return steps[-1]
 
 
-def _next_step_prompt(steps: list[Step], step_key: str) -> str:
+def _next_step_prompt(steps: tuple[Step, ...], step_key: str) -> str:
     keys = [step.key for step in steps]
     if not step_key:
         return ""
@@ -326,7 +368,8 @@ def _decided(
     """The policy's move on this step and everything its generation may use and must not say. The
     hint ladder and the answers counted are this visit's: a learner back on an item days later
     starts at its first hint."""
-    steps = _steps(item)
+    content = engine.content.of(item)
+    steps = content.steps
     step = _focus_step(steps, step_key)
     # Attempts at the step are the answers the checker judged (right, wrong, a known mistake). Words it
     # could not read ("I don't get it", chatter), an answer of the wrong kind or form and working are
@@ -348,7 +391,7 @@ def _decided(
     )
     hint = ""
     if decision.intent in HINT_INTENTS and decision.hint_level:
-        hint = Hint.objects.get(step=step, level=decision.hint_level).text
+        hint = content.hints[(step.key, decision.hint_level)]
     protected: list[AnswerSpec] = [answer_spec(item.answer)]
     if decision.reveals_answer and step_key:
         protected = []  # revealing a step never reveals the item's final answer by itself
@@ -364,7 +407,7 @@ def _decided(
                   # a move that leaves the step open (a hint) never says it is done.
                   learner_answer=learner_text if answered else "", confirms_allowed=outcome == CORRECT,
                   asks=decision.must_ask)
-    recall_question = _recall_question(item, decision.recall.kc, guard) if decision.recall else ""
+    recall_question = _recall_question(engine, decision.recall.kc, guard) if decision.recall else ""
     content = TurnContent(
         problem=item.statement,
         step_prompt=step.prompt,
@@ -382,31 +425,19 @@ def _decided(
     return PreparedTurn(decision, GenerationRequest(build_prompt(data), data), guard)
 
 
-RECALL_CANDIDATES = 5
-
-
-def _recall_question(item: Item, kc: str, guard: Guard) -> str:
+def _recall_question(engine: CourseEngine, kc: str, guard: Guard) -> str:
     """A question the learner can answer on a weak prerequisite: a first step of one of the course's
     easiest pack items on that skill, the first whose text the turn's guard passes (a question that
     happens to contain this step's answer would give it away)."""
-    prompts = (Step.objects.filter(item__course_id=item.course_id, item__template__isnull=True, item__kcs__key=kc,
-                                   position=0)
-               .order_by("item__difficulty", "item_id").values_list("prompt", flat=True)[:RECALL_CANDIDATES])
-    return next((prompt for prompt in prompts if guard.reply(plain_text(prompt)).ok), "")
-
-
-def _misconception_feedback(item: Item, step_key: str, label: str) -> str:
-    rows = item.misconceptions.filter(label=label)
-    rows = rows.filter(step__key=step_key) if step_key else rows.filter(step__isnull=True)
-    found = rows.first()
-    return found.feedback if found else ""
+    return next((prompt for prompt in engine.content.recall_prompts(kc) if guard.reply(plain_text(prompt)).ok), "")
 
 
 # ---- finish ---------------------------------------------------------------------------------------
 
-def _turn_write(start: TurnStart, text: str, facts: dict) -> TutorTurn:
+def _turn_row(start: TurnStart, text: str, facts: dict) -> TutorTurn:
+    """The turn's row, to store (through the log, or at the stream's end)."""
     decision = start.prepared.decision
-    return TutorTurn.objects.create(
+    return TutorTurn(
         learner_id=start.learner_id, item=start.item, step_key=start.step_key, visit=start.visit, attempt=start.attempt,
         learner_text=start.learner_text, move_category=decision.category.value, move_intent=decision.intent.value,
         evaluation=decision.evaluation.value, hint_level=decision.hint_level, text=text,
