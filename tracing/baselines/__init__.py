@@ -5,7 +5,8 @@ that answer is seen; where ``observed`` is False the answer is never revealed to
 from .bkt import BKT
 from .dkt import DKT
 from .logistic import IRTPFA, PFA, ItemMean
+from .simplekt import SimpleKT
 
-BASELINES = {"item_mean": ItemMean, "pfa": PFA, "irt_pfa": IRTPFA, "bkt": BKT, "dkt": DKT}
+BASELINES = {"item_mean": ItemMean, "pfa": PFA, "irt_pfa": IRTPFA, "bkt": BKT, "dkt": DKT, "simplekt": SimpleKT}
 
-__all__ = ["BASELINES", "BKT", "DKT", "IRTPFA", "PFA", "ItemMean"]
+__all__ = ["BASELINES", "BKT", "DKT", "IRTPFA", "PFA", "ItemMean", "SimpleKT"]
