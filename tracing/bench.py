@@ -1,6 +1,6 @@
 """Speed of the tracer: fit time and peak memory on a log, and online update latency.
 
-    python -m tracing.bench --data ../shared/data/assist2009/interactions.csv.gz [--tracer CKPT] [--epochs N]
+    python -m tracing.bench --data ../shared/data/assist2009/interactions.csv.gz [--tracer CKPT] [--epochs N] [--compile]
 
 Fits on every learner of the log (or loads ``--tracer``), then times ``Tracer.update`` on one CPU
 thread for states with 10 and with 1,000 answers of history: the update must not depend on it.
@@ -49,6 +49,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=30, help="maximum epochs of the fit (early stopping)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--compile", action="store_true", help="compile the filter step for the fit (tracing.fit)")
     args = parser.parse_args(argv)
     report = {"data": args.data}
     if args.tracer:
@@ -56,7 +57,7 @@ def main(argv=None):
     else:
         started = time.perf_counter()
         log = log_or_exit(parser, args.data)
-        tracer = fit(log, epochs=args.epochs, device=args.device)
+        tracer = fit(log, epochs=args.epochs, device=args.device, compiled=args.compile)
         report.update(answers=log.n_answers, learners=len(log.sequences), torch_threads_fit=torch.get_num_threads(),
                       fit_seconds=time.perf_counter() - started, epochs_run=tracer.config["epochs_run"],
                       peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

@@ -2,7 +2,7 @@
 
     python -m tracing.evaluate --data PATH --models psikt,irt_pfa,dkt,bkt,pfa,item_mean --folds 5 \
         --json OUT.json [--multistep 10] [--ablate forgetting|item_difficulty] [--fold F ...] \
-        [--kc-level] [--bootstrap 1000] [--buckets]
+        [--kc-level] [--bootstrap 1000] [--buckets] [--compile]
 
 For each of the first N folds (distinct non-zero ``fold`` values, in order; or each ``--fold F``,
 so that folds can run in separate processes and be averaged afterwards), every model is fitted
@@ -40,11 +40,13 @@ METRICS = ("auc", "acc", "logloss", "rmse", "ece")
 class PsiKT:
     """Adapter giving the Tracer the baselines' fit/predict interface."""
 
-    def __init__(self, device: str, ablate: tuple[str, ...], epochs: int, online_traits: bool = False):
+    def __init__(self, device: str, ablate: tuple[str, ...], epochs: int, online_traits: bool = False,
+                 compiled: bool = False):
         self.device, self.ablate, self.epochs, self.online_traits = device, ablate, epochs, online_traits
+        self.compiled = compiled
 
     def fit(self, log: Log) -> PsiKT:
-        self.tracer = fit(log, device=self.device, ablate=self.ablate, epochs=self.epochs)
+        self.tracer = fit(log, device=self.device, ablate=self.ablate, epochs=self.epochs, compiled=self.compiled)
         return self
 
     def predict(self, seqs, observed=None):
@@ -67,7 +69,7 @@ def multistep_view(seqs, horizon: int):
 
 def make_model(name: str, args):
     if name == "psikt":
-        return PsiKT(args.device, tuple(args.ablate), args.epochs, args.online_traits)
+        return PsiKT(args.device, tuple(args.ablate), args.epochs, args.online_traits, args.compile)
     return BASELINES[name]()
 
 
@@ -168,6 +170,8 @@ def main(argv=None):
     parser.add_argument("--online-traits", action="store_true",
                         help="PSI-KT: estimate each test learner's traits from their earlier answers (tracing.online)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--compile", action="store_true",
+                        help="compile PSI-KT's filter step for the fit (tracing.fit; pays off on large logs)")
     parser.add_argument("--kc-level", action="store_true",
                         help="skill-level view: every answer's item replaced by its KC set")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",

@@ -26,7 +26,8 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
         batch_answers: int = 16384, max_batch: int = 512, val_fraction: float = 0.1, patience: int = 2,
         step_days: float = 1 / 24, declared_boost: float = 3.0, ablate: tuple[str, ...] = (),
         device: str = "cpu", seed: int = 0, progress: bool = True, checkpoint=None,
-        trait_start: tuple[float, ...] = DEFAULT_TRAIT_LOC, trait_lr: float | None = None) -> Tracer:
+        trait_start: tuple[float, ...] = DEFAULT_TRAIT_LOC, trait_lr: float | None = None,
+        compiled: bool = False) -> Tracer:
     """Fit a Tracer to ``log``.
 
     ``prerequisites``: author-declared (prerequisite, kc) pairs, a prior that raises those edges.
@@ -36,7 +37,9 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     it improves. ``ablate=("forgetting",)`` fixes the forgetting rate at ~0; ``("item_difficulty",)``
     fixes every item's difficulty at 0. ``trait_start``: the raw population traits the fit starts
     from (the level mu's entry is replaced by the log's overall logit). Pyro's param store is fitted in a scope of its own: the
-    caller's params are neither seen nor changed.
+    caller's params are neither seen nor changed. ``compiled``: the filter's steps are compiled
+    (``filter.run``): tens of seconds once per process, then several times faster per step, so worth
+    it for logs of tens of thousands of answers, not for small ones (tests, a class's refit).
     """
     pyro.set_rng_seed(seed)
     rng = np.random.default_rng(seed)
@@ -78,7 +81,8 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     trait_init[1] = logit(p0)
 
     setup = Setup(n_learners=N, start=initial_globals(K, b_init, trait_init, seed=seed, device=dev), item_q=q,
-                  item_h=h, declared=declared, declared_boost=declared_boost, ablate=tuple(ablate))
+                  item_h=h, declared=declared, declared_boost=declared_boost, ablate=tuple(ablate),
+                  compiled=compiled)
 
     def optim_args(name: str) -> dict:
         rate = trait_lr if trait_lr is not None and name in TRAIT_PARAMS else lr

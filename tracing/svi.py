@@ -41,7 +41,8 @@ class Setup:
     traits (``start["trait_loc"]``); ``item_q``, ``item_h``: the item-KC matrices
     (``model.item_matrices``); ``declared``: [K, K] author-declared prerequisite edges, raised by
     ``declared_boost``; ``ablate``: "forgetting" fixes the forgetting rate at ~0, "item_difficulty"
-    keeps every item's difficulty at its start.
+    keeps every item's difficulty at its start; ``compiled``: the filter's steps compiled
+    (``filter.run``).
     """
 
     n_learners: int
@@ -51,6 +52,7 @@ class Setup:
     declared: torch.Tensor
     declared_boost: float
     ablate: tuple[str, ...] = ()
+    compiled: bool = False
 
 
 def global_params(setup: Setup) -> dict[str, torch.Tensor]:
@@ -90,7 +92,7 @@ def model(setup: Setup, idx, items, dt, y, mask, n_batches: int) -> None:
     with poutine.scale(scale=n_batches * len(idx) / N), pyro.plate("learners", N, subsample=idx):
         raw = pyro.sample("traits", dist.Normal(g["trait_loc"][static],
                                                 F.softplus(g["trait_scale"][static])).to_event(1))
-        _, logp = adf.run(fp, link(raw, g, setup.ablate), items, dt, y)
+        _, logp = adf.run(fp, link(raw, g, setup.ablate), items, dt, y, compiled=setup.compiled)
         pyro.factor("answers", (logp * mask).sum(-1))
 
 
