@@ -234,7 +234,8 @@ def test_a_bad_or_stale_acknowledgement_is_a_4xx_with_a_reason(client, classroom
 
 # ---- queries -------------------------------------------------------------------------------------
 
-NOW_QUERIES = 18  # the page's nine reads of now.py, twice at most, and the session's and the class's
+# The session and the user, the class, the course engine's tracer check, now.py's nine reads.
+NOW_QUERIES = 12
 
 
 def _now_queries(client, learners: int) -> int:
@@ -253,4 +254,4 @@ def _now_queries(client, learners: int) -> int:
 
 def test_the_page_costs_the_same_queries_for_a_class_of_3_and_of_30(client):
     small, large = _now_queries(client, 3), _now_queries(client, 30)
-    assert small == large <= NOW_QUERIES
+    assert small == large == NOW_QUERIES

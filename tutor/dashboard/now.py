@@ -21,7 +21,7 @@ The rules (docs/dashboard.md says them for teachers):
   wheel-spinning per skill and per further WHEEL_SPIN_ATTEMPTS answers without mastery, bottom-out
   hints per run after a right answer and per further BOTTOM_OUTS_IN_A_ROW, idle per stop.
 
-Nine queries whatever the class's size (asserted in tests/dashboard/test_now.py)."""
+Nine queries whatever the class's size (the page: twelve, asserted in tests/dashboard/test_now.py)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
