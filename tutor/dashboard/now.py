@@ -21,7 +21,8 @@ The rules (docs/dashboard.md says them for teachers):
   wheel-spinning per skill and per further WHEEL_SPIN_ATTEMPTS answers without mastery, bottom-out
   hints per run after a right answer and per further BOTTOM_OUTS_IN_A_ROW, idle per stop.
 
-Nine queries whatever the class's size (the page: twelve, asserted in tests/dashboard/test_now.py)."""
+At most nine queries whatever the class's size (a read with nothing to look up, e.g. the last answers
+of those not working when everyone is, is skipped); the page's count is asserted in tests/dashboard/test_now.py."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
