@@ -11,14 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.tutor.factories import UserFactory
+from tests.tutor.factories import ModelLearnerFactory, UserFactory
 from tutor.content.models import Item
 from tutor.dashboard import now as live
 from tutor.dashboard.models import AlertAcknowledgement
 from tutor.dashboard.services import synthetic_class_create
 from tutor.learning.engine import course_engine
 from tutor.learning.knowledge import next_item_choose
-from tutor.learning.models import Learner, TutorTurn
+from tutor.learning.models import Enrollment, Learner, TutorTurn
 
 from .helpers import answer, struggling_history
 
@@ -234,13 +234,13 @@ def test_a_bad_or_stale_acknowledgement_is_a_4xx_with_a_reason(client, classroom
 
 # ---- queries -------------------------------------------------------------------------------------
 
-# The session and the user, the class, the course engine's tracer check, and now.py's reads: eight
-# with everyone working (the last answers of those not working are not looked up).
-NOW_QUERIES = 12
+# The session and the user, the class, the course engine's tracer check, and now.py's nine reads.
+NOW_QUERIES = 13
 
 
 def _now_queries(client, learners: int) -> int:
     classroom = synthetic_class_create(learners=learners, kcs=4, answers=12, seed=learners)
+    Enrollment.objects.create(classroom=classroom, learner=ModelLearnerFactory())  # one not working now
     teacher = UserFactory(role="teacher")
     classroom.teachers.add(teacher)
     client.force_login(teacher)
@@ -248,8 +248,10 @@ def _now_queries(client, learners: int) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("dashboard:now", args=[classroom.pk]))
     assert response.status_code == 200
-    # Synthetic answers are recorded now: everyone is in a session, the costliest case.
-    assert len(response.context["panels"]["html"]["now_working"].split("<tr data-learner")) == learners + 1
+    # Synthetic answers are recorded now: everyone but the newcomer is working, so every read runs.
+    html = response.context["panels"]["html"]
+    assert len(html["now_working"].split("<tr data-learner")) == learners + 1
+    assert len(html["now_away"].split("<tr data-learner")) == 2
     return len(captured)
 
 
