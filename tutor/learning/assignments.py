@@ -35,7 +35,7 @@ from .models import Assignment, Attempt, Classroom
 logger = logging.getLogger(__name__)
 
 NO_END = float("inf")  # the cached horizon of a course whose open assignment has no due time
-HORIZON_SECONDS = 300  # bounds how long two teachers' near-simultaneous changes can leave it behind
+HORIZON_SECONDS = 3600  # bounds how long two teachers' changes in the same instant can leave it behind
 MAX_TITLE = 200
 NOTHING_CHOSEN = "Choose at least one skill or one problem to assign."
 
