@@ -7,9 +7,14 @@
 #   scripts/load_api.sh [--duration 60 --learners 64 --concurrency 32 --planner adaptive ...]
 # `scripts/load_api.sh compare [--learners 12 --steps 150 ...]` runs the benchmark's planners through
 # the same stack instead.
+# `scripts/load_api.sh bench` is issue 19's run, all on the same stack one after the other: the direct
+# in-process rate of the same planner and students (simclient direct), the cohort step endpoint
+# (64 learners, 4 workers of 16), the single step closed loop (attempts/ with "next": true, 32
+# workers) and open loop at $RATE steps/s offered; each with the load average before and after and
+# the CPU per attempt by process (scripts/load_cpu.py). Reports in ${OUT%.json}_<phase>.json.
 set -euo pipefail
 MODE=load
-if [ "${1:-}" = compare ]; then MODE=compare; shift; fi
+if [ "${1:-}" = compare ] || [ "${1:-}" = bench ]; then MODE=$1; shift; fi
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
@@ -52,6 +57,28 @@ for _ in $(seq 120); do
     kill -0 "$serve_pid" 2>/dev/null || { echo "server failed to start: see var/load_api_server.log" >&2; exit 1; }
     sleep 1
 done
+measure() {  # measure NAME SIMCLIENT-LOAD-OPTIONS...: one measured load phase with its CPU by process
+    local name=$1 out="${OUT%.json}_$1.json"
+    shift
+    echo "== $name: load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    "$BIN/python" scripts/load_cpu.py snapshot "$serve_pid" "$DATABASE_URL" > "$out.cpu"
+    "$BIN/python" -m tutor.simclient load --url "http://127.0.0.1:$PORT" --family F1 --scenario S1 --seed 0 \
+        --learners 64 --steps 1000 --duration "${DURATION:-40}" --warmup 5 --json "$out" "$@"
+    echo "== $name: load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    "$BIN/python" scripts/load_cpu.py report "$serve_pid" "$DATABASE_URL" "$out.cpu" "$out"
+    rm -f "$out.cpu"
+}
+if [ "$MODE" = bench ]; then
+    "$BIN/python" -m tutor.simclient load --url "http://127.0.0.1:$PORT" --family F1 --scenario S1 --seed 0 \
+        --via single --learners 32 --concurrency 32 --steps 3 --duration 60 --warmup 0 > /dev/null 2>&1
+    echo "== direct: load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    "$BIN/python" -m tutor.simclient direct --planner-seed "$PLANNER_SEED" --pilot 20 --learners 64 \
+        --steps "${DIRECT_STEPS:-40}" --json "${OUT%.json}_direct.json"
+    measure step --via step --concurrency 4 "$@"
+    measure single --via single --concurrency 32 "$@"
+    measure open --via single --concurrency 32 --rate "${RATE:-50}" "$@"
+    exit
+fi
 if [ "$MODE" = compare ]; then
     "$BIN/python" -m tutor.simclient compare --url "http://127.0.0.1:$PORT" --family F1 --scenario S1 --seed 0 \
         --planner-seed "$PLANNER_SEED" --pilot 20 --json "${OUT%.json}_compare.json" "$@"

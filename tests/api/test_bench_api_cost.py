@@ -16,6 +16,7 @@ def test_bench_api_cost_counts_queries_per_request_and_leaves_nothing(course):
     text = out.getvalue()
     assert "4 turns (mastery, 2 learners)" in text and "ms CPU per turn" in text
     assert "GET /api/v1/courses/:" in text and "queries per next" in text
+    assert "single step (attempts/ with next):" in text and "ms CPU per step" in text
     assert not Attempt.objects.exists() and not Learner.objects.exists()
     assert not ApiClient.objects.filter(name="bench-api-cost").exists()
 

@@ -139,6 +139,7 @@ class Learner:
         self.student = world.student(student_index)
         self.steps = 0
         self.answers = 0  # answers built: each gets its own idempotency key, re-sent only as it is
+        self.served: dict | None = None  # the item served for the next answer (`step_single`)
 
     def answer(self, served: dict) -> dict:
         """The simulated student's answer to a served item (next/'s body), at this step's clock."""
@@ -165,6 +166,28 @@ class Learner:
         if response is None or response.status_code not in (200, 201):
             return False
         self.acknowledge(api.stats, response.json()["id"], at)
+        return True
+
+    def step_single(self, api: Api, retries: int = 2) -> bool:
+        """One turn in one request: the answer to the item served before, with `"next": true` (the
+        next item comes back with the verdict, served at the next step's moment, as `step` asks
+        next/ for it); the first turn asks next/ once. False when it failed (the error is in the stats)."""
+        at = simulated_timestamp(self.steps)
+        if self.served is None:
+            response = api.call("next", "GET", f"/learners/{self.id}/next/", params={"at": at})
+            if response is None or response.status_code != 200:
+                return False
+            self.served = response.json()
+        payload = self.answer(self.served) | {"next": True, "at": simulated_timestamp(self.steps + 1)}
+        for _ in range(retries + 1):  # the same request again after a lost response (same key)
+            response = api.call("attempts", "POST", f"/learners/{self.id}/attempts/", json=payload)
+            if response is not None:
+                break
+        if response is None or response.status_code not in (200, 201):
+            return False
+        body = response.json()
+        self.acknowledge(api.stats, body["id"], at)
+        self.served = body["next"]
         return True
 
     def acknowledge(self, stats: Stats, attempt: int, at: str) -> None:

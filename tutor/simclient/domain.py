@@ -64,6 +64,19 @@ def pilot(world: World, size: int) -> list[dict]:
     return pilot_log(world, size, SERVED_HORIZON, world.seed)
 
 
+def direct_planner(world: World, planner: str, planner_seed: int, pilot_size: int):
+    """The benchmark's planner, with its parameters, as the direct run teaches with it (adaptive fitted
+    on the pilot)."""
+    pilot_answers = pilot(world, pilot_size) if planner == "adaptive" else []
+    return make_planner(planner, world.domain, seed=planner_seed,
+                        **planner_params(planner, SERVED_HORIZON, pilot_answers))
+
+
+def direct_teach(world: World, policy, learners: list[tuple[int, str]], steps: int) -> list[float]:
+    """Each (simulated student, name) taught `steps` items in order by one planner instance; post-tests."""
+    return [run_episode(world, student, policy, steps, learner_id=name).posttest for student, name in learners]
+
+
 def direct_posttests(world: World, planner: str, learners: list[tuple[int, str]], steps: int, planner_seed: int,
                      pilot_size: int) -> list[float]:
     """Post-test per learner of the direct benchmark run: `curriculum.episode.run_episode` with the
@@ -72,11 +85,4 @@ def direct_posttests(world: World, planner: str, learners: list[tuple[int, str]]
     planner knows it by (the server's learner id), and `planner_seed` is the server's planner seed:
     planners draw their randomness from (seed, learner name, selections). Adaptive's prior pooled
     across learners carries from each learner to the next here, as it does in the served course."""
-    pilot_answers = pilot(world, pilot_size) if planner == "adaptive" else []
-    policy = make_planner(planner, world.domain, seed=planner_seed,
-                          **planner_params(planner, SERVED_HORIZON, pilot_answers))
-    posttests = []
-    for student, name in learners:
-        posttests.append(run_episode(world, student, policy, steps, learner_id=name).posttest)
-    return posttests
-
+    return direct_teach(world, direct_planner(world, planner, planner_seed, pilot_size), learners, steps)

@@ -1,5 +1,7 @@
 """CPU and queries per API request, in process (DRF's test client: no network, no server), for the
-tutoring loop a model-student drives (`GET next/` then a self-graded `POST attempts/`) and, as the
+tutoring loop a model-student drives, two ways: `GET next/` then a self-graded `POST attempts/` (two
+requests a step), and the single step (`POST attempts/` with `"next": true`, one request a step, the
+next item in its response; issue 19's target is 10 ms of server CPU for it); and, as the
 floor any endpoint pays, a read that does no tutoring (`GET /api/v1/courses/`: token lookup,
 throttle, routing, rendering). The load target of docs/benchmarks.md is checked against these
 figures. Everything it writes is rolled back."""
@@ -51,6 +53,8 @@ class Command(BaseCommand):
             f"{figures['turns']} turns ({planner}, {learners} learners), in process: "
             f"{figures['turn_ms']:.1f} ms CPU per turn; queries per next {figures['next_q']:.1f}, "
             f"per attempts {figures['attempts_q']:.1f}\n"
+            f"single step (attempts/ with next): {figures['step_ms']:.1f} ms CPU per step, "
+            f"{figures['step_q']:.1f} queries\n"
             f"GET {FLOOR_PATH}: {figures['floor_ms']:.2f} ms CPU per request, {figures['floor_q']} queries"
         )
 
@@ -88,6 +92,7 @@ class Command(BaseCommand):
             for learner in ids:
                 turn(learner)
         turn_ms = (time.process_time() - started) / (rounds * learners) * 1000
+        step_ms, step_q = self._single_steps(api, ids, rounds, rng, clock)
         with CaptureQueriesContext(connection) as seen:
             api.get(FLOOR_PATH)
         floor_q = len(seen.captured_queries)
@@ -98,4 +103,33 @@ class Command(BaseCommand):
         floor_ms = (time.process_time() - started) / turns * 1000
         done = rounds * learners
         return {"turns": done, "turn_ms": turn_ms, "next_q": queries["next"] / done,
-                "attempts_q": queries["attempts"] / done, "floor_ms": floor_ms, "floor_q": floor_q}
+                "attempts_q": queries["attempts"] / done, "floor_ms": floor_ms, "floor_q": floor_q,
+                "step_ms": step_ms, "step_q": step_q}
+
+    @staticmethod
+    def _single_steps(api: APIClient, ids: list[int], rounds: int, rng: random.Random, clock) -> tuple[float, float]:
+        """CPU ms and queries per single step, over `rounds` steps of each learner (after one warm-up
+        step each, which also takes the item next/ served them)."""
+        served = {learner: api.get(f"/api/v1/learners/{learner}/next/", {"at": clock.isoformat()}).json()["item"]["id"]
+                  for learner in ids}
+
+        def step(learner: int) -> int:
+            nonlocal clock
+            clock += timedelta(seconds=30)
+            body = {"item": served[learner], "correct": rng.random() < 0.6, "timestamp": clock.isoformat(),
+                    "next": True}
+            with CaptureQueriesContext(connection) as seen:
+                response = api.post(f"/api/v1/learners/{learner}/attempts/", body, format="json")
+            if response.status_code != 201:
+                raise CommandError(f"single step failed: {response.status_code} {response.content[:300]!r}")
+            served[learner] = response.json()["next"]["item"]["id"]
+            return len(seen.captured_queries)
+
+        for learner in ids:
+            step(learner)
+        queries, started = 0, time.process_time()
+        for _ in range(rounds):
+            for learner in ids:
+                queries += step(learner)
+        done = rounds * len(ids)
+        return (time.process_time() - started) / done * 1000, queries / done
