@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, ModelLearnerFactory
 from tutor.accounts.models import User
 from tutor.content.models import Course, Item, ItemTemplate, KnowledgeComponent
-from tutor.dashboard.services import demo_class_replay
+from tutor.dashboard.demo import demo_class_replay
 from tutor.learning.models import Enrollment, Learner
 from tutor.learning.services import demo_class_seed
 from tutor.learning.tutoring import tutor_turn_take

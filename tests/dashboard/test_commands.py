@@ -86,6 +86,9 @@ def test_seed_demo_gives_the_teacher_a_class_with_history(client, settings, djan
     answers = Attempt.objects.filter(learner__enrollment__classroom=classroom)
     assert answers.filter(step_key="").count() == 300  # and the steps some weak learners were stuck on
     assert TutorTurn.objects.filter(learner__enrollment__classroom=classroom, hint_level=3).exists()
+    # Wrong answers are the content's known misconceptions (every final answer of the demo declares some).
+    wrong = answers.filter(step_key="").exclude(verdict="correct")
+    assert wrong.count() > 30 and not wrong.filter(misconception_label="").exists()
     stored = answers.count()
     call_command("seed_demo", stdout=StringIO())  # idempotent: nobody answers twice
     assert Attempt.objects.count() == stored

@@ -42,6 +42,7 @@ def test_a_teacher_starts_a_comparison_and_sees_its_result_with_intervals(client
     html = page.content.decode()
     assert 'data-planner="oracle"' in html and "Best possible" in html
     bars = embedded_figure(page, "simulated")["data"][0]
+    assert bars["y"][2] == "Best possible (knows<br>each simulated<br>learner's true state)"
     assert bars["x"] == pytest.approx([cells[name]["posttest"] for name in cells])
     assert bars["error_x"]["array"] == pytest.approx([cells[name]["posttest_ci"][1] - cells[name]["posttest"]
                                                       for name in cells])

@@ -187,38 +187,44 @@ def edge_kind(declared: bool, learned: bool) -> str:
     return "kept" if declared and learned else "added" if learned else "removed"
 
 
+def _curve(start: tuple[float, float], end: tuple[float, float], points: int = 16) -> list[tuple[float, float]]:
+    """A gentle arc from start to end (a quadratic Bezier bent to the left of its direction), so that
+    an edge never runs through the nodes between its ends and j -> k and k -> j bend apart."""
+    (x0, y0), (x1, y1) = start, end
+    bend = 0.18
+    cx, cy = (x0 + x1) / 2 - bend * (y1 - y0), (y0 + y1) / 2 + bend * (x1 - x0)
+    return [((1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t * t * x1, (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t * t * y1)
+            for t in (n / points for n in range(points + 1))]
+
+
 def graph_figure(structure: CourseStructure) -> go.Figure:
     """The prerequisite graph as the answers show it: an arrow from each prerequisite to the skill that
-    needs it, labelled with how likely the tracer finds it; declared edges the answers support, edges
-    they add and declared edges they do not support in a colour and line style each (EDGE_STYLES),
-    every node named."""
+    needs it, labelled with how strongly the tracer links them; declared edges the answers support,
+    edges they add and declared edges they do not support in a colour and line style each
+    (EDGE_STYLES, explained by the page's key), every node named."""
     at = _positions(structure)
     figure = go.Figure()
     edges = structure.edges()
     for kind, (meaning, colour, dash) in EDGE_STYLES.items():
         mine = [row for row in edges if edge_kind(row["declared"], row["learned"]) == kind]
-        # One trace per kind: the lines (None between edges), in the legend even when empty, so the key
-        # is always complete.
-        xs, ys = [], []
-        for row in mine:
-            (x0, y0), (x1, y1) = at[row["pre"]], at[row["kc"]]
-            xs += [x0, x1, None]
-            ys += [y0, y1, None]
+        curves = [_curve(at[row["pre"]], at[row["kc"]]) for row in mine]
+        # One trace of lines per kind (None between edges).
+        xs = [x for curve in curves for x in [*(x for x, _ in curve), None]]
+        ys = [y for curve in curves for y in [*(y for _, y in curve), None]]
         figure.add_trace(go.Scatter(x=xs or [None], y=ys or [None], mode="lines", name=plain(meaning),
                                     line={"color": colour, "dash": dash, "width": 2.5}, hoverinfo="skip",
-                                    legendgroup=kind))
-        # The likelihood at the middle of each edge, with its words on hover.
+                                    legendgroup=kind, showlegend=False))
+        # How strongly linked, at the middle of each edge, with its words on hover.
+        middle = len(curves[0]) // 2 if curves else 0
         figure.add_trace(go.Scatter(
-            x=[(at[row["pre"]][0] + at[row["kc"]][0]) / 2 for row in mine],
-            y=[(at[row["pre"]][1] + at[row["kc"]][1]) / 2 for row in mine], mode="text",
-            text=[f"{row['p']:.0%}" for row in mine], textfont={"color": colour, "size": 11},
+            x=[curve[middle][0] for curve in curves], y=[curve[middle][1] for curve in curves], mode="text",
+            text=[f"{row['p']:.0%}" for row in mine], textfont={"color": colour, "size": 12},
             hovertext=[f"{plain(row['pre_name'])} → {plain(row['kc_name'])}: {row['p']:.0%} likely, {meaning}"
                        for row in mine], hoverinfo="text", showlegend=False, legendgroup=kind))
-        for row in mine:
-            (x0, y0), (x1, y1) = at[row["pre"]], at[row["kc"]]
-            figure.add_annotation(x=x1, y=y1, ax=x0 + 0.8 * (x1 - x0), ay=y0 + 0.8 * (y1 - y0), xref="x", yref="y",
-                                  axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1.3, arrowwidth=2,
-                                  arrowcolor=colour, standoff=9, text="")
+        for curve in curves:
+            (x0, y0), (x1, y1) = curve[-4], curve[-1]
+            figure.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                                  arrowhead=2, arrowsize=1.3, arrowwidth=2, arrowcolor=colour, standoff=9, text="")
     figure.add_trace(go.Scatter(
         x=[at[kc][0] for kc in structure.kcs], y=[at[kc][1] for kc in structure.kcs], mode="markers+text",
         text=[_wrapped(structure.kc_names[kc]) for kc in structure.kcs], textposition="top center",
@@ -226,9 +232,9 @@ def graph_figure(structure: CourseStructure) -> go.Figure:
         hoverinfo="text", showlegend=False, marker={"size": 14, "color": "#fff", "line": {"color": "#222", "width": 2}}))
     rows = max((-y for _, y in at.values()), default=0) * 2 + 1
     figure.update_xaxes(visible=False, range=[-0.5, max((x for x, _ in at.values()), default=0) + 0.5])
-    figure.update_yaxes(visible=False)
-    figure.update_layout(height=160 + 95 * rows, margin={"t": 10, "l": 10, "r": 10, "b": 10}, plot_bgcolor="#fff",
-                         legend={"orientation": "h", "yanchor": "top", "y": -0.02})
+    figure.update_yaxes(visible=False, range=[-rows / 2 - 0.4, rows / 2 + 0.4])
+    figure.update_layout(height=180 + 95 * rows, margin={"t": 10, "l": 10, "r": 10, "b": 10}, plot_bgcolor="#fff",
+                         showlegend=False)
     return figure
 
 
@@ -298,11 +304,11 @@ def comparison_figure(cells: list[dict]) -> go.Figure:
     """A simulated comparison's post-test per planner with its 95% interval, best possible last."""
     intervals = [(cell["posttest"], *cell["posttest_ci"]) for cell in cells]
     figure = go.Figure(go.Bar(
-        y=[plain(cell["label"]) for cell in cells], x=[mean for mean, _, _ in intervals], orientation="h",
+        y=[_wrapped(cell["label"], 22) for cell in cells], x=[mean for mean, _, _ in intervals], orientation="h",
         error_x=_error_bars(intervals), marker={"color": [SKILL_COLOURS[0] if cell["planner"] != "oracle" else "#888"
                                                           for cell in cells]},
         hovertemplate="%{y}: %{x:.0%} right on a fresh problem<extra></extra>"))
-    figure.update_layout(height=120 + 40 * len(cells), margin={"t": 10, "l": 10, "r": 10, "b": 10},
+    figure.update_layout(height=120 + 50 * len(cells), margin={"t": 10, "l": 10, "r": 10, "b": 10},
                          xaxis={"title": "post-test: chance of a right answer on a fresh problem", "range": [0, 1],
                                 "tickformat": ".0%"},
                          yaxis={"automargin": True, "autorange": "reversed"})

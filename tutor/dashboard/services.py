@@ -12,9 +12,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from tutor.content.models import Course, Item, KnowledgeComponent
-from tutor.content.selectors import answer_spec
 from tutor.learning.engine import course_engine
-from tutor.learning.knowledge import learner_state_rebuild, next_item_choose
+from tutor.learning.knowledge import learner_state_rebuild
 from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState
 
 from .models import BenchmarkRun
@@ -65,66 +64,7 @@ def benchmark_run_import(*, name: str, data, source: str = "") -> BenchmarkRun:
     return BenchmarkRun.objects.create(name=name, source=source, cells=data["cells"])
 
 
-# ---- demo and synthetic classes ---------------------------------------------------------------------
-
-DEMO_EXTRA_LEARNERS = {"dev": 0.75, "esme": 0.6, "farid": 0.5, "grace": 0.85, "hugo": 0.3, "iris": 0.65, "jon": 0.2}
-DEMO_SKILL = {"ada": 0.9, "ben": 0.55, "chloe": 0.35}
-# Past the first trait re-estimate (TRACER_TRAITS_EVERY, 25 by default), so the drill-down can
-# describe how each demo learner learns and forgets.
-DEMO_ANSWERS = 30
-DEMO_PLANNERS = ("adaptive", "mastery")
-
-
-def demo_class_replay(*, classroom: Classroom, answers: int = DEMO_ANSWERS, seed: int = 0) -> int:
-    """Fill the demo class with history: each learner answers the planner's items through the real
-    tutoring service over the last week, right with a learner-specific chance; weak learners are
-    sometimes stuck on a first step until the tutor tells them. Learners who already have answers
-    are left alone, so running it twice adds nothing. Returns the number of final answers recorded."""
-    from tutor.accounts.models import User
-    from tutor.learning.services import learner_for_user
-    from tutor.learning.tutoring import tutor_turn_take
-
-    for username in DEMO_EXTRA_LEARNERS:
-        user, created = User.objects.get_or_create(username=username, defaults={"role": User.Role.LEARNER})
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-        Enrollment.objects.get_or_create(classroom=classroom, learner=learner_for_user(user=user))
-    skills = DEMO_SKILL | DEMO_EXTRA_LEARNERS
-    recorded = 0
-    enrolled = Learner.objects.filter(enrollment__classroom=classroom, user__isnull=False).select_related("user")
-    for learner in enrolled.order_by("id"):
-        if Attempt.objects.filter(learner=learner, item__course=classroom.course).exists():
-            continue
-        luck = random.Random(f"{seed}:{learner.user.username}")
-        skill = skills.get(learner.user.username, 0.6)
-        # Half the class on the mastery planner, so the planner view has two to compare.
-        LearnerState.objects.get_or_create(learner=learner, course=classroom.course,
-                                           defaults={"planner": DEMO_PLANNERS[learner.pk % 2]})
-        # Ends at least a day ago (at most 4 long breaks of 40 h), so a demo learner who practises now
-        # answers after their replayed history, never before it.
-        clock = timezone.now() - timedelta(days=8)
-        for n in range(answers):
-            clock += timedelta(minutes=luck.randint(2, 40) if n % 6 else luck.randint(12, 40) * 60)
-            item, _ = next_item_choose(learner=learner, course=classroom.course, now=clock)
-            if skill < 0.4 and luck.random() < 0.3:
-                # Stuck on the first step: wrong, a hint, wrong again: the tutor bottoms out and tells.
-                step = item.steps.order_by("position").first()
-                wrong = _wrong(answer_spec(step.answer).value)
-                for answer in (wrong, None, wrong):
-                    tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web", step_key=step.key,
-                                    answer=answer)
-            right = luck.random() < skill
-            expected = answer_spec(item.answer).value
-            tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web",
-                            answer=expected if right else _wrong(expected))
-            recorded += 1
-    return recorded
-
-
-def _wrong(expected: str) -> str:
-    return "1" if expected.strip() != "1" else "2"
-
+# ---- synthetic classes (the demo class is demo.py) -----------------------------------------------------
 
 def synthetic_class_create(*, learners: int, kcs: int, answers: int, seed: int = 0,
                            now: datetime | None = None) -> Classroom:

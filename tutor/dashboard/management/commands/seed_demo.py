@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tutor.content.models import Course
 from tutor.learning.services import demo_class_seed
 
-from ...services import demo_class_replay
+from ...demo import demo_class_replay
 
 
 class Command(BaseCommand):
