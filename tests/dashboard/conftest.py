@@ -1,11 +1,19 @@
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, ModelLearnerFactory, UserFactory
 from tutor.content.models import Course
 from tutor.learning.models import Enrollment
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every dashboard test starts with an empty cache: cached class aggregates are keyed by class id,
+    and SQLite hands a rolled-back test's ids out again, so the next test's class could read them."""
+    cache.clear()
 
 
 @pytest.fixture
