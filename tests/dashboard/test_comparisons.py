@@ -108,6 +108,7 @@ def test_a_comparison_lost_with_its_worker_no_longer_blocks_the_class(client, cl
     ({"learners": "ten"}, "Enter a whole number"),
     ({"family": "F9"}, "Select a valid choice"),
     ({"scenario": "S6"}, "Select a valid choice"),
+    ({"planners": ["random", "mastery", "zpdes", "sec"], "learners": "40"}, "That is 200 simulated learners to teach"),
 ])
 def test_bad_input_is_refused_with_its_reason_and_nothing_is_stored(client, classroom, change, reason):
     client.force_login(classroom.teachers.get())

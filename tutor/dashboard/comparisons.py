@@ -3,9 +3,9 @@ the teacher picks (curriculum.episode on a curriculum.simulate world, every plan
 simulated learners with the same luck), as a Celery job on the long-work queue with its progress in
 a ComparisonJob row, and the 95% intervals of the results.
 
-Bounded on purpose: at most MAX_LEARNERS simulated learners per planner, planners that take well under
-a second per learner (0.03-0.11 s on the 2-core server), one open job per class (a database constraint) and per
-teacher. `adaptive` is left out: it fits a tracer on a pilot cohort and takes about 20 s per simulated
+Bounded on purpose: at most MAX_LEARNERS simulated learners per planner and MAX_TAUGHT in all,
+planners that take well under a second per learner (0.03-0.11 s on a quiet moment of the 2-core
+server), one open job per class (a database constraint) and per teacher. `adaptive` is left out: it fits a tracer on a pilot cohort and takes about 20 s per simulated
 learner on the 2-core server (docs/benchmarks.md), minutes a teacher would wait for one comparison;
 the command-line benchmark (python -m curriculum.benchmark) compares it.
 """
@@ -61,6 +61,10 @@ BASELINES = ("mastery", "random", "fixed_order")  # the first one chosen is what
 MAX_LEARNERS = 40
 MIN_LEARNERS = 5
 DEFAULT_LEARNERS = 20
+# Simulated learners taught in one job, the best possible teacher's included: 7 planners x 40 learners
+# took 159 s on the loaded 2-core server (docs/benchmarks.md), too long for a request in the embedded
+# set-up, where the job runs in-process; 160 takes about half that there.
+MAX_TAUGHT = 160
 JOB_TIME_LIMIT = 300  # seconds; a job open longer than this (and a minute) was lost with its worker
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 SEED = 0
@@ -83,6 +87,15 @@ class ComparisonForm(forms.Form):
         if len(chosen) < 2:
             raise forms.ValidationError("Choose at least two planners to compare.")
         return chosen
+
+    def clean(self):
+        data = super().clean()
+        planners, learners = data.get("planners"), data.get("learners")
+        if planners and learners and (len(planners) + 1) * learners > MAX_TAUGHT:
+            raise forms.ValidationError(
+                f"That is {(len(planners) + 1) * learners} simulated learners to teach, counting the best possible "
+                f"teacher's; at most {MAX_TAUGHT} at a time: choose fewer planners or fewer learners.")
+        return data
 
 
 class ComparisonRefused(Exception):

@@ -14,6 +14,7 @@ from . import figures
 from .comparisons import (
     JOB_TIME_LIMIT,
     MAX_LEARNERS,
+    MAX_TAUGHT,
     ComparisonForm,
     ComparisonJob,
     ComparisonRefused,
@@ -49,7 +50,7 @@ def _page(request, classroom, form: ComparisonForm, refused: str = "", status: i
         "classroom": classroom, "runs": runs, "run": run, "outcomes": comparison.outcomes, "class_rows": rows,
         "computed_at": comparison.computed_at, "figures": shown, "form": form, "refused": refused,
         "job": job, "job_open": job is not None and job.status in ComparisonJob.OPEN,
-        "max_learners": MAX_LEARNERS, "time_limit_minutes": JOB_TIME_LIMIT // 60,
+        "max_learners": MAX_LEARNERS, "max_taught": MAX_TAUGHT, "time_limit_minutes": JOB_TIME_LIMIT // 60,
     }, status=status)
 
 
