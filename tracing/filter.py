@@ -284,6 +284,11 @@ def _per_step(x, T: int) -> list:
     return [type(x)(**{name: value[t] for name, value in fields.items()}) for t in range(T)]
 
 
+def _head(x, n: int):
+    """The first n learners of a dataclass of [B, ...] tensors."""
+    return type(x)(**{name: value[:n] for name, value in vars(x).items()})
+
+
 @functools.cache
 def _compiled_step():
     """``_step`` compiled by TorchInductor (built at its first call): the ~50 small operations of a
@@ -293,24 +298,30 @@ def _compiled_step():
     return torch.compile(_step, dynamic=True)
 
 
-def run(fp: FilterParams, traits, items, dt, y, observed=None, *, compiled: bool = False):
+def run(fp: FilterParams, traits, items, dt, y, observed=None, *, lengths=None, compiled: bool = False):
     """Filter whole padded sequences [B, T]; returns P(y_t = 1 | y_<t) and log P(y_t | y_<t).
 
     All learners advance together one time step at a time; everything that does not depend on the
     belief (the item gathers, the drift coefficients, what each practice teaches) is computed for
     all steps before the loop. Padding needs no mask here: a learner's padded steps come after its
     answers and nothing crosses between learners, so the caller simply ignores their outputs.
-    ``compiled``: each step through ``_compiled_step`` (worth it for long fits, see fit()).
+    ``lengths`` [B] (rows sorted by decreasing length): each step filters only the learners whose
+    sequence has not ended, so a batch of mixed lengths costs its answers, not B x T; the outputs
+    past a learner's end are then 0. ``compiled``: each step through ``_compiled_step`` (worth it
+    for long fits, see fit()).
     """
     B, T = items.shape
     step_fn = _compiled_step() if compiled and B > 1 else _step
-    steps = zip(_per_step(drift(traits, dt), T), _per_step(emission(fp, items, y), T),
-                _per_step(lesson(fp, traits, items), T),
-                observed.unbind(1) if observed is not None else [None] * T)
+    running = [B] * T if lengths is None else (torch.as_tensor(lengths)[None] > torch.arange(T)[:, None]).sum(1).tolist()
+    steps = zip(running, _per_step(drift(traits, dt), T), _per_step(emission(fp, items, y), T),
+                _per_step(lesson(fp, traits, items), T), observed.unbind(1) if observed is not None else [None] * T)
     bel = init_belief(fp, traits)
     logps = []
-    for d, e, lesson_, obs in steps:
+    for n, d, e, lesson_, obs in steps:
+        if n < B:
+            bel, d, e, lesson_ = (_head(x, n) for x in (bel, d, e, lesson_))
+            obs = None if obs is None else obs[:n]
         logp, bel = step_fn(fp, bel, d, e, lesson_, obs)
-        logps.append(logp)
+        logps.append(logp if n == B else torch.nn.functional.pad(logp, (0, B - n)))
     logps = torch.stack(logps, 1)
     return _prob_of(logps, y), logps

@@ -269,23 +269,27 @@ class Tracer:
             for item, kcs in zip(s.items, s.kcs):
                 self._item(item, kcs)
         fp = self.filter_params
-        out = []
+        out = [None] * len(seqs)
+        # Longest first, so that in each batch the filter drops learners as their sequences end.
+        order = sorted(range(len(seqs)), key=lambda n: -len(seqs[n]))
         with torch.no_grad():
             for start in range(0, len(seqs), batch_size):
-                chunk = seqs[start:start + batch_size]
+                rows = order[start:start + batch_size]
+                chunk = [seqs[n] for n in rows]
                 it, dt, y, mask = encode(chunk, self.item_index, self.config["step_days"])
                 obs = None
                 if observed is not None:
                     obs = torch.zeros_like(mask)
-                    for b, o in enumerate(observed[start:start + batch_size]):
-                        obs[b, :len(o)] = torch.as_tensor(o)
+                    for b, n in enumerate(rows):
+                        obs[b, :len(observed[n])] = torch.as_tensor(observed[n])
                 if online_traits:
                     with torch.enable_grad():
                         probs = online_probs(self, it, dt, y, mask, None if obs is None else obs.bool())
                 else:
                     traits = self._linked(self.params["trait_loc"]).expand(len(chunk), 5)
-                    probs, _ = adf.run(fp, traits, it, dt, y, obs)
-                out.extend(probs[b, :len(s)].numpy().astype(np.float64) for b, s in enumerate(chunk))
+                    probs, _ = adf.run(fp, traits, it, dt, y, obs, lengths=[len(s) for s in chunk])
+                for b, (n, s) in enumerate(zip(rows, chunk)):
+                    out[n] = probs[b, :len(s)].numpy().astype(np.float64)
         return out
 
     # ---- persistence ------------------------------------------------------------------------------

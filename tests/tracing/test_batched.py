@@ -77,3 +77,13 @@ def test_batched_filter_equals_the_sequential_one_with_unobserved_answers():
     np.testing.assert_allclose(probs[mask].detach(), seq_probs.detach(), rtol=0, atol=1e-9)
     # And blind answers did change the predictions: the flag is not ignored.
     assert not torch.allclose(probs, adf.run(fp, traits, items, dt, y)[0])
+
+
+def test_filtering_only_the_running_learners_changes_nothing_on_their_answers():
+    """``lengths``: learners sorted longest first, each step filters only those still answering."""
+    fp, traits, lengths, items, dt, y, mask, observed, _ = random_problem(3)
+    order = torch.as_tensor(np.argsort(-lengths, kind="stable"))
+    rows = lambda x: x[order]
+    full, _ = adf.run(fp, rows(traits), rows(items), rows(dt), rows(y), rows(observed))
+    shrunk, _ = adf.run(fp, rows(traits), rows(items), rows(dt), rows(y), rows(observed), lengths=lengths[order])
+    np.testing.assert_allclose(shrunk[rows(mask)].detach(), full[rows(mask)].detach(), rtol=0, atol=1e-12)
