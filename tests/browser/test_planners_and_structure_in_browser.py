@@ -45,7 +45,8 @@ def _fits(page: Page) -> None:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_a_teacher_runs_a_comparison_and_watches_it(asgi_server, page: Page, valid_pack_path, screenshot, width):
+def test_a_teacher_runs_a_comparison_and_watches_it(asgi_server, page: Page, valid_pack_path, screenshot, width,
+                                                    in_process_tasks):
     classroom = _teacher_class(valid_pack_path)
     page.set_viewport_size(WIDTHS[width])
     _log_in(page, asgi_server)
@@ -57,7 +58,7 @@ def test_a_teacher_runs_a_comparison_and_watches_it(asgi_server, page: Page, val
     page.get_by_label("Mastery learning: move on once a skill is mastered").check()
     page.get_by_label("Simulated learners per planner").fill("6")
     screenshot(page, "form")
-    page.get_by_role("button", name="Start the comparison").click()  # runs in-process here (no broker)
+    page.get_by_role("button", name="Start the comparison").click()  # runs in-process here (in_process_tasks)
     table = page.locator("table.simulated")
     expect(table.locator("tbody tr")).to_have_count(3)
     expect(table.locator('tr[data-planner="mastery"]')).to_contain_text("the baseline")

@@ -22,7 +22,7 @@ def _start(client, classroom, data=ASKED, capture=None):
     return client.post(reverse("dashboard:comparison-new", args=[classroom.pk]), data)
 
 
-def test_a_teacher_starts_a_comparison_and_sees_its_result_with_intervals(client, classroom,
+def test_a_teacher_starts_a_comparison_and_sees_its_result_with_intervals(client, classroom, in_process_tasks,
                                                                           django_capture_on_commit_callbacks):
     client.force_login(classroom.teachers.get())
     with django_capture_on_commit_callbacks(execute=True):  # the embedded set-up: the task runs in-process
