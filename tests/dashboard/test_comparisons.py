@@ -151,3 +151,22 @@ def test_who_may_start_a_comparison(client, classroom, other_classroom, kind, st
         client.force_login(user)
     assert _start(client, classroom).status_code == status
     assert ComparisonJob.objects.filter(classroom=classroom).exists() == (status == 303)
+
+
+def test_the_class_comparison_has_intervals_and_says_what_it_cannot_show(client, classroom):
+    from tests.dashboard.helpers import answer
+    from tutor.learning.models import Learner
+
+    at = timezone.now() - timedelta(hours=1)
+    for learner, text in zip(Learner.objects.filter(enrollment__classroom=classroom).order_by("pk"), ("7", "5")):
+        answer(learner, "add-1", text, at)
+    client.force_login(classroom.teachers.get())
+    response = client.get(reverse("dashboard:curriculum", args=[classroom.pk]))
+    (row,) = response.context["class_rows"]
+    assert row["outcome"].learners == 2
+    assert row["interval"] == comparisons.mean_interval(row["outcome"].posttests)
+    assert row["interval"].low < row["interval"].mean < row["interval"].high
+    html = response.content.decode()
+    assert "What it cannot show:" in html and "not\n      given their planner at random" in html
+    bar = embedded_figure(response, "class")["data"][0]
+    assert bar["error_y"]["array"] == pytest.approx([row["interval"].high - row["interval"].mean])
