@@ -26,7 +26,8 @@ from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, UserFac
 from tutor.accounts.models import ApiClient, User
 from tutor.asgi import application
 from tutor.content.models import Course, Item
-from tutor.learning.models import Classroom, Enrollment, Learner, TutorTurn
+from tutor.learning.assignments import assignment_create
+from tutor.learning.models import Assignment, Classroom, Enrollment, Learner, TutorTurn
 from tutor.learning.services import cohort_attach, cohort_create
 from tutor.learning.tutoring import tutor_turn_take
 from tutor.routing import websocket_urlpatterns
@@ -61,6 +62,7 @@ class World:
     turn: TutorTurn
     item: Item
     owner: ApiClient
+    assignment: Assignment  # set to the class, open
 
 
 def _token(client: ApiClient) -> str:
@@ -85,7 +87,9 @@ def world(valid_pack_path):
     cohort_attach(cohort=cohort, classroom=classroom)
     model_student = cohort.learners.order_by("pk").first()
     turn = tutor_turn_take(learner=model_student, item=item, source="api", step_key="sum", answer="6").turn
-    return World(course, classroom, learner, model_student, turn, item, owner)
+    assignment = assignment_create(classroom=classroom, user=None, title="Adding", kc_keys=["add"], item_ids=[],
+                                   due_at=None)
+    return World(course, classroom, learner, model_student, turn, item, owner, assignment)
 
 
 def _signed_in(user) -> Client:
@@ -164,7 +168,8 @@ def _fill(route: str, world: World, **learners) -> str:
     (`learners`: other ids for the parameters that name a learner, `learner` and `learner_id`)."""
     values = {
         "learner": world.model_student.pk, "turn": world.turn.pk, "cohort": world.model_student.cohort_id,
-        "classroom_id": world.classroom.pk, "course": world.course.slug, "kc": "add",
+        "classroom_id": world.classroom.pk, "assignment_id": world.assignment.pk, "course": world.course.slug,
+        "kc": "add",
         "learner_id": world.learner.pk, "app_label": "learning", "object_id": str(world.learner.pk),
         "id": str(world.learner.user_id), "content_type_id": "1", "url": "nothing/",
     } | learners
