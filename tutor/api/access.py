@@ -8,7 +8,7 @@ from rest_framework.permissions import BasePermission
 
 from tutor.learning.models import Cohort, Enrollment, Learner, LearnerState
 
-from .authentication import client_live
+from .authentication import checks_client_in_query, client_live
 from .serializers import MAX_ID
 
 
@@ -17,10 +17,6 @@ def _client(user):
     return getattr(user, "api_client", None)
 
 
-def _checks_client_in_query(view) -> bool:
-    """Views that check the client in the query that locks their learners (states_stepped) skip
-    the read of it here: one query less on the simulated step."""
-    return getattr(view, "client_checked_in_query", False)
 
 
 def _teaches(user) -> bool:
@@ -34,7 +30,8 @@ class IsApiClient(BasePermission):
     message = "this endpoint is for API clients (Authorization: Token <key>)"
 
     def has_permission(self, request, view):
-        if _checks_client_in_query(view):
+        if checks_client_in_query(view, request.method):
+            # The client is checked in the query that locks the learners (states_stepped).
             return getattr(request.user, "client_id", None) is not None
         return _client(request.user) is not None
 

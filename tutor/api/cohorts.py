@@ -51,7 +51,7 @@ class CohortStepView(APIView):
     """Step many learners of a cohort at once, as a vectorised environment steps its copies."""
 
     permission_classes = (IsApiClient,)
-    client_checked_in_query = True  # access.states_stepped
+    client_checked_in_query = frozenset({"POST"})  # access.states_stepped
 
     @staticmethod
     def throttle_cost(request) -> int:

@@ -136,7 +136,7 @@ class LearnerDetailView(APIView):
 class NextItemView(APIView):
     # Choosing the next item moves the planner's state: a write, for the owner only.
     permission_classes = (IsApiClient,)
-    client_checked_in_query = True  # access.states_stepped
+    client_checked_in_query = frozenset({"GET"})  # access.states_stepped
 
     @extend_schema(parameters=[NextQueryIn], responses={200: NextOut, **errors(400, 401, 403, 404)})
     @client_verified_on_error
@@ -152,7 +152,7 @@ class NextItemView(APIView):
 
 class AttemptListView(ListAPIView):
     serializer_class = AttemptRowOut
-    client_checked_in_query = True  # POST with "next": access.states_stepped; the others read the client
+    client_checked_in_query = frozenset({"POST"})  # with "next": access.states_stepped; without, state_own reads the client
 
     def get_permissions(self):
         return [IsApiClient() if self.request.method == "POST" else IsApiClientOrTeacher()]
