@@ -161,3 +161,16 @@ def test_every_assignment_form_needs_its_csrf_token(classroom, django_capture_on
                 reverse("dashboard:assignment", args=[classroom.pk, assignment.pk])):
         html = client.get(url).content.decode()
         assert html.count('method="post"') and html.count("csrfmiddlewaretoken") >= html.count('method="post"')
+
+
+def test_each_skills_problems_are_folded_away_unless_the_form_comes_back_with_one_chosen(client, classroom):
+    """A course's every problem at once made the form thousands of pixels tall on a phone."""
+    client.force_login(_teacher(classroom))
+    url = reverse("dashboard:assignments", args=[classroom.pk])
+    page = client.get(url).content.decode()
+    assert page.count('<details class="assign-choose">') >= 2 and '<details class="assign-choose" open>' not in page
+    frac = Item.objects.get(course=classroom.course, key="frac-1")
+    page = client.post(url, {"title": "", "items": [frac.pk]}).content.decode()  # refused: no name
+    assert page.count('<details class="assign-choose" open>') == 1
+    opened = page.split('<details class="assign-choose" open>')[1].split("</details>")[0]
+    assert f'value="{frac.pk}" checked' in opened

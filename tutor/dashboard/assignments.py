@@ -80,10 +80,14 @@ def _course_material(classroom: Classroom) -> tuple[list[KnowledgeComponent], li
     return kcs, items
 
 
-def _grouped(kcs: list[KnowledgeComponent], items: list[Item]) -> list[tuple[KnowledgeComponent, list[Item]]]:
-    """The course's problems under their first skill, in the course's order, for the form."""
+def _grouped(kcs: list[KnowledgeComponent], items: list[Item], chosen: set[str],
+             ) -> list[tuple[KnowledgeComponent, list[Item], bool]]:
+    """The course's problems under their first skill, in the course's order, for the form; each
+    skill's list shows open only where the form comes back with one of its problems chosen (a
+    course's every problem at once makes a phone page thousands of pixels tall)."""
     first = {item.pk: min((kc.pk for kc in item.kcs.all()), default=None) for item in items}
-    return [(kc, [item for item in items if first[item.pk] == kc.pk]) for kc in kcs]
+    grouped = [(kc, [item for item in items if first[item.pk] == kc.pk]) for kc in kcs]
+    return [(kc, listed, any(str(item.pk) in chosen for item in listed)) for kc, listed in grouped]
 
 
 @login_required
@@ -113,9 +117,10 @@ def assignments(request, classroom_id: int):
     for assignment in listed:
         assignment.open = is_open(assignment, now)
     listed.sort(key=lambda a: not a.open)
+    chosen_items = {str(v) for v in form["items"].value() or []}
     return render(request, "dashboard/assignments.html", {
-        "classroom": classroom, "form": form, "assignments": listed, "groups": _grouped(kcs, items),
-        "chosen_kcs": set(form["kcs"].value() or []), "chosen_items": {str(v) for v in form["items"].value() or []},
+        "classroom": classroom, "form": form, "assignments": listed, "groups": _grouped(kcs, items, chosen_items),
+        "chosen_kcs": set(form["kcs"].value() or []), "chosen_items": chosen_items,
     }, status=status)
 
 
