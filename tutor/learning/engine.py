@@ -6,6 +6,7 @@ per-learner parts (tracer state, planner state) live in LearnerState rows and ar
 
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import models
 
@@ -28,6 +29,10 @@ class CourseEngine:
     kc_names: dict[str, str]
     prerequisites_of: dict[str, tuple[str, ...]]  # declared, by KC key
     content: CourseContent
+    # The course row's updated_at when the content was read: an edit in the admin touches it (content
+    # admin), and a course deleted and loaded again under the same id and hash has another, so the
+    # content held here is read again without changing `version` (learner states stay valid).
+    content_stamp: datetime | None = None
     _planners: dict[str, Planner] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Planners are built on first use, also outside `lock` (a pooling planner's contract is read
@@ -90,7 +95,7 @@ def _build(course: Course, version: str) -> CourseEngine:
         prerequisites=edges,
     )
     return CourseEngine(course.pk, version, tracer, domain, {kc.key: kc.name for kc in kcs}, prerequisites_of,
-                        CourseContent(course))
+                        CourseContent(course), course.updated_at)
 
 
 def _active_tracer(course: Course) -> Tracer | None:
@@ -116,7 +121,8 @@ _cache_lock = threading.Lock()
 
 
 def course_engine(course: Course, active=_UNKNOWN) -> CourseEngine:
-    """The engine for the course's current content and tracer version (rebuilt when either changes).
+    """The engine for the course's current content and tracer version (rebuilt when either changes,
+    or when the course row was touched since the content was read).
     `active`: the active tracer's id (or None) when the caller read it (`active_tracer_id`), else
     it is read here (one query)."""
     if active is _UNKNOWN:
@@ -124,7 +130,7 @@ def course_engine(course: Course, active=_UNKNOWN) -> CourseEngine:
     version = _version(course, active)
     with _cache_lock:
         engine = _cache.get(course.pk)
-        if engine is None or engine.version != version:
+        if engine is None or engine.version != version or engine.content_stamp != course.updated_at:
             engine = _build(course, version)
             _cache[course.pk] = engine
         return engine
