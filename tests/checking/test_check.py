@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from checking import (
+from psikt.checking import (
     CORRECT,
     INCORRECT,
     MISCONCEPTION,

@@ -1,8 +1,8 @@
 import pytest
 
-from curriculum import Domain, Item
-from curriculum.benchmark import pilot_log
-from curriculum.simulate import make_world
+from psikt.curriculum import Domain, Item
+from psikt.curriculum.benchmark import pilot_log
+from psikt.curriculum.simulate import make_world
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def chain():
 @pytest.fixture(scope="session")
 def f1_tracer():
     """A tracer fitted briefly on a small random-taught pilot cohort of the F1/S1 world (seed 3)."""
-    from curriculum.planners.adaptive import fit_on_pilot
+    from psikt.curriculum.planners.adaptive import fit_on_pilot
 
     world = make_world("F1", "S1", seed=3)
     return fit_on_pilot(world.domain, pilot_log(world, 8, 40, 3), epochs=2, seed=0)

@@ -4,10 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from curriculum import Domain, Item, make_planner
-from curriculum.planners.adaptive import expected_sigmoid
-from curriculum.simulate import make_world
-from tracing import prior_tracer
+from psikt.curriculum import Domain, Item, make_planner
+from psikt.curriculum.planners.adaptive import expected_sigmoid
+from psikt.curriculum.simulate import make_world
+from psikt.tracing import prior_tracer
 
 
 @pytest.fixture

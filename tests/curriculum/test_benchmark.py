@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from curriculum.benchmark import main, paired_ci
+from psikt.curriculum.benchmark import main, paired_ci
 
 KEYS = {"family", "scenario", "horizon", "planner", "posttest", "posttest_ci", "delta_vs_random", "delta_vs_mastery",
         "delta_vs_mastery_ci", "aulc", "items_to_mastery", "waste", "retention"}

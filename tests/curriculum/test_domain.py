@@ -1,6 +1,6 @@
 import pytest
 
-from curriculum import Domain, Item, ItemWithoutKCError, PrerequisiteCycleError, UnknownKCError
+from psikt.curriculum import Domain, Item, ItemWithoutKCError, PrerequisiteCycleError, UnknownKCError
 
 
 def test_topological_order_follows_prerequisites_not_declaration_order():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from curriculum import make_planner, planner_names
-from curriculum.simulate import make_world, session_time
+from psikt.curriculum import make_planner, planner_names
+from psikt.curriculum.simulate import make_world, session_time
 
 
 def _planner(name, world, request):

@@ -3,12 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from curriculum import Domain, Item, UnknownLearnerError, make_planner, planner_names
-from curriculum.planners.arms import kc_difficulty_arms, mean_abs_advantage
-from curriculum.planners.mastery import bkt_update
-from curriculum.planners.sec import learnability_reward
-from curriculum.planners.zpdes import learning_progress
-from curriculum.simulate import make_world, session_time
+from psikt.curriculum import Domain, Item, UnknownLearnerError, make_planner, planner_names
+from psikt.curriculum.planners.arms import kc_difficulty_arms, mean_abs_advantage
+from psikt.curriculum.planners.mastery import bkt_update
+from psikt.curriculum.planners.sec import learnability_reward
+from psikt.curriculum.planners.zpdes import learning_progress
+from psikt.curriculum.simulate import make_world, session_time
 
 
 def test_bkt_update_by_hand():

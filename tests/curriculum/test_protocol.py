@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from curriculum.benchmark import (
+from psikt.curriculum.benchmark import (
     PRIOR_VARIANT,
     SEED_SETS,
     hierarchical_ci,
@@ -14,8 +14,8 @@ from curriculum.benchmark import (
     policies_of,
     seed_set,
 )
-from curriculum.episode import run_episode
-from curriculum.simulate import LAYERS, PER_LAYER, PowerLawStudent, make_world, session_time
+from psikt.curriculum.episode import run_episode
+from psikt.curriculum.simulate import LAYERS, PER_LAYER, PowerLawStudent, make_world, session_time
 
 GRAPH_READERS = ["fixed_order", "mastery", "zpdes", "sec", "dump", "fsrs_review", PRIOR_VARIANT]
 

@@ -3,10 +3,10 @@ import itertools
 import numpy as np
 import pytest
 
-from curriculum.episode import run_episode
-from curriculum.oracle import Oracle
-from curriculum.planners import make_planner
-from curriculum.simulate import make_world
+from psikt.curriculum.episode import run_episode
+from psikt.curriculum.oracle import Oracle
+from psikt.curriculum.planners import make_planner
+from psikt.curriculum.simulate import make_world
 
 
 def _child_with_parents(world):

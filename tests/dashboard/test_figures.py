@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from llm.moves import Intent
+from psikt.llm.moves import Intent
 from tutor.content.models import Item
 from tutor.dashboard.selectors import kc_order
 from tutor.dashboard.words import how_sure

@@ -7,7 +7,7 @@ import tempfile
 import pytest
 from django.urls import reverse
 
-from tracing import prior_tracer
+from psikt.tracing import prior_tracer
 from tutor.learning.engine import course_engine
 from tutor.learning.models import TracerModel
 

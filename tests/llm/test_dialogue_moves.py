@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checking import AnswerSpec
-from llm.answer_text import answer_tex, answer_text
-from llm.backends import GenerationRequest, RuleBackend
-from llm.backends.rule import phrasings, render
-from llm.moves import Evaluation, Intent
-from llm.policy import Policy, TurnState, WeakPrerequisite
-from llm.prompt import LEARNER, MAX_LAST_TURNS, TUTOR, PromptInput, TurnContent, build_prompt, recent_turns
+from psikt.checking import AnswerSpec
+from psikt.llm.answer_text import answer_tex, answer_text
+from psikt.llm.backends import GenerationRequest, RuleBackend
+from psikt.llm.backends.rule import phrasings, render
+from psikt.llm.moves import Evaluation, Intent
+from psikt.llm.policy import Policy, TurnState, WeakPrerequisite
+from psikt.llm.prompt import LEARNER, MAX_LAST_TURNS, TUTOR, PromptInput, TurnContent, build_prompt, recent_turns
 
 CONTENT = TurnContent(
     problem="Simplify 3(x + 2) - x.", step_prompt="Expand 3(x + 2).", hint="Multiply each term by 3.",
@@ -279,7 +279,7 @@ def test_every_demo_answer_is_told_as_valid_typeset_math():
 
 @pytest.mark.parametrize(("state", "content"), EVERY_MOVE)
 def test_every_phrasing_performs_its_move_and_confirms_only_a_correct_answer(state, content):
-    from llm.guard import Guard, confirms, split_sentences
+    from psikt.llm.guard import Guard, confirms, split_sentences
 
     decision = Policy().decide(state)
     # The turn's move check: a probing move asks; a move that leaves the step open never ends it.

@@ -9,14 +9,14 @@ from fractions import Fraction
 
 import pytest
 
-from checking import AnswerSpec
-from llm import guard_eval
-from llm.backends import GenerationRequest
-from llm.guard import Guard, confirms
-from llm.guarded import GuardedReply
-from llm.numbers import mentions, value_of
-from llm.policy import Policy, TurnState
-from llm.prompt import PromptInput, TurnContent, build_prompt
+from psikt.checking import AnswerSpec
+from psikt.llm import guard_eval
+from psikt.llm.backends import GenerationRequest
+from psikt.llm.guard import Guard, confirms
+from psikt.llm.guarded import GuardedReply
+from psikt.llm.numbers import mentions, value_of
+from psikt.llm.policy import Policy, TurnState
+from psikt.llm.prompt import PromptInput, TurnContent, build_prompt
 
 STEPS = Guard([AnswerSpec("numeric", "2000")], allowed_text="Rishi wants to walk 10,000 steps a day. How many are left?")
 CAR = Guard([AnswerSpec("numeric", "25000")], allowed_text="A car loses 20% of its value. What is it worth now?")
@@ -183,7 +183,7 @@ def test_guard_eval_prints_both_parts(tmp_path, capsys):
         out.write("\n".join(json.dumps(row) for row in rows))
     assert guard_eval.main(["--data", str(data)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("llm.guard_eval: MathDial test split")
+    assert lines[0].startswith("psikt.llm.guard_eval: MathDial test split")
     assert "excluded: answer already in the dialogue 6" in lines[1]
     assert lines[3].split() == ["part", "n", "reveals", "tp", "fp", "fn", "precision", "recall"]
     parts = {line.split()[0]: line.split()[1:] for line in lines[4:]}
@@ -218,7 +218,7 @@ class _Agreeable:
 
 
 def test_smoke_reports_confirmed_answers_and_the_move_check(tmp_path):
-    from llm import smoke
+    from psikt.llm import smoke
 
     row = {"qid": 1, "question": "Ann has 3 bags of 4 apples. How many apples does she have?",
            "ground_truth": "3 * 4 = 12\n 12", "student_incorrect_solution": "3 + 4 = 7\n 7",

@@ -1,10 +1,10 @@
-"""The deterministic reading of a learner's words (llm.learner_text): each kind, and the claims checked."""
+"""The deterministic reading of a learner's words (psikt.llm.learner_text): each kind, and the claims checked."""
 
 import json
 
 import pytest
 
-from llm.learner_text import (
+from psikt.llm.learner_text import (
     ANSWER,
     EXPLANATION,
     OFF_TOPIC,
@@ -79,11 +79,11 @@ def test_a_wrong_step_in_words_and_a_rounded_decimal():
 
 
 def test_the_policy_and_the_rule_backend_on_working():
-    from llm.backends import GenerationRequest
-    from llm.backends.rule import render
-    from llm.moves import Evaluation, Intent
-    from llm.policy import WORKING_RIGHT, WORKING_WRONG_STEP, Policy, TurnState
-    from llm.prompt import PromptInput, TurnContent, build_prompt
+    from psikt.llm.backends import GenerationRequest
+    from psikt.llm.backends.rule import render
+    from psikt.llm.moves import Evaluation, Intent
+    from psikt.llm.policy import WORKING_RIGHT, WORKING_WRONG_STEP, Policy, TurnState
+    from psikt.llm.prompt import PromptInput, TurnContent, build_prompt
 
     wrong = Policy().decide(TurnState(outcome=WORKING_WRONG_STEP, hint_level=2, attempts_on_step=3))
     assert (wrong.intent, wrong.evaluation, wrong.hint_level) == (

@@ -8,11 +8,11 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from llm.backends import GenerationRequest
-from llm.backends.base import BackendError
-from llm.backends.local import LocalBackend
-from llm.policy import Policy, TurnState
-from llm.prompt import PromptInput, TurnContent, build_prompt
+from psikt.llm.backends import GenerationRequest
+from psikt.llm.backends.base import BackendError
+from psikt.llm.backends.local import LocalBackend
+from psikt.llm.policy import Policy, TurnState
+from psikt.llm.prompt import PromptInput, TurnContent, build_prompt
 
 CORPUS = ["try to multiply each term by three then add the numbers", "what is the next step here"]
 CHAT_TEMPLATE = (
@@ -109,9 +109,9 @@ def test_missing_model_is_a_backend_error(tmp_path):
 
 
 def test_guarded_local_model_that_leaks_twice_gets_the_rule_text(tiny_model):
-    from checking import AnswerSpec
-    from llm.guard import Guard
-    from llm.guarded import GuardedReply
+    from psikt.checking import AnswerSpec
+    from psikt.llm.guard import Guard
+    from psikt.llm.guarded import GuardedReply
 
     # Every word this model knows, bar the rule hint's, counts as "the answer": whatever it writes is stopped.
     words = set(" ".join(CORPUS).split()) - {"multiply", "each", "term"}

@@ -7,12 +7,12 @@ import dataclasses
 
 import pytest
 
-from checking import AnswerSpec
-from llm.backends import GenerationRequest, RuleBackend
-from llm.guard import Guard, asks, ends_step
-from llm.guarded import GuardedReply
-from llm.policy import HINT_REQUEST, INCORRECT, MISCONCEPTION, Policy, TurnState
-from llm.prompt import PromptInput, TurnContent, build_prompt
+from psikt.checking import AnswerSpec
+from psikt.llm.backends import GenerationRequest, RuleBackend
+from psikt.llm.guard import Guard, asks, ends_step
+from psikt.llm.guarded import GuardedReply
+from psikt.llm.policy import HINT_REQUEST, INCORRECT, MISCONCEPTION, Policy, TurnState
+from psikt.llm.prompt import PromptInput, TurnContent, build_prompt
 
 PROBLEM = TurnContent("Tom has 7 apples and buys 5 more. How many now?", "Add the apples.",
                       hint="Count on from 7.", misconception_feedback="You wrote the digits side by side.")

@@ -4,13 +4,13 @@ import asyncio
 
 import pytest
 
-from checking import AnswerSpec
-from llm.backends import GenerationRequest
-from llm.backends.openai import FirstTokenTimeout, MalformedStream, OpenAIBackend, ServerError
-from llm.guard import Guard
-from llm.guarded import GuardedReply
-from llm.policy import Policy, TurnState
-from llm.prompt import REGENERATE, PromptInput, TurnContent, build_prompt
+from psikt.checking import AnswerSpec
+from psikt.llm.backends import GenerationRequest
+from psikt.llm.backends.openai import FirstTokenTimeout, MalformedStream, OpenAIBackend, ServerError
+from psikt.llm.guard import Guard
+from psikt.llm.guarded import GuardedReply
+from psikt.llm.policy import Policy, TurnState
+from psikt.llm.prompt import REGENERATE, PromptInput, TurnContent, build_prompt
 
 from .fake_sse import DONE, Script, event, start
 

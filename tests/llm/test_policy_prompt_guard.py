@@ -2,12 +2,12 @@ import asyncio
 
 import pytest
 
-from checking import AnswerSpec
-from llm.backends import GenerationRequest, RuleBackend
-from llm.guard import Guard
-from llm.moves import Category, Evaluation, Intent
-from llm.policy import Policy, TurnState, WeakPrerequisite
-from llm.prompt import REGENERATE, AnswerNotAllowed, PromptInput, TurnContent, build_prompt
+from psikt.checking import AnswerSpec
+from psikt.llm.backends import GenerationRequest, RuleBackend
+from psikt.llm.guard import Guard
+from psikt.llm.moves import Category, Evaluation, Intent
+from psikt.llm.policy import Policy, TurnState, WeakPrerequisite
+from psikt.llm.prompt import REGENERATE, AnswerNotAllowed, PromptInput, TurnContent, build_prompt
 
 WEAK = (WeakPrerequisite("frac-add", "Adding fractions", 0.3),)
 STRONG = (WeakPrerequisite("frac-add", "Adding fractions", 0.9),)
@@ -173,7 +173,7 @@ def test_rule_backend_streams_the_policy_choice(state, content, expected):
 
 
 def test_growing_text_releases_only_finished_sentences():
-    from llm.guard import split_complete_sentences
+    from psikt.llm.guard import split_complete_sentences
 
     assert split_complete_sentences("Here's ") == ([], "Here's ")
     assert split_complete_sentences("One. Two! Thr") == (["One.", "Two!"], "Thr")

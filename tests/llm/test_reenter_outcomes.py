@@ -7,14 +7,14 @@ import json
 
 import pytest
 
-from checking import WRONG_FORM, WRONG_KIND, AnswerSpec, check_answer
-from llm import WRONG_FORM as LLM_WRONG_FORM
-from llm import WRONG_KIND as LLM_WRONG_KIND
-from llm.backends import GenerationRequest, RuleBackend
-from llm.guard import Guard
-from llm.moves import Evaluation, Intent
-from llm.policy import Policy, TurnState
-from llm.prompt import PromptInput, TurnContent, build_prompt
+from psikt.checking import WRONG_FORM, WRONG_KIND, AnswerSpec, check_answer
+from psikt.llm import WRONG_FORM as LLM_WRONG_FORM
+from psikt.llm import WRONG_KIND as LLM_WRONG_KIND
+from psikt.llm.backends import GenerationRequest, RuleBackend
+from psikt.llm.guard import Guard
+from psikt.llm.moves import Evaluation, Intent
+from psikt.llm.policy import Policy, TurnState
+from psikt.llm.prompt import PromptInput, TurnContent, build_prompt
 
 PROBLEM = "Write 3/4 as a decimal."
 

@@ -1,4 +1,4 @@
-"""llm.smoke and llm.bench on a few hand-written problems in MathDial's format (never the data set)."""
+"""psikt.llm.smoke and psikt.llm.bench on a few hand-written problems in MathDial's format (never the data set)."""
 
 import asyncio
 import gzip
@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from llm import bench, smoke
+from psikt.llm import bench, smoke
 
 from .fake_sse import DONE, Script, event, start
 

@@ -1,7 +1,7 @@
 import pytest
 
-from tracing import fit, simulate
-from tracing.model import inv_softplus
+from psikt.tracing import fit, simulate
+from psikt.tracing.model import inv_softplus
 
 # Fast forgetting (3/day), strong transfer and learning, so that the graph visibly shapes answers
 # within 40 answers an hour apart.

@@ -3,8 +3,8 @@ answer by answer for each learner alone: same predictions, same gradients, no le
 import numpy as np
 import torch
 
-from tracing import filter as adf
-from tracing.model import filter_params_from, item_matrices
+from psikt.tracing import filter as adf
+from psikt.tracing.model import filter_params_from, item_matrices
 
 K, N_ITEMS = 5, 12
 

@@ -1,8 +1,8 @@
 """The speed benchmark CLI runs end to end on a simulated log (no timing is asserted)."""
 import json
 
-from tracing import simulate, write_log
-from tracing.bench import main
+from psikt.tracing import simulate, write_log
+from psikt.tracing.bench import main
 
 
 def test_bench_fits_saves_and_times_updates(tmp_path, capsys):

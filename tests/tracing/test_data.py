@@ -4,7 +4,7 @@ import gzip
 import numpy as np
 import pytest
 
-from tracing import LogFormatError, load_log, simulate, write_log
+from psikt.tracing import LogFormatError, load_log, simulate, write_log
 
 HEADER = "learner_id,item_id,kc_ids,correct,timestamp,fold\n"
 

@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from tracing import Log, Sequence, simulate, write_log
-from tracing.baselines import BKT
-from tracing.evaluate import main, multistep_view
+from psikt.tracing import Log, Sequence, simulate, write_log
+from psikt.tracing.baselines import BKT
+from psikt.tracing.evaluate import main, multistep_view
 
 
 def test_cli_writes_the_spec_json(tmp_path, capsys):

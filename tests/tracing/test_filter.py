@@ -4,8 +4,8 @@ import math
 import numpy as np
 import torch
 
-from tracing import filter as adf
-from tracing.model import filter_params_from, item_matrices
+from psikt.tracing import filter as adf
+from psikt.tracing.model import filter_params_from, item_matrices
 
 K = 2
 P = np.array([[0.0, 0.9], [0.0, 0.0]])  # KC 0 is a prerequisite of KC 1

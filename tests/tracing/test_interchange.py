@@ -1,12 +1,12 @@
-"""pyKT's and pyBKT's formats to the tracer's log and back (tracing.interchange), on files written here."""
+"""pyKT's and pyBKT's formats to the tracer's log and back (psikt.tracing.interchange), on files written here."""
 
 import re
 
 import numpy as np
 import pytest
 
-from tracing.data import LogFormatError, load_log
-from tracing.interchange import from_pybkt, from_pykt, hashed_fold, main, to_pybkt, to_pykt
+from psikt.tracing.data import LogFormatError, load_log
+from psikt.tracing.interchange import from_pybkt, from_pykt, hashed_fold, main, to_pybkt, to_pykt
 
 PYKT = """fold,uid,questions,concepts,responses,timestamps,selectmasks
 0,u1,"q1,q2,q3","c1,c1_c2,c2","1,0,1","1000,61000,3601000","1,1,1"

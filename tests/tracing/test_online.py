@@ -1,7 +1,7 @@
-"""Test learners' traits estimated online from their own earlier answers (tracing.online)."""
+"""Test learners' traits estimated online from their own earlier answers (psikt.tracing.online)."""
 import numpy as np
 
-from tracing.online import FIRST_CHECKPOINT, checkpoints
+from psikt.tracing.online import FIRST_CHECKPOINT, checkpoints
 
 
 def test_checkpoints_double_from_the_first():

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from tracing import prior_tracer
+from psikt.tracing import prior_tracer
 
 
 @pytest.fixture

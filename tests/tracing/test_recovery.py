@@ -4,9 +4,9 @@ import torch
 from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
 
-from tracing import filter as adf
-from tracing.batching import encode
-from tracing.model import DEFAULT_TRAIT_SCALE
+from psikt.tracing import filter as adf
+from psikt.tracing.batching import encode
+from psikt.tracing.model import DEFAULT_TRAIT_SCALE
 
 
 def test_graph_edges_are_recovered(simulation, fitted):
@@ -49,8 +49,8 @@ def test_next_answer_auc_is_near_the_true_models(simulation, fitted):
 
 
 def test_trait_recovery_reports_every_trait_from_each_start():
-    from tracing.model import TRAIT_NAMES
-    from tracing.recovery import STARTS, run, table
+    from psikt.tracing.model import TRAIT_NAMES
+    from psikt.tracing.recovery import STARTS, run, table
 
     result = run(n_learners=24, length=20, epochs=2, seed=3)
     assert set(result["starts"]) == set(STARTS)

@@ -3,10 +3,10 @@ sequences with enough history, never reads an unrevealed answer, and learns item
 import numpy as np
 import pytest
 
-from tracing import Sequence, simulate
-from tracing.baselines import DKT, SimpleKT
-from tracing.baselines.simplekt import _window_starts
-from tracing.metrics import score
+from psikt.tracing import Sequence, simulate
+from psikt.tracing.baselines import DKT, SimpleKT
+from psikt.tracing.baselines.simplekt import _window_starts
+from psikt.tracing.metrics import score
 
 
 @pytest.fixture(scope="module")

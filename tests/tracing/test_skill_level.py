@@ -4,11 +4,11 @@ import json
 import numpy as np
 import pytest
 
-from tracing import Log, Sequence, simulate, write_log
-from tracing.buckets import bucket_table, contexts
-from tracing.data import kc_level
-from tracing.evaluate import main
-from tracing.metrics import paired_bootstrap_auc_diff
+from psikt.tracing import Log, Sequence, simulate, write_log
+from psikt.tracing.buckets import bucket_table, contexts
+from psikt.tracing.data import kc_level
+from psikt.tracing.evaluate import main
+from psikt.tracing.metrics import paired_bootstrap_auc_diff
 
 
 def _seq(learner, items, kcs, correct, times=None, fold=1):

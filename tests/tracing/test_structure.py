@@ -1,11 +1,11 @@
-"""The concept-grouping check of tracing.structure, on simulated logs and hand-made tracers."""
+"""The concept-grouping check of psikt.tracing.structure, on simulated logs and hand-made tracers."""
 import json
 
 import pytest
 import torch
 
-from tracing import prior_tracer, simulate, write_log
-from tracing.structure import concept_grouping, items_as_kcs, main
+from psikt.tracing import prior_tracer, simulate, write_log
+from psikt.tracing.structure import concept_grouping, items_as_kcs, main
 
 CONCEPT = {"a1": ("A",), "a2": ("A",), "a3": ("A",), "b1": ("B",), "b2": ("B",), "b3": ("B",)}
 

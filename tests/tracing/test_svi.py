@@ -8,12 +8,12 @@ from pyro import poutine
 from pyro.infer import Trace_ELBO
 from pyro.poutine.util import site_is_subsample
 
-from tracing import fit, simulate
-from tracing.batching import encode
-from tracing.model import DEFAULT_TRAIT_LOC, item_matrices
-from tracing.prior import initial_globals
-from tracing.svi import Setup, global_params, guide, link, model
-from tracing.tracer import NO_FORGETTING
+from psikt.tracing import fit, simulate
+from psikt.tracing.batching import encode
+from psikt.tracing.model import DEFAULT_TRAIT_LOC, item_matrices
+from psikt.tracing.prior import initial_globals
+from psikt.tracing.svi import Setup, global_params, guide, link, model
+from psikt.tracing.tracer import NO_FORGETTING
 
 N_BATCHES = 2
 

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from tracing import Tracer, simulate
+from psikt.tracing import Tracer, simulate
 
 
 def online_predictions(tracer, seq):

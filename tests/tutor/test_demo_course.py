@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from checking import CORRECT, WRONG_FORM, WRONG_KIND, AnswerSpec, check_answer
+from psikt.checking import CORRECT, WRONG_FORM, WRONG_KIND, AnswerSpec, check_answer
 from tutor.content.models import Course, Item, ItemTemplate, KnowledgeComponent
 from tutor.content.pack import read_pack
 from tutor.content.selectors import answer_spec, item_answer

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from psikt.tracing.data import load_log
 from tests.tutor.factories import HumanLearnerFactory
-from tracing.data import load_log
 from tutor.content.models import Item
 from tutor.learning.tutoring import tutor_turn_take
 

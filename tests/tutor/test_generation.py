@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from llm.backends import BackendError
-from llm.prompt import REGENERATE
+from psikt.llm.backends import BackendError
+from psikt.llm.prompt import REGENERATE
 from tutor.content.models import Item
 from tutor.learning import generation
 from tutor.learning.tutoring import tutor_turn_take
@@ -138,9 +138,9 @@ def test_rule_tutor_over_the_whole_demo_course_never_leaks_and_tells_only_at_the
     answers until the tutor tells; no reply before that may contain an answer the learner still owes."""
     from collections import Counter
 
-    from checking import AnswerSpec
-    from llm.guard import Guard
-    from llm.moves import Category
+    from psikt.checking import AnswerSpec
+    from psikt.llm.guard import Guard
+    from psikt.llm.moves import Category
     from tutor.content.models import ItemTemplate
     from tutor.content.selectors import item_answer
     from tutor.content.services import item_from_template
@@ -182,7 +182,7 @@ def test_rule_tutor_over_the_whole_demo_course_never_leaks_and_tells_only_at_the
 
 
 def test_when_every_rule_sentence_is_stopped_the_learner_still_gets_a_safe_reply(loaded, monkeypatch):
-    from llm.guarded import LAST_RESORT
+    from psikt.llm.guarded import LAST_RESORT
     from tutor.content.models import Hint
 
     Hint.objects.filter(step__item__key="add-1", step__key="sum", level=1).update(text="It is 7.")

@@ -122,7 +122,7 @@ class SlowRuleBackend:
     name, model = "rule", "rule-v1-slow"
 
     async def stream(self, request):
-        from llm.backends import RuleBackend
+        from psikt.llm.backends import RuleBackend
 
         async for piece in RuleBackend().stream(request):
             await asyncio.sleep(0.2)

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from checking import MAX_INPUT_CHARS, UNREADABLE, WRONG_KIND, check_answer
+from psikt.checking import MAX_INPUT_CHARS, UNREADABLE, WRONG_KIND, check_answer
 from tutor.content.models import Item
 from tutor.content.selectors import item_answer
 from tutor.learning.services import MAX_ANSWER_CHARS

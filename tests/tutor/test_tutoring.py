@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from curriculum import planner_names
+from psikt.curriculum import planner_names
 from tutor.content import services as content_services
 from tutor.content.models import Item, ItemTemplate
 from tutor.content.services import item_from_template
@@ -158,7 +158,7 @@ def test_a_new_learner_starts_from_the_prior_pooled_over_the_course_and_a_rebuil
 
 def test_the_served_planner_keeps_no_learner_state_between_requests(loaded):
     """States live in the database; a long-running server process must not accumulate them."""
-    from curriculum import UnknownLearnerError
+    from psikt.curriculum import UnknownLearnerError
     from tutor.learning.engine import course_engine
 
     learner = HumanLearnerFactory()
@@ -308,7 +308,7 @@ def test_skip_records_the_skip_and_serves_another_item(loaded):
 # ---- the dialogue: memory, no verbatim repeats, escalation -----------------------------------------
 
 def test_the_turn_remembers_the_steps_dialogue_and_never_repeats_a_reply(loaded):
-    from llm.prompt import LEARNER, TUTOR
+    from psikt.llm.prompt import LEARNER, TUTOR
 
     learner = HumanLearnerFactory()
     course = Item.objects.get(key="add-1").course

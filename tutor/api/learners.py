@@ -15,7 +15,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from curriculum import planner_names
+from psikt.curriculum import planner_names
 from tutor.content.models import Course
 from tutor.learning.knowledge import learner_state_locked
 from tutor.learning.models import Attempt, LearnerState, TutorTurn

@@ -4,7 +4,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from curriculum import DEFAULT_PLANNER
+from psikt.curriculum import DEFAULT_PLANNER
 from tutor.learning.services import MAX_ANSWER_CHARS, MAX_COHORT_SIZE
 
 from .errors import ApiError

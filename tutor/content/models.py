@@ -3,7 +3,7 @@ misconceptions, and parameterised templates. Loaded from course packs (see docs/
 
 from django.db import models
 
-from checking import MODES
+from psikt.checking import MODES
 
 _ANSWER_MODE_VALID = models.Q(answer__mode__in=list(MODES))
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from checking import (
+from psikt.checking import (
     CORRECT,
     MODES,
     AnswerSpec,

@@ -2,8 +2,8 @@
 
 from django.db import models
 
-from checking import AnswerSpec
-from checking import Misconception as KnownMistake
+from psikt.checking import AnswerSpec
+from psikt.checking import Misconception as KnownMistake
 
 from .models import Item, Step
 

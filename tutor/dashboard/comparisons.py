@@ -1,5 +1,5 @@
 """Planner comparisons a teacher runs from the planners page: simulated learners taught by the planners
-the teacher picks (curriculum.episode on a curriculum.simulate world, every planner meeting the same
+the teacher picks (psikt.curriculum.episode on a psikt.curriculum.simulate world, every planner meeting the same
 simulated learners with the same luck), as a Celery job on the long-work queue with its progress in
 a ComparisonJob row, and the 95% intervals of the results.
 
@@ -7,7 +7,7 @@ Bounded on purpose: at most MAX_LEARNERS simulated learners per planner and MAX_
 planners that take well under a second per learner (0.03-0.11 s on a quiet moment of the 2-core
 server), one open job per class (a database constraint) and per teacher. `adaptive` is left out: it fits a tracer on a pilot cohort and takes about 20 s per simulated
 learner on the 2-core server (docs/benchmarks.md), minutes a teacher would wait for one comparison;
-the command-line benchmark (python -m curriculum.benchmark) compares it.
+the command-line benchmark (python -m psikt.curriculum.benchmark) compares it.
 """
 
 import logging
@@ -23,10 +23,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from scipy import stats
 
-from curriculum.episode import run_episode
-from curriculum.oracle import Oracle
-from curriculum.planners import make_planner, planner_names
-from curriculum.simulate import FAMILIES, SCENARIO_SETTINGS, make_world
+from psikt.curriculum.episode import run_episode
+from psikt.curriculum.oracle import Oracle
+from psikt.curriculum.planners import make_planner, planner_names
+from psikt.curriculum.simulate import FAMILIES, SCENARIO_SETTINGS, make_world
 
 from .models import ComparisonJob
 

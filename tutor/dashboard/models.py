@@ -6,7 +6,7 @@ from django.db import models
 
 
 class BenchmarkRun(models.Model):
-    """The cells of one `python -m curriculum.benchmark --json` run: planners on simulated cohorts."""
+    """The cells of one `python -m psikt.curriculum.benchmark --json` run: planners on simulated cohorts."""
 
     name = models.CharField(max_length=200)
     source = models.CharField(max_length=500, blank=True, help_text="The file it was imported from.")

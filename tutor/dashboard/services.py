@@ -48,11 +48,11 @@ BENCHMARK_FIELDS = {"family": str, "scenario": str, "horizon": int, "planner": s
 
 
 def benchmark_run_import(*, name: str, data, source: str = "") -> BenchmarkRun:
-    """Store the cells of a `curriculum.benchmark --json` result; nothing is stored unless every cell
+    """Store the cells of a `psikt.curriculum.benchmark --json` result; nothing is stored unless every cell
     has the fields the curriculum view needs, with the right types."""
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or not data["cells"]:
         raise BenchmarkFormatError('expected {"cells": [...]} with at least one cell, as written by '
-                                   "python -m curriculum.benchmark --json OUT.json")
+                                   "python -m psikt.curriculum.benchmark --json OUT.json")
     for n, cell in enumerate(data["cells"]):
         if not isinstance(cell, dict):
             raise BenchmarkFormatError(f"cell {n}: expected an object")

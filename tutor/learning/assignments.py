@@ -5,7 +5,7 @@ How it steers the planner (`steer`, called by knowledge._serve): the material of
 assignments in the course is the items of the assigned skills and the assigned problems. What the
 learner has finished drops out of it: a skill once the tracer says "Mastered" (levels.py), a problem
 once answered right since the assignment was set. The rest goes to the planner as `select(only=...)`
-(the planner contract, curriculum/planners/base.py), which serves its own choice when that is
+(the planner contract, psikt/curriculum/planners/base.py), which serves its own choice when that is
 assigned and otherwise the least practised assigned item. When everything assigned is finished, the
 planner serves the whole course again and the reason says the assignment is finished.
 

@@ -12,8 +12,8 @@ version), so nothing read here outlives the content it came from.
 from collections import defaultdict
 from dataclasses import dataclass
 
-from checking import AnswerSpec
-from checking import Misconception as KnownMistake
+from psikt.checking import AnswerSpec
+from psikt.checking import Misconception as KnownMistake
 from tutor.content.models import Course, Hint, Item, Misconception, Step
 from tutor.content.selectors import answer_spec
 

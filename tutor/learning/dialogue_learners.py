@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from checking import CORRECT, INCORRECT, AnswerSpec, check_answer
-from llm.numbers import value_of
+from psikt.checking import CORRECT, INCORRECT, AnswerSpec, check_answer
+from psikt.llm.numbers import value_of
 
 HELP = "Can I have a hint?"
 STUCK = "I don't get it"

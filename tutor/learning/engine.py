@@ -10,9 +10,9 @@ from datetime import datetime
 
 from django.db import models
 
-from curriculum import Domain, Planner, make_planner
-from curriculum import Item as PlanItem
-from tracing import Tracer, prior_tracer
+from psikt.curriculum import Domain, Planner, make_planner
+from psikt.curriculum import Item as PlanItem
+from psikt.tracing import Tracer, prior_tracer
 from tutor.content.models import Course, Item, ItemTemplate, KnowledgeComponent, Step
 
 from .course_content import CourseContent

@@ -1,6 +1,6 @@
 """Turning a prepared turn into text the learner may see: the configured backend, streamed, every
 sentence guarded before release, one regeneration after a stopped sentence, and the rule backend as
-the fallback for every failure (the streaming logic is llm.guarded, shared with the smoke run).
+the fallback for every failure (the streaming logic is psikt.llm.guarded, shared with the smoke run).
 
 One code path serves the WebSocket (which forwards the deltas as they come) and the non-streaming
 callers (which collect them).
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from llm.backends import GenerationRequest, RuleBackend
-from llm.backends.local import LocalBackend
-from llm.backends.openai import OpenAIBackend
-from llm.guard import Guard
-from llm.guarded import GuardedReply
-from llm.policy import Decision
+from psikt.llm.backends import GenerationRequest, RuleBackend
+from psikt.llm.backends.local import LocalBackend
+from psikt.llm.backends.openai import OpenAIBackend
+from psikt.llm.guard import Guard
+from psikt.llm.guarded import GuardedReply
+from psikt.llm.policy import Decision
 from tutor.ops.metrics import GENERATION_SECONDS, GUARD_INTERVENTIONS
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from curriculum import BeliefUpdate
+from psikt.curriculum import BeliefUpdate
 from tutor.content.models import Course, Item, ItemTemplate
 from tutor.content.services import item_from_template
 from tutor.ops.metrics import PLANNER_SELECT_SECONDS, TRACER_UPDATE_SECONDS

@@ -5,8 +5,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-from checking import CORRECT, INCORRECT, MISCONCEPTION, UNREADABLE
-from curriculum import DEFAULT_PLANNER
+from psikt.checking import CORRECT, INCORRECT, MISCONCEPTION, UNREADABLE
+from psikt.curriculum import DEFAULT_PLANNER
 
 
 class Learner(models.Model):
@@ -53,7 +53,7 @@ class Cohort(models.Model):
 
     api_client = models.ForeignKey("accounts.ApiClient", on_delete=models.CASCADE, related_name="cohorts")
     course = models.ForeignKey("content.Course", on_delete=models.PROTECT, related_name="cohorts")
-    planner = models.CharField(max_length=32, help_text="A name from curriculum.planner_names().")
+    planner = models.CharField(max_length=32, help_text="A name from psikt.curriculum.planner_names().")
     name = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -194,7 +194,7 @@ class LearnerState(models.Model):
 
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="states")
     course = models.ForeignKey("content.Course", on_delete=models.CASCADE, related_name="learner_states")
-    planner = models.CharField(max_length=32, default=DEFAULT_PLANNER, help_text="A name from curriculum.planner_names().")
+    planner = models.CharField(max_length=32, default=DEFAULT_PLANNER, help_text="A name from psikt.curriculum.planner_names().")
     tracer_state = models.JSONField(default=dict)
     tracer_version = models.CharField(max_length=100, blank=True)
     planner_state = models.JSONField(default=dict)
@@ -256,7 +256,7 @@ class TracerModel(models.Model):
     """A fitted tracer for a course. Serving uses the active one; switching is one row update."""
 
     course = models.ForeignKey("content.Course", on_delete=models.CASCADE, related_name="tracer_models")
-    checkpoint = models.BinaryField(help_text="tracing.Tracer.save() output")
+    checkpoint = models.BinaryField(help_text="psikt.tracing.Tracer.save() output")
     metrics = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -271,7 +271,7 @@ class TracerModel(models.Model):
     def load(self):
         import tempfile
 
-        from tracing import Tracer
+        from psikt.tracing import Tracer
 
         with tempfile.NamedTemporaryFile(suffix=".pt") as file:
             file.write(bytes(self.checkpoint))

@@ -21,8 +21,8 @@ from typing import NamedTuple
 
 from django.db.models import QuerySet
 
-from llm.moves import Intent
-from llm.prompt import LEARNER, TUTOR
+from psikt.llm.moves import Intent
+from psikt.llm.prompt import LEARNER, TUTOR
 from tutor.content.models import Item
 
 from .models import Attempt, TutorTurn

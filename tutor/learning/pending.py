@@ -15,12 +15,12 @@ import logging
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 
-from checking import AnswerSpec
-from llm.backends import GenerationRequest, RuleBackend
-from llm.guard import Guard
-from llm.moves import Evaluation, Intent
-from llm.policy import Decision, WeakPrerequisite
-from llm.prompt import PromptInput, TurnContent, build_prompt
+from psikt.checking import AnswerSpec
+from psikt.llm.backends import GenerationRequest, RuleBackend
+from psikt.llm.guard import Guard
+from psikt.llm.moves import Evaluation, Intent
+from psikt.llm.policy import Decision, WeakPrerequisite
+from psikt.llm.prompt import PromptInput, TurnContent, build_prompt
 
 from .generation import PreparedTurn, generate_complete
 from .models import TutorTurn

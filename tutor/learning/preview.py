@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from checking import preview_answer
+from psikt.checking import preview_answer
 from tutor.content.selectors import UnknownStep, item_answer
 
 from .selectors import learner_item

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from tracing import Log, Sequence, fit
+from psikt.tracing import Log, Sequence, fit
 from tutor.content.models import Course
 from tutor.ops.metrics import REFIT_SECONDS
 

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from checking import CORRECT, INCORRECT, MAX_INPUT_CHARS, MISCONCEPTION, UNREADABLE, CheckResult, check_answer
-from llm.learner_text import ANSWER, read_learner_text
+from psikt.checking import CORRECT, INCORRECT, MAX_INPUT_CHARS, MISCONCEPTION, UNREADABLE, CheckResult, check_answer
+from psikt.llm.learner_text import ANSWER, read_learner_text
 from tutor.accounts.models import User
 from tutor.content.models import Item
 from tutor.content.selectors import item_answer
@@ -115,7 +115,7 @@ def attempt_decide(
     `graded` is for simulators that grade themselves: the outcome is taken as given, unchecked.
     The same idempotency key returns the attempt stored the first time (`request_fingerprint`, stored
     with the key, lets the caller tell a re-sent request from another). Text the checker cannot read
-    is read as words (`llm.learner_text`): an answer in words is checked as the answer it names, the
+    is read as words (`psikt.llm.learner_text`): an answer in words is checked as the answer it names, the
     raw text is stored as typed. `visit` is the learner's visit of the item and `step_visit` the step
     so far in it: they decide whether the answer is evidence, and a step already solved in the visit
     takes no new answer (the solving attempt is returned). `expected()`: the checker's (spec, mistakes).

@@ -24,14 +24,31 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checking import CORRECT, EVIDENCE_VERDICTS, UNREADABLE, WRONG_KIND, AnswerSpec, check_answer
-from llm.answer_text import answer_text
-from llm.backends import GenerationRequest
-from llm.guard import Guard
-from llm.learner_text import ANSWER, QUESTION, STUCK, WORKING, check_claims, first_wrong, is_chatter, read_learner_text
-from llm.moves import Intent
-from llm.policy import HINT_REQUEST, OFF_TOPIC, WORKING_RIGHT, WORKING_WRONG_STEP, Policy, TurnState, WeakPrerequisite
-from llm.prompt import PromptInput, TurnContent, build_prompt, recent_turns
+from psikt.checking import CORRECT, EVIDENCE_VERDICTS, UNREADABLE, WRONG_KIND, AnswerSpec, check_answer
+from psikt.llm.answer_text import answer_text
+from psikt.llm.backends import GenerationRequest
+from psikt.llm.guard import Guard
+from psikt.llm.learner_text import (
+    ANSWER,
+    QUESTION,
+    STUCK,
+    WORKING,
+    check_claims,
+    first_wrong,
+    is_chatter,
+    read_learner_text,
+)
+from psikt.llm.moves import Intent
+from psikt.llm.policy import (
+    HINT_REQUEST,
+    OFF_TOPIC,
+    WORKING_RIGHT,
+    WORKING_WRONG_STEP,
+    Policy,
+    TurnState,
+    WeakPrerequisite,
+)
+from psikt.llm.prompt import PromptInput, TurnContent, build_prompt, recent_turns
 from tutor.content.mathtext import plain_text
 from tutor.content.models import Course, Item, Step
 from tutor.content.selectors import answer_spec
@@ -296,7 +313,7 @@ def _replayed(attempt: Attempt, engine: CourseEngine, state: LearnerState, log: 
 
 
 def _words_outcome(text: str, outcome: str, *, stuck_asks_help: bool) -> tuple[str, str]:
-    """The outcome for a learner's words (`llm.learner_text`) and the feedback on their working:
+    """The outcome for a learner's words (`psikt.llm.learner_text`) and the feedback on their working:
     working with a wrong claim is feedback on the first wrong one; working whose claims are all right
     asks for the answer; a question or "I'm stuck" typed as an answer is a request for help; chatter
     (typed as an answer or sent as words) is off-topic: steered back to the step, never a hint;

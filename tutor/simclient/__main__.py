@@ -6,8 +6,8 @@ import json
 import os
 import sys
 
-from curriculum import planner_names
-from curriculum.simulate import FAMILIES, SCENARIOS
+from psikt.curriculum import planner_names
+from psikt.curriculum.simulate import FAMILIES, SCENARIOS
 
 from .client import ClientError
 from .domain import course_slug, served_world
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--rate", type=float, default=None,
                       help="open loop: offer this many steps per second (--via pair or single); default closed loop")
     direct = sub.add_parser("direct", parents=[common],
-                            help="the same planner and students in process (curriculum.episode): steps/s")
+                            help="the same planner and students in process (psikt.curriculum.episode): steps/s")
     direct.add_argument("--planner", default="adaptive", choices=planner_names())
     direct.add_argument("--learners", type=int, default=64)
     direct.add_argument("--steps", type=int, default=40)

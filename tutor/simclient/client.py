@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import numpy as np
 
-from curriculum.simulate import World, session_time
+from psikt.curriculum.simulate import World, session_time
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 # Simulated time starts at the Unix epoch, so the planners' clock (days since the epoch) reads exactly

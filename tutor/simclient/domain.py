@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from curriculum import Domain
-from curriculum import Item as PlanItem
-from curriculum.benchmark import pilot_log, planner_params
-from curriculum.episode import run_episode
-from curriculum.planners import make_planner
-from curriculum.simulate import World, make_world
+from psikt.curriculum import Domain
+from psikt.curriculum import Item as PlanItem
+from psikt.curriculum.benchmark import pilot_log, planner_params
+from psikt.curriculum.episode import run_episode
+from psikt.curriculum.planners import make_planner
+from psikt.curriculum.simulate import World, make_world
 
 # The engine builds every planner with its defaults, which are the benchmark's settings at N = 150
 # (fixed_order's share per KC, adaptive's target time); the comparison uses the same.
@@ -46,7 +46,7 @@ def course_pack(world: World, slug: str) -> dict[str, object]:
     d = world.domain
     parents = {kc: [a for a, b in d.prerequisites if b == kc] for kc in d.kcs}
     course = {"slug": slug, "title": f"Simulated course {world.family} {world.scenario} (seed {world.seed})",
-              "description": "curriculum.simulate benchmark domain, served for tutor.simclient", "version": 1}
+              "description": "psikt.curriculum.simulate benchmark domain, served for tutor.simclient", "version": 1}
     kcs = [{"id": kc, "name": kc, "prerequisites": parents[kc]} for kc in d.kcs]
     items = [{
         "id": item.id, "kcs": list(item.kcs), "difficulty": item.difficulty,
@@ -79,9 +79,9 @@ def direct_teach(world: World, policy, learners: list[tuple[int, str]], steps: i
 
 def direct_posttests(world: World, planner: str, learners: list[tuple[int, str]], steps: int, planner_seed: int,
                      pilot_size: int) -> list[float]:
-    """Post-test per learner of the direct benchmark run: `curriculum.episode.run_episode` with the
+    """Post-test per learner of the direct benchmark run: `psikt.curriculum.episode.run_episode` with the
     benchmark's planner parameters, one planner instance taught the learners in order, as
-    `curriculum.benchmark.run_cell` does. `learners` pairs each simulated student with the name the
+    `psikt.curriculum.benchmark.run_cell` does. `learners` pairs each simulated student with the name the
     planner knows it by (the server's learner id), and `planner_seed` is the server's planner seed:
     planners draw their randomness from (seed, learner name, selections). Adaptive's prior pooled
     across learners carries from each learner to the next here, as it does in the served course."""

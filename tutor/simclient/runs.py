@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from curriculum.simulate import World
+from psikt.curriculum.simulate import World
 
 from .client import (
     Api,
@@ -231,7 +231,7 @@ def run_compare(*, url: str, token: str, world: World, course: str, planners: li
                 planner_seed: int, pilot: int, via: str = "pair", progress=sys.stderr) -> dict:
     """Each planner teaches students 0..learners-1 through the API (`_taught`, two requests a step
     or the cohort step endpoint), then the same students are taught directly
-    (`curriculum.episode.run_episode`).
+    (`psikt.curriculum.episode.run_episode`).
     The course must have no earlier `adaptive` learners: the served planner pools its prior over the
     course's learners, the direct one over the students of this run."""
     check_server(url, token, course)
@@ -262,7 +262,7 @@ def run_compare(*, url: str, token: str, world: World, course: str, planners: li
 
 
 def run_direct(*, world: World, planner: str, learners: int, steps: int, planner_seed: int, pilot: int) -> dict:
-    """The same students taught by the same planner in process (`curriculum.episode.run_episode`, as
+    """The same students taught by the same planner in process (`psikt.curriculum.episode.run_episode`, as
     `compare` runs it): steps per second of wall time and of this process's CPU, the pilot fit left out."""
     policy = direct_planner(world, planner, planner_seed, pilot)
     start, cpu_start = time.perf_counter(), time.process_time()

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from curriculum import DEFAULT_PLANNER
+from psikt.curriculum import DEFAULT_PLANNER
 from tutor.accounts.models import ApiClient
 from tutor.content.models import Course
 from tutor.learning.services import cohort_create

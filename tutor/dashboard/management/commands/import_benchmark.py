@@ -7,7 +7,7 @@ from tutor.dashboard.services import BenchmarkFormatError, benchmark_run_import
 
 
 class Command(BaseCommand):
-    help = "Import a `python -m curriculum.benchmark --json OUT.json` result into the dashboard's planner view."
+    help = "Import a `python -m psikt.curriculum.benchmark --json OUT.json` result into the dashboard's planner view."
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="the benchmark's --json file")

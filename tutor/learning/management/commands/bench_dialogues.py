@@ -29,7 +29,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from llm.moves import Category, Intent
+from psikt.llm.moves import Category, Intent
 from tutor.accounts.models import User
 from tutor.content.models import Course, Item
 from tutor.content.selectors import item_answer
@@ -41,7 +41,7 @@ DEMO = Path(settings.BASE_DIR) / "courses" / "demo"
 MAX_TURNS_PER_STEP = 10  # a learner still on a step after this many turns gives up (counted)
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the simulated clock: the same times on every run
 SECONDS_PER_TURN = 20
-# MathDial's teachers (Macina et al., EMNLP Findings 2023; all test dialogues, as llm.smoke counts them).
+# MathDial's teachers (Macina et al., EMNLP Findings 2023; all test dialogues, as psikt.llm.smoke counts them).
 MATHDIAL_TELLING = 0.16
 CATEGORIES = [category.value for category in Category]
 

@@ -1,5 +1,5 @@
 """A course's checked answers in the tracer's interaction-log format (../shared/data/README.md), for
-research with tracing.evaluate or, through tracing.interchange, pyKT and pyBKT:
+research with psikt.tracing.evaluate or, through psikt.tracing.interchange, pyKT and pyBKT:
 
     python manage.py export_log COURSE OUT.csv.gz
 
@@ -16,8 +16,8 @@ from dataclasses import replace
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tracing.data import Log, write_log
-from tracing.interchange import hashed_fold
+from psikt.tracing.data import Log, write_log
+from psikt.tracing.interchange import hashed_fold
 from tutor.content.models import Course
 from tutor.learning.refit import course_log
 

@@ -8,8 +8,8 @@ import torch
 import yaml
 from django.core.management.base import BaseCommand, CommandError
 
-from curriculum.planners.adaptive import fit_on_pilot
-from curriculum.simulate import FAMILIES, SCENARIOS
+from psikt.curriculum.planners.adaptive import fit_on_pilot
+from psikt.curriculum.simulate import FAMILIES, SCENARIOS
 from tutor.content.models import Course
 from tutor.content.pack import PackError, read_pack
 from tutor.content.services import course_pack_load
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--family", default="F1", choices=FAMILIES)
         parser.add_argument("--scenario", default="S1", choices=SCENARIOS)
-        parser.add_argument("--seed", type=int, default=0, help="the world's seed (curriculum.benchmark --seed)")
+        parser.add_argument("--seed", type=int, default=0, help="the world's seed (psikt.curriculum.benchmark --seed)")
         parser.add_argument("--pilot", type=int, default=20,
                             help="pilot learners taught by random to fit adaptive's tracer on (0: the prior tracer)")
 

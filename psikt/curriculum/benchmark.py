@@ -1,6 +1,6 @@
 """Planner benchmark on simulated students.
 
-    python -m curriculum.benchmark [--quick] [--seeds heldout|dev|1,2] [--courses 3] [--learners N]
+    python -m psikt.curriculum.benchmark [--quick] [--seeds heldout|dev|1,2] [--courses 3] [--learners N]
                                    [--families F1,..] [--scenarios S1,..] [--horizons 50,150]
                                    [--planners a,b,..] [--pilot 50] [--json OUT.json] [--old-protocol]
 
@@ -16,7 +16,7 @@ these only) and ``heldout`` (never used to choose anything; the default and the 
 ``adaptive`` learns only from what it observes, plus a pilot cohort of other students taught by
 ``random`` (never scored), and the declared domain; only the oracle sees the simulator's truth.
 Whenever ``adaptive`` runs, ``adaptive_prior`` runs too: the same planner on the tracer before any
-data (``tracing.prior_tracer``), so the fitted tracer's share of the lead is measured, paired, every time.
+data (``psikt.tracing.prior_tracer``), so the fitted tracer's share of the lead is measured, paired, every time.
 ``--old-protocol`` teaches each seed's one course in declared layer order, as the old tables did.
 The JSON is rewritten after every cell, so an interrupted run keeps what it finished.
 """
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from tracing import prior_tracer
+from psikt.tracing import prior_tracer
 
 from .episode import run_episode
 from .oracle import Oracle
@@ -243,7 +243,7 @@ def print_headline(rows: list[dict], label: str, out=None) -> None:
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    ap = argparse.ArgumentParser(prog="python -m curriculum.benchmark", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m psikt.curriculum.benchmark", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="S1 and S2, one course per seed, 6 learners, pilot 20")
     ap.add_argument("--seeds", default="heldout", help="heldout (default, the headline), dev (tune on these only) or a list")
     ap.add_argument("--courses", type=int, default=None, help="courses per seed (default 3; quick 1)")
@@ -324,7 +324,7 @@ def write_result(path: str, protocol: dict, cells: list[dict], values: dict, row
 
 def combine(paths: list[str], out=None) -> list[dict]:
     """The headline over several runs' JSONs (a family each, say), Bonferroni over all their
-    comparisons together: ``python -m curriculum.benchmark --combine F1.json F2.json ...``."""
+    comparisons together: ``python -m psikt.curriculum.benchmark --combine F1.json F2.json ...``."""
     values: dict[tuple[str, str, int], dict] = {}
     labels = set()
     for path in paths:

@@ -65,7 +65,7 @@ Items of equal difficulty rotate (fewest repeats first).
   ``planners.base``); otherwise the planner folds the answers into a tracer state of its own
   (``tracer`` in the learner's state), with the same updates.
 
-The tracer comes from ``tracer=`` (a fitted ``tracing.Tracer``) or is fitted on ``pilot=`` (answer
+The tracer comes from ``tracer=`` (a fitted ``psikt.tracing.Tracer``) or is fitted on ``pilot=`` (answer
 logs of other learners, e.g. a cohort taught by ``random``) with the declared prerequisites as prior.
 Probabilities use the probit approximation E[sigmoid(x)] ~ sigmoid(m / sqrt(1 + pi s^2 / 8)).
 """
@@ -75,7 +75,7 @@ import math
 
 import numpy as np
 
-from tracing import Log, Sequence, Tracer, fit
+from psikt.tracing import Log, Sequence, Tracer, fit
 
 from .base import BeliefUpdate, Planner
 

@@ -1,6 +1,6 @@
 """Latency of ``select`` for one learner over a 1,000-item domain, per planner.
 
-    python -m curriculum.bench [--items 1000] [--kcs 50] [--selects 200]
+    python -m psikt.curriculum.bench [--items 1000] [--kcs 50] [--selects 200]
 
 The domain has ``kcs`` KCs in layers of 10 (each KC's parents: two KCs of the layer above) and
 ``items`` items spread evenly over them. Each planner first sees 100 answers, then ``selects``
@@ -29,7 +29,7 @@ def layered_domain(n_kcs: int, n_items: int, seed: int = 0) -> Domain:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m curriculum.bench", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m psikt.curriculum.bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--items", type=int, default=1000)
     ap.add_argument("--kcs", type=int, default=50)
     ap.add_argument("--selects", type=int, default=200)

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from checking import CORRECT, INCORRECT, AnswerSpec, check_answer
+from psikt.checking import CORRECT, INCORRECT, AnswerSpec, check_answer
 
 from .numbers import value_of
 

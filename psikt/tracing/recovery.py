@@ -1,6 +1,6 @@
 """Trait recovery: are the learners' fitted traits the ones that generated their answers?
 
-    python -m tracing.recovery [--learners 200] [--length 200] [--epochs 30] [--seed 0] [--json OUT]
+    python -m psikt.tracing.recovery [--learners 200] [--length 200] [--epochs 30] [--seed 0] [--json OUT]
 
 Simulates learners whose traits are drawn from a known population (``model.simulate``, with a clock:
 answers about an hour apart and occasional multi-day breaks, so that forgetting shows), fits the

@@ -1,7 +1,7 @@
 """Curriculum planning: planners that pick what a learner practises next, simulated students and
 the benchmark that ranks the planners. No Django; ``adaptive`` uses the public API of ``tracing``.
 
-    from curriculum import Domain, Item, make_planner, planner_names
+    from psikt.curriculum import Domain, Item, make_planner, planner_names
     planner = make_planner("adaptive", domain, seed=0)
     planner.start(learner="L1")
     item = planner.select(learner="L1", now=t)           # t in days
@@ -10,7 +10,7 @@ the benchmark that ranks the planners. No Django; ``adaptive`` uses the public A
     state = planner.save_state("L1"); planner.load_state("L1", state)   # JSON-serialisable dict
 
 A host that keeps each learner's state (and tracer state) itself reads the rest of the contract in
-``curriculum.planners.base``: ``needs_tracer`` and ``BeliefUpdate``, ``carried_over``, ``share_key``
+``psikt.curriculum.planners.base``: ``needs_tracer`` and ``BeliefUpdate``, ``carried_over``, ``share_key``
 with ``pool_of``/``load_pool``.
 """
 from .domain import Domain, DomainError, Item, ItemWithoutKCError, PrerequisiteCycleError, UnknownKCError

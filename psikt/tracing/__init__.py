@@ -2,7 +2,7 @@
 
 Public API::
 
-    from tracing import fit, load_log, simulate, Tracer
+    from psikt.tracing import fit, load_log, simulate, Tracer
     tracer = fit(load_log("interactions.csv.gz"))
     state = tracer.new_learner()
     state = tracer.update(state, item, correct, t)      # pure; state is JSON of O(K) floats

@@ -58,7 +58,7 @@ class Prerequisites:
 
 
 class Tracer:
-    """A fitted knowledge tracer. Build with ``tracing.fit`` or ``Tracer.load``."""
+    """A fitted knowledge tracer. Build with ``psikt.tracing.fit`` or ``Tracer.load``."""
 
     def __init__(self, params: dict[str, torch.Tensor], kcs: list[str], items: list[str],
                  item_kcs: dict[str, tuple[str, ...]], config: dict, declared: torch.Tensor | None = None,
@@ -264,7 +264,7 @@ class Tracer:
         """P(correct) for every answer of every sequence, each made before its answer is seen, with
         population-mean traits (the same filter as ``update``/``predict``, batched); with
         ``online_traits`` each learner's static traits are estimated from their own earlier answers
-        (tracing.online). Unseen items are cold-started from their KCs."""
+        (psikt.tracing.online). Unseen items are cold-started from their KCs."""
         for s in seqs:
             for item, kcs in zip(s.items, s.kcs):
                 self._item(item, kcs)

@@ -2,7 +2,7 @@
 
 - answer leak: a protected answer, or anything algebraically equivalent to it, appears in a
   sentence while the move is not revealing_answer. Numbers are compared by value as a reader takes
-  them (llm.numbers: "2,000", "$300.00", "25%", "twelve", "one hundred and five", "a half"). A value
+  them (psikt.llm.numbers: "2,000", "$300.00", "25%", "twelve", "one hundred and five", "a half"). A value
   the problem or the learner's text shows as a given quantity may be restated ("she has 12 spoons")
   unless the sentence presents it as the result ("so it's 12", "the answer is 12", "= 12", "you get
   12"); any other mention of the answer's value is a leak. Math-looking spans are checked with the
@@ -28,7 +28,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checking import CORRECT, AnswerSpec, check_answer, normalize
+from psikt.checking import CORRECT, AnswerSpec, check_answer, normalize
 
 from .numbers import Mention, mentions, value_of
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from .errors import CouldNotRead
 
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The folder that holds the psikt package (the checkout, or site-packages where psikt is installed): the
+# worker imports psikt from there and from nowhere else.
+_PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60.0
 TOO_COMPLICATED = "That expression is too complicated for me to check; could you write it more simply?"
 UNAVAILABLE = "The answer checker is unavailable right now; please try again in a moment."
@@ -29,13 +31,13 @@ class _Worker:
         self.process: subprocess.Popen | None = None
 
     def _start(self) -> subprocess.Popen:
-        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(_PROJECT_ROOT)}
+        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(_PACKAGE_PARENT)}
         process = subprocess.Popen(
-            [sys.executable, "-m", "checking.worker", str(self.memory_mb)],
+            [sys.executable, "-m", "psikt.checking.worker", str(self.memory_mb)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            cwd=_PROJECT_ROOT,
+            cwd=_PACKAGE_PARENT,
             env=env,
             text=True,
         )

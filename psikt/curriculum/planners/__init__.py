@@ -37,7 +37,7 @@ def planner_class(name: str) -> type[Planner]:
 
 def make_planner(name: str, domain: Domain, seed: int = 0, *, tracer=None, **params) -> Planner:
     """A planner by name. ``params`` override its defaults (see each planner's docstring).
-    ``tracer``: a fitted ``tracing.Tracer``, given to the planners that plan on one
+    ``tracer``: a fitted ``psikt.tracing.Tracer``, given to the planners that plan on one
     (``Planner.needs_tracer``) and ignored by the others."""
     planner = planner_class(name)
     if planner.needs_tracer and tracer is not None:

@@ -1,4 +1,4 @@
-"""Command-line plumbing shared by `python -m llm.smoke` and `python -m llm.bench`: choosing a backend."""
+"""Command-line plumbing shared by `python -m psikt.llm.smoke` and `python -m psikt.llm.bench`: choosing a backend."""
 
 import argparse
 import sys

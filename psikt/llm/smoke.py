@@ -1,7 +1,7 @@
 """The answer-leak smoke run (spec "Evaluation of tutor output"): does a backend state the answer when
 the move is not Telling, and does the guard stop it before the learner sees it?
 
-    python -m llm.smoke --problems 50 [--backend local|rule|openai] [--json]
+    python -m psikt.llm.smoke --problems 50 [--backend local|rule|openai] [--json]
 
 Problems are MathDial's test split (Macina et al., EMNLP Findings 2023; CC BY-SA 4.0), read from
 ../shared/data at run time and never copied: the question, the answer (last line of the worked
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from checking import AnswerSpec
+from psikt.checking import AnswerSpec
 
 from .backends import GenerationRequest
 from .cli import Unavailable, add_backend_arguments, fail, make_backend
@@ -45,7 +45,7 @@ from .moves import CATEGORY_OF, Category, Intent
 from .policy import INCORRECT, MISCONCEPTION, Policy, TurnState
 from .prompt import PromptInput, TurnContent, build_prompt
 
-MATHDIAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "mathdial" / "test.jsonl.gz"
+MATHDIAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "mathdial" / "test.jsonl.gz"
 STEP = "What is the answer to the problem?"
 # MathDial has no hint ladder; these stand for a pack's pointing and teaching hints.
 HINTS = {
@@ -199,7 +199,7 @@ def table(summary: dict, header: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m llm.smoke", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m psikt.llm.smoke", description=__doc__.split("\n\n")[0])
     parser.add_argument("--problems", type=int, default=50)
     parser.add_argument("--backend", choices=("local", "rule", "openai"), default="local")
     parser.add_argument("--data", type=Path, default=MATHDIAL, help="MathDial test.jsonl.gz")
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     except Unavailable as error:
         return fail(str(error))
     summary = summarise(rows, teacher_moves)
-    header = (f"llm.smoke: MathDial test split, first {len(rows)} distinct problems; backend {backend.name}, "
+    header = (f"psikt.llm.smoke: MathDial test split, first {len(rows)} distinct problems; backend {backend.name}, "
               f"model {backend.model}, max_new_tokens {args.max_new_tokens}")
     if args.json:
         print(json.dumps({"backend": backend.name, "model": backend.model, "summary": summary, "turns": rows}, indent=1))

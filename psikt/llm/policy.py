@@ -10,7 +10,7 @@ Rules, in order:
   claim and a request to redo that step (self-correction on a subproblem, partially correct); working
   whose claims are all right (`working_right`) is told so and asked for the answer. The hint ladder
   does not move and nothing is evidence;
-- off-topic words (`off_topic`: chatter read by `llm.learner_text`) get a short redirect to the
+- off-topic words (`off_topic`: chatter read by `psikt.llm.learner_text`) get a short redirect to the
   open step, restating what it asks (Focus, `notes["redirect"]`): no hint, the ladder does not move
   and nothing is evidence;
 - a known misconception escalates with each repeat of the same one on the step in this visit
@@ -38,9 +38,9 @@ CORRECT, MISCONCEPTION, INCORRECT, UNREADABLE, HINT_REQUEST = (
     "correct", "misconception", "incorrect", "unreadable", "hint_request",
 )
 WRONG_KIND, WRONG_FORM = "wrong_kind", "wrong_form"  # the checker's verdicts, as in checking
-# Working in words (`llm.learner_text`): a claim in it is wrong, or all its claims are right.
+# Working in words (`psikt.llm.learner_text`): a claim in it is wrong, or all its claims are right.
 WORKING_WRONG_STEP, WORKING_RIGHT = "working_wrong_step", "working_right"
-OFF_TOPIC = "off_topic"  # words about something else (`llm.learner_text`)
+OFF_TOPIC = "off_topic"  # words about something else (`psikt.llm.learner_text`)
 REENTER = (UNREADABLE, WRONG_KIND, WRONG_FORM)  # the learner is asked to write the answer again
 BOTTOM_OUT = 3
 

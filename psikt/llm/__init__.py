@@ -4,7 +4,7 @@ Independent of Django. The policy and backends are specified in ../shared/specs/
 
 Public API::
 
-    from llm import (INCORRECT, GenerationRequest, Guard, GuardedReply, Policy, PromptInput,
+    from psikt.llm import (INCORRECT, GenerationRequest, Guard, GuardedReply, Policy, PromptInput,
                      RuleBackend, TurnContent, TurnState, build_prompt)
     decision = Policy().decide(TurnState(INCORRECT, attempts_on_step=1))   # the move, before any text
     decision.intent; decision.category; decision.hint_level; decision.reveals_answer
@@ -18,7 +18,7 @@ Public API::
     async for delta in reply.deltas(): ...    # guarded sentences; one retry, then the rule text
     reply.text; reply.verdicts; reply.regenerated; reply.fell_back
 
-`python -m llm.smoke` (answer leaks) and `python -m llm.bench` (latency) run a backend on MathDial.
+`python -m psikt.llm.smoke` (answer leaks) and `python -m psikt.llm.bench` (latency) run a backend on MathDial.
 Importing llm loads neither transformers nor torch: LocalBackend imports them when it first loads
 its model.
 """

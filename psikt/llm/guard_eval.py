@@ -1,6 +1,6 @@
 """Precision and recall of the answer-leak guard on teacher utterances from MathDial.
 
-    python -m llm.guard_eval [--data ../shared/data/mathdial/test.jsonl.gz] [--json] [--errors dev]
+    python -m psikt.llm.guard_eval [--data ../shared/data/mathdial/test.jsonl.gz] [--json] [--errors dev]
 
 The development set is built at run time from MathDial's test split (Macina et al., EMNLP Findings
 2023, CC BY-SA 4.0; read from ../shared/data, never copied in bulk): every teacher utterance of every
@@ -13,7 +13,7 @@ the worked solution's final answer:
   and the problem does not show that value as a given quantity;
 - no: any move whose text does not hold the answer's value;
 - otherwise ambiguous (a Focus/Probing/Generic move with the value, or the value is also a given
-  quantity): labelled by hand in llm/data/guard_dev_labels.jsonl (CC BY-SA 4.0, see its README), or
+  quantity): labelled by hand in psikt/llm/data/guard_dev_labels.jsonl (CC BY-SA 4.0, see its README), or
   excluded when not labelled there.
 
 Problems are split by question id (every dialogue of a question on the same side) into a tuning part
@@ -35,12 +35,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from checking import AnswerSpec
+from psikt.checking import AnswerSpec
 
 from .guard import Guard, split_sentences
 from .numbers import mentions, value_of
 
-MATHDIAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "mathdial" / "test.jsonl.gz"
+MATHDIAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "mathdial" / "test.jsonl.gz"
 HAND_LABELS = Path(__file__).resolve().parent / "data" / "guard_dev_labels.jsonl"
 TUNING, HELD_OUT = "tuning", "held_out"
 _TURN = re.compile(r"^(Teacher|Student):\s*(?:\((\w+)\))?(.*)$", re.DOTALL)
@@ -168,7 +168,7 @@ def evaluate(path: Path) -> dict:
 
 def table(result: dict) -> str:
     lines = [
-        "llm.guard_eval: MathDial test split, teacher utterances labelled 'reveals the final answer'",
+        "psikt.llm.guard_eval: MathDial test split, teacher utterances labelled 'reveals the final answer'",
         f"teacher utterances {result['teacher_utterances']}: "
         + ", ".join(f"{rule} {n}" for rule, n in sorted(result["labels"].items())),
         "",
@@ -186,7 +186,7 @@ def _fmt(value) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m llm.guard_eval", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m psikt.llm.guard_eval", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=MATHDIAL, help="MathDial test.jsonl.gz")
     parser.add_argument("--json", action="store_true", help="the figures as JSON (errors left out)")
     parser.add_argument("--errors", choices=(TUNING, HELD_OUT), help="print that part's misjudged utterances")

@@ -9,7 +9,7 @@ returned unchanged, so formatting is idempotent and never fails.
 
 import re
 
-from checking import AnswerSpec
+from psikt.checking import AnswerSpec
 
 _TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?|\.\d+)|([A-Za-z])|(\*\*|[-+*/^()=]))")
 

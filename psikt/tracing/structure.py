@@ -1,6 +1,6 @@
 """Does the learned KC structure group items by their hidden concept? (the synthetic5 check)
 
-    python -m tracing.structure --data ../shared/data/synthetic5/interactions.csv.gz --learners v0- \
+    python -m psikt.tracing.structure --data ../shared/data/synthetic5/interactions.csv.gz --learners v0- \
         [--epochs N] [--json OUT.json]
 
 The concepts are hidden from the model: every item becomes its own KC, PSI-KT is fitted on the
@@ -50,7 +50,7 @@ def concept_grouping(tracer: Tracer, concept: dict[str, tuple[str, ...]]) -> dic
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tracing.structure", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m psikt.tracing.structure", description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True, help="interaction log whose kc_ids are the hidden concepts")
     parser.add_argument("--learners", default="", help="fit only learners whose id starts with this prefix")
     parser.add_argument("--epochs", type=int, default=30, help="PSI-KT's maximum epochs (early stopping)")

@@ -53,11 +53,11 @@ class TurnContent:
     # knowledge component), which the learner can answer and the checker can check.
     recall_question: str = ""
     next_step_prompt: str = ""
-    answer: str = ""  # only for revealing_answer; a checker's string is typeset (llm.answer_text)
+    answer: str = ""  # only for revealing_answer; a checker's string is typeset (psikt.llm.answer_text)
     # The checker's sentence on the answer ("That's equal, but write it as a decimal.", "I couldn't
     # read '#' in your answer."), for unreadable, wrong_kind and wrong_form; never the answer itself.
     check_note: str = ""
-    # Feedback on the learner's working (`llm.learner_text`): the first wrong claim ("Check 11 + 3: that
+    # Feedback on the learner's working (`psikt.llm.learner_text`): the first wrong claim ("Check 11 + 3: that
     # is not 15."), for the outcome working_wrong_step.
     claim_feedback: str = ""
 

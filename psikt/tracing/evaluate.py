@@ -1,6 +1,6 @@
 """Next-answer evaluation of PSI-KT and the baselines on the same learner folds.
 
-    python -m tracing.evaluate --data PATH --models psikt,irt_pfa,dkt,bkt,pfa,item_mean --folds 5 \
+    python -m psikt.tracing.evaluate --data PATH --models psikt,irt_pfa,dkt,bkt,pfa,item_mean --folds 5 \
         --json OUT.json [--multistep 10] [--ablate forgetting|item_difficulty] [--fold F ...] \
         [--kc-level] [--bootstrap 1000] [--buckets] [--compile]
 
@@ -9,13 +9,13 @@ so that folds can run in separate processes and be averaged afterwards), every m
 on the other learners (fold 0 included) and predicts every answer of the fold's learners before
 seeing it. PSI-KT predicts with the same filter as serving, starting each test learner from the
 population (with ``--online-traits``, each learner's static traits are re-estimated from their
-own earlier answers as they go: tracing.online). With ``--multistep H`` each test learner's first half is revealed and the next H
+own earlier answers as they go: psikt.tracing.online). With ``--multistep H`` each test learner's first half is revealed and the next H
 answers are predicted without being revealed.
 
 ``--kc-level`` evaluates the skill-level view of the log (every item replaced by its KC set). The
 first model is the reference: for every other one the AUC difference (reference - model) gets a
 95% paired per-learner bootstrap interval (``--bootstrap`` resamples; over several folds, of the
-mean of the folds' differences). ``--buckets`` adds AUC per context bucket (tracing.buckets).
+mean of the folds' differences). ``--buckets`` adds AUC per context bucket (psikt.tracing.buckets).
 """
 from __future__ import annotations
 
@@ -157,7 +157,7 @@ def buckets_text(buckets: dict, models: list[str]) -> str:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tracing.evaluate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m psikt.tracing.evaluate", description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True, help="interaction log (csv or csv.gz)")
     parser.add_argument("--models", default="psikt,irt_pfa,dkt,bkt,pfa,item_mean")
     parser.add_argument("--folds", type=int, default=5, help="use the first N folds")
@@ -168,15 +168,15 @@ def main(argv=None):
     parser.add_argument("--ablate", action="append", default=[], choices=["forgetting", "item_difficulty"])
     parser.add_argument("--epochs", type=int, default=30, help="PSI-KT's maximum epochs (early stopping)")
     parser.add_argument("--online-traits", action="store_true",
-                        help="PSI-KT: estimate each test learner's traits from their earlier answers (tracing.online)")
+                        help="PSI-KT: estimate each test learner's traits from their earlier answers (psikt.tracing.online)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--compile", action="store_true",
-                        help="compile PSI-KT's filter step for the fit (tracing.fit; pays off on large logs)")
+                        help="compile PSI-KT's filter step for the fit (psikt.tracing.fit; pays off on large logs)")
     parser.add_argument("--kc-level", action="store_true",
                         help="skill-level view: every answer's item replaced by its KC set")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                         help="paired per-learner bootstrap resamples of the first model's AUC lead (0: none)")
-    parser.add_argument("--buckets", action="store_true", help="also AUC per context bucket (tracing.buckets)")
+    parser.add_argument("--buckets", action="store_true", help="also AUC per context bucket (psikt.tracing.buckets)")
     args = parser.parse_args(argv)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = [m for m in models if m != "psikt" and m not in BASELINES]

@@ -1,4 +1,4 @@
-"""Converters between the tracer's interaction log (tracing.data) and two formats researchers bring:
+"""Converters between the tracer's interaction log (psikt.tracing.data) and two formats researchers bring:
 
 - pyKT's question-level sequence CSV (``train_valid_quelevel.csv``, ``test_quelevel.csv``): one row per
   learner (a long learner may span several consecutive rows), comma-separated ``questions``, ``concepts``
@@ -13,10 +13,10 @@ Folds: pyKT's 0-4 are the log's 1-5; pyKT's -1 (test) and a log's 0 (training on
 counterpart, so those learners get the fold given by ``test_fold`` / are written as pyKT fold 0.
 pyBKT has no folds: learners get a fold 1-5 from a hash of their id (stable across runs).
 
-    python -m tracing.interchange from-pykt IN.csv OUT.csv.gz [--test-fold F]
-    python -m tracing.interchange to-pykt LOG OUT.csv
-    python -m tracing.interchange from-pybkt IN.csv OUT.csv.gz
-    python -m tracing.interchange to-pybkt LOG OUT.csv
+    python -m psikt.tracing.interchange from-pykt IN.csv OUT.csv.gz [--test-fold F]
+    python -m psikt.tracing.interchange to-pykt LOG OUT.csv
+    python -m psikt.tracing.interchange from-pybkt IN.csv OUT.csv.gz
+    python -m psikt.tracing.interchange to-pybkt LOG OUT.csv
 
 Malformed input raises LogFormatError naming the file and the line.
 """
@@ -150,7 +150,7 @@ def to_pybkt(log: Log, path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tracing.interchange", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m psikt.tracing.interchange", description=__doc__.split("\n\n")[0])
     parser.add_argument("direction", choices=["from-pykt", "to-pykt", "from-pybkt", "to-pybkt"])
     parser.add_argument("source")
     parser.add_argument("target")
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         {"from-pykt": write_log, "from-pybkt": write_log, "to-pykt": to_pykt, "to-pybkt": to_pybkt}[args.direction](
             log, args.target)
     except (LogFormatError, OSError) as error:
-        print(f"python -m tracing.interchange: {error}", file=sys.stderr)
+        print(f"python -m psikt.tracing.interchange: {error}", file=sys.stderr)
         return 2
     print(f"{args.target}: {len(log.sequences)} learners, {log.n_answers} answers", file=sys.stderr)
     return 0

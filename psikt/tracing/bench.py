@@ -1,6 +1,6 @@
 """Speed of the tracer: fit time and peak memory on a log, and online update latency.
 
-    python -m tracing.bench --data ../shared/data/assist2009/interactions.csv.gz [--tracer CKPT] [--epochs N] [--compile]
+    python -m psikt.tracing.bench --data ../shared/data/assist2009/interactions.csv.gz [--tracer CKPT] [--epochs N] [--compile]
 
 Fits on every learner of the log (or loads ``--tracer``), then times ``Tracer.update`` on one CPU
 thread for states with 10 and with 1,000 answers of history: the update must not depend on it.
@@ -42,14 +42,14 @@ def latency(tracer: Tracer, history: int, repeats: int, rng) -> dict[str, float]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tracing.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m psikt.tracing.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True)
     parser.add_argument("--tracer", help="checkpoint to time instead of fitting")
     parser.add_argument("--save", help="save the fitted tracer here")
     parser.add_argument("--repeats", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=30, help="maximum epochs of the fit (early stopping)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--compile", action="store_true", help="compile the filter step for the fit (tracing.fit)")
+    parser.add_argument("--compile", action="store_true", help="compile the filter step for the fit (psikt.tracing.fit)")
     args = parser.parse_args(argv)
     report = {"data": args.data}
     if args.tracer:

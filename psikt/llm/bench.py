@@ -1,9 +1,9 @@
 """Latency of the generation backends: time to first token (p50, p95) and tokens per second.
 
-    python -m llm.bench [--backends rule,local,openai] [--turns 20] [--model-path P --device cuda]
+    python -m psikt.llm.bench [--backends rule,local,openai] [--turns 20] [--model-path P --device cuda]
                         [--base-url URL --model NAME] [--json]
 
-Prompts are the smoke run's wrong-answer turns on MathDial test problems (llm.smoke), so every
+Prompts are the smoke run's wrong-answer turns on MathDial test problems (psikt.llm.smoke), so every
 backend answers the same requests. One untimed warm-up turn per backend first (the local model
 loads then; its load time is reported apart). A backend that cannot run here is reported as
 skipped with the reason, never given a figure: `local` needs a model (requirements-llm.txt),
@@ -80,7 +80,7 @@ def table(results: list[dict], skipped: dict[str, str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m llm.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m psikt.llm.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--backends", default="rule,local,openai")
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--max-new-tokens", type=int, default=60)
