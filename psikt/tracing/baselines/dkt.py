@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from ..data import Log, Sequence
+from .training import split_windows, train_early_stopping
 
 
 class _Net(nn.Module):
@@ -63,40 +64,17 @@ class DKT:
         rng = np.random.default_rng(self.seed)
         self.kc_index = {k: i for i, k in enumerate(log.kcs)}
         self.net = _Net(len(self.kc_index), self.hidden, self.dropout)
-        windows = [Sequence(s.learner, s.fold, s.items[a:a + self.window], s.kcs[a:a + self.window],
-                            s.correct[a:a + self.window], s.times[a:a + self.window])
-                   for s in log.sequences for a in range(0, len(s), self.window)
-                   if len(s) - a >= 2]  # a single answer has nothing to predict from
-        order = rng.permutation(len(windows))
-        n_val = max(1, len(windows) // 10)
-        val = [windows[i] for i in order[:n_val]]
-        train = [windows[i] for i in order[n_val:]]
-        train.sort(key=len)  # batches of similar length waste little padding
+        train, val = split_windows(log, self.window, rng, min_answers=2)  # one answer predicts nothing
         batches = [self._encode(train[i:i + self.batch]) for i in range(0, len(train), self.batch)]
         val_batches = [self._encode(val[i:i + 256]) for i in range(0, len(val), 256)]
-        opt = torch.optim.Adam(self.net.parameters(), lr=self.lr)
         loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
-        best, best_loss, bad = None, float("inf"), 0
-        for _ in range(self.epochs):
-            self.net.train()
-            for b in rng.permutation(len(batches)):
-                q, y, mask = batches[b]
-                opt.zero_grad()
-                loss = loss_fn(self._logits(q, y)[mask], y[mask]) / mask.sum()
-                loss.backward()
-                nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
-                opt.step()
-            self.net.eval()
-            with torch.no_grad():
-                val_loss = sum(float(loss_fn(self._logits(q, y)[m], y[m])) for q, y, m in val_batches)
-            if val_loss < best_loss:
-                best, best_loss, bad = {k: v.clone() for k, v in self.net.state_dict().items()}, val_loss, 0
-            else:
-                bad += 1
-                if bad >= self.patience:
-                    break
-        self.net.load_state_dict(best)
-        self.net.eval()
+
+        def batch_loss(batch):
+            q, y, mask = batch
+            return loss_fn(self._logits(q, y)[mask], y[mask]), mask.sum()
+
+        train_early_stopping(self.net, batches, val_batches, batch_loss, rng,
+                             lr=self.lr, epochs=self.epochs, patience=self.patience)
         return self
 
     def predict(self, seqs: list[Sequence], observed=None) -> list[np.ndarray]:

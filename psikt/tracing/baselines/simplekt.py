@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ..data import Log, Sequence
+from .training import split_windows, train_early_stopping
 
 
 def _positions(length: int, dim: int) -> torch.Tensor:
@@ -108,48 +109,23 @@ class SimpleKT:
             mask[b, :len(s)] = True
         return item, kcs, correct, mask
 
-    def _loss(self, batch, loss_fn):
-        item, kcs, correct, mask = batch
-        return loss_fn(self.net(item, kcs, correct)[mask], correct[mask])
-
     def fit(self, log: Log) -> SimpleKT:
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
         self.item_index = {item: n + 1 for n, item in enumerate(log.items)}
         self.kc_index = {kc: n + 1 for n, kc in enumerate(log.kcs)}
         self.net = _Net(len(self.item_index), len(self.kc_index), self.dim, self.heads, self.dropout, self.window)
-        windows = [Sequence(s.learner, s.fold, s.items[a:a + self.window], s.kcs[a:a + self.window],
-                            s.correct[a:a + self.window], s.times[a:a + self.window])
-                   for s in log.sequences for a in range(0, len(s), self.window)]
-        order = rng.permutation(len(windows))
-        n_val = max(1, len(windows) // 10)
-        val = [windows[i] for i in order[:n_val]]
-        train = sorted((windows[i] for i in order[n_val:]), key=len)  # similar lengths waste little padding
+        train, val = split_windows(log, self.window, rng)
         batches = [self._encode(train[i:i + self.batch]) for i in range(0, len(train), self.batch)]
         val_batches = [self._encode(val[i:i + 256]) for i in range(0, len(val), 256)]
-        opt = torch.optim.Adam(self.net.parameters(), lr=self.lr)
         loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
-        best, best_loss, bad = None, float("inf"), 0
-        for _ in range(self.epochs):
-            self.net.train()
-            for b in rng.permutation(len(batches)):
-                opt.zero_grad()
-                loss = self._loss(batches[b], loss_fn) / batches[b][3].sum()
-                loss = loss + self.l2 * self.net.difficulty.weight.pow(2).sum()
-                loss.backward()
-                nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
-                opt.step()
-            self.net.eval()
-            with torch.no_grad():
-                val_loss = sum(float(self._loss(batch, loss_fn)) for batch in val_batches)
-            if val_loss < best_loss:
-                best, best_loss, bad = {k: v.clone() for k, v in self.net.state_dict().items()}, val_loss, 0
-            else:
-                bad += 1
-                if bad >= self.patience:
-                    break
-        self.net.load_state_dict(best)
-        self.net.eval()
+
+        def batch_loss(batch):
+            item, kcs, correct, mask = batch
+            return loss_fn(self.net(item, kcs, correct)[mask], correct[mask]), mask.sum()
+
+        train_early_stopping(self.net, batches, val_batches, batch_loss, rng, lr=self.lr, epochs=self.epochs,
+                             patience=self.patience, penalty=lambda: self.l2 * self.net.difficulty.weight.pow(2).sum())
         return self
 
     def predict(self, seqs: list[Sequence], observed=None) -> list[np.ndarray]:
