@@ -1,4 +1,4 @@
-"""plotly.js is a static file (tutor/dashboard/plotly_static.py): with production's storage the pages
+"""plotly.js is a vendored static file (tutor/dashboard/plotly_css.py): with production's storage the pages
 name it by a hashed URL, and WhiteNoise serves it compressed with far-future cache headers. (A page
 without a chart does not load it: tests/dashboard/test_problems.py.)"""
 
@@ -15,7 +15,7 @@ from tutor.learning.models import Learner
 
 pytestmark = pytest.mark.django_db
 
-HASHED_PLOTLY = re.compile(r'<script src="/static/plotly/plotly\.min\.[0-9a-f]{12}\.js"')
+HASHED_PLOTLY = re.compile(r'<script src="/static/vendor/plotly/plotly-cartesian\.min\.[0-9a-f]{12}\.js"')
 
 
 @pytest.fixture

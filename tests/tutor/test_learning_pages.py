@@ -175,9 +175,9 @@ def test_progress_page_shows_levels_the_learning_curve_and_review_schedule(clien
 
 
 def test_plotly_is_served_locally(client):
-    response = client.get("/static/plotly/plotly.min.js")  # a static file: tutor/dashboard/plotly_static.py
+    response = client.get("/static/vendor/plotly/plotly-cartesian.min.js")  # vendored: tutor/dashboard/plotly_css.py
     assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
-    assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()
+    assert b"plotly.js (cartesian - minified)" in b"".join(response.streaming_content)[:2000]
 
 
 def test_learner_for_user_is_reused(loaded):

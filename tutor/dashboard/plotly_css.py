@@ -1,13 +1,23 @@
-"""plotly.js's own stylesheet as a static file, for a strict Content Security Policy.
+"""plotly.js for the charts: the vendored partial bundle, and its stylesheet as a static file.
 
-plotly.js inserts its CSS rules (chart layout, modebar, tooltips) into a <style> element at load,
-which `style-src 'self'` forbids: the charts then lose their positioning and the modebar its
-layout. It skips that when the page already holds an element with the id `plotly.js-style-global`
-and the class `no-inline-styles` (plotly.js's lib/dom.js), so every page with a chart links this
-file under that id (templates/_plotly_head.html). The bundle also carries MapLibre's stylesheet,
-inserted unless an element of its id exists: no chart here is a map, so the page holds an empty
-element of that id instead (`bundled_style_ids`). The rules are read from the bundled plotly.min.js, so
-they match the plotly version pinned in requirements.txt:
+The bundle. The pages draw heatmaps, scatter lines, bars and histograms only (figures.py and the
+progress page's chart; `trace_types`), so they load plotly.js's "cartesian" partial bundle, 1.5 MB
+against the full bundle's 4.8 MB, whose parsing was most of a class overview's load time in the
+browser (docs/benchmarks.md). It is vendored in static/vendor/plotly/ (npm package
+`plotly.js-cartesian-dist-min`, MIT licence beside it) at the plotly.js version the pinned python
+`plotly` package bundles, since that package writes the figures' JSON for that version; WhiteNoise
+serves it compressed under a hashed name. tests/dashboard/test_plotly_bundle.py fails when the two
+versions part, or when a figure uses a trace type the bundle lacks. To upgrade, replace the file with
+the same version's from https://registry.npmjs.org/plotly.js-cartesian-dist-min and regenerate the
+stylesheet.
+
+The stylesheet. plotly.js inserts its CSS rules (chart layout, modebar, tooltips) into a <style>
+element at load, which `style-src 'self'` forbids: the charts then lose their positioning and the
+modebar its layout. It skips that when the page already holds an element with the id
+`plotly.js-style-global` and the class `no-inline-styles` (plotly.js's lib/dom.js), so every page with
+a chart links this file under that id (templates/_plotly_head.html). The bundle also carries MapLibre's
+stylesheet, inserted unless an element of its id exists: no chart here is a map, so the page holds an
+empty element of that id instead (`bundled_style_ids`). The rules are read from the vendored bundle:
 
     python -m tutor.dashboard.plotly_css > static/dashboard/plotly.css
 
@@ -16,9 +26,10 @@ tests/dashboard/test_plotly_css.py fails when the file or the page and the bundl
 import re
 from pathlib import Path
 
-import plotly
-
-BUNDLE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+STATIC_PATH = "vendor/plotly/plotly-cartesian.min.js"  # under static/, as templates/_plotly_script.html names it
+BUNDLE = Path(__file__).resolve().parents[2] / "static" / STATIC_PATH
+_TRACE_MODULE = re.compile(r'moduleType:"trace",name:"(\w+)"')
+_VERSION = re.compile(r"^\* plotly\.js (?:\([^)]*\) )?v(\S+)$", re.MULTILINE)
 # plotly.js's build/plotcss.js: an object of selector -> declarations, where X stands for the plot
 # and Y for the notifier; the loop after it inserts each rule.
 _START, _END = '{"X,X div":', "};for("
@@ -37,6 +48,16 @@ def plotly_rules(bundle: str) -> list[tuple[str, str]]:
         selector = key.replace("X", ".js-plotly-plot .plotly").replace("Y", ".plotly-notifier")
         rules.append((selector, declarations))
     return rules
+
+
+def bundle_version(bundle_head: str) -> str:
+    """The plotly.js version a bundle's licence header names ("* plotly.js (cartesian - minified) v4.1.1")."""
+    return _VERSION.search(bundle_head).group(1)
+
+
+def trace_types(bundle: str) -> set[str]:
+    """The trace types a bundle registers (a chart of any other type draws nothing)."""
+    return set(_TRACE_MODULE.findall(bundle))
 
 
 def bundled_style_ids(bundle: str) -> list[str]:

@@ -158,12 +158,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# plotly.js comes from the installed plotly package (tutor/dashboard/plotly_static.py), never from git.
-STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "tutor.dashboard.plotly_static.PlotlyFinder",
-]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 
 # Redis, when configured, carries both the Celery broker and the Channels layer.
