@@ -4,7 +4,7 @@
 
 The domain has ``kcs`` KCs in layers of 10 (each KC's parents: two KCs of the layer above) and
 ``items`` items spread evenly over them. Each planner first sees 100 answers, then ``selects``
-select/observe rounds are timed (select only). ``adaptive`` runs on a tracer fitted for 2 epochs on
+select/observe rounds are timed (select only). ``adaptive`` and ``rollout`` run on a tracer fitted for 2 epochs on
 coin-flip answers: enough for timing, which does not depend on what the tracer learned.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from .domain import Domain, Item
-from .planners import make_planner, planner_names
+from .planners import make_planner, planner_class, planner_names
 from .planners.adaptive import fit_on_pilot
 
 
@@ -42,7 +42,7 @@ def main(argv=None):
     tracer = fit_on_pilot(domain, pilot, epochs=2, seed=0)
     print(f"{'planner':12} {'median ms':>9} {'p99 ms':>7}   ({args.items} items, {args.kcs} KCs)")
     for name in planner_names():
-        params = {"tracer": tracer} if name == "adaptive" else {}
+        params = {"tracer": tracer} if planner_class(name).needs_tracer else {}
         planner = make_planner(name, domain, seed=0, **params)
         planner.start("L")
         times = []

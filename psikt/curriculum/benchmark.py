@@ -36,7 +36,8 @@ from psikt.tracing import prior_tracer
 
 from .episode import run_episode
 from .oracle import Oracle
-from .planners import make_planner, planner_names
+from .planners import make_planner, planner_class, planner_names
+from .planners.adaptive import fit_on_pilot
 from .simulate import FAMILIES, SCENARIO_SETTINGS, SCENARIOS, World, make_world
 
 BOOTSTRAP = 2000
@@ -48,6 +49,9 @@ METRICS = ("posttest", "retention", "items_to_mastery", "aulc", "waste")
 # have chosen nothing; their result is the headline.
 SEED_SETS = {"dev": (0, 1, 2, 3), "heldout": (101, 102, 103)}
 PRIOR_VARIANT = "adaptive_prior"   # adaptive on the unfitted prior tracer: the fitted tracer's share
+BOUND = "bound"                    # the upper bound on the post-test (Student.posttest_bound), not a policy
+OURS = ("adaptive", "rollout")     # the planners the headline tests
+FIT_EPOCHS = 30
 HEADLINE_SCENARIOS = ("S1", "S2", "S4")
 SHORT_CELL, NONINFERIORITY = ("S6", 50), 0.03
 
@@ -93,14 +97,17 @@ def pilot_log(world: World, learners: int, horizon: int, seed: int) -> list[dict
 
 
 def planner_params(name: str, horizon: int, pilot: list[dict]) -> dict:
+    """A planner's benchmark parameters; one that plans on a tracer fits it on ``pilot``."""
     if name == "fixed_order":
         return {"horizon": horizon}
-    if name == "adaptive":
+    if planner_class(name).needs_tracer:
         return {"horizon": horizon, "pilot": pilot}
     return {}
 
 
-def make_policy(name: str, world: World, horizon: int, pilot: list[dict]):
+def make_policy(name: str, world: World, horizon: int, fitted):
+    """``fitted()``: the tracer fitted on the world's pilot cohort, fitted once and shared by the
+    planners that plan on a tracer (the fit ``planner_params``' pilot would make, made once)."""
     seed = world.seed
     if name == "oracle":
         return Oracle(seed)
@@ -109,22 +116,36 @@ def make_policy(name: str, world: World, horizon: int, pilot: list[dict]):
         tracer = prior_tracer(d.kcs, d.prerequisites, {i.id: i.kcs for i in d.items},
                               {i.id: i.difficulty for i in d.items}, seed=seed)
         return make_planner("adaptive", d, seed=seed, tracer=tracer, horizon=horizon)
-    return make_planner(name, d, seed=seed, **planner_params(name, horizon, pilot))
+    if planner_class(name).needs_tracer:
+        return make_planner(name, d, seed=seed, horizon=horizon, tracer=fitted())
+    return make_planner(name, d, seed=seed, **planner_params(name, horizon, []))
 
 
 def policies_of(planners: list[str]) -> list[str]:
-    """The planners asked for, ``adaptive_prior`` beside ``adaptive``, and the oracle."""
+    """The planners asked for, ``adaptive_prior`` beside ``adaptive``, the oracle and the bound."""
     extra = [PRIOR_VARIANT] if "adaptive" in planners and PRIOR_VARIANT not in planners else []
-    return planners + extra + ["oracle"]
+    return planners + extra + ["oracle", BOUND]
 
 
 def teach_world(world: World, horizon: int, policies: list[str], learners: int, pilot_size: int,
                 bar: tqdm) -> dict[str, dict[str, np.ndarray]]:
-    """Per policy and metric, the values of learners 0..learners-1 of one world."""
-    pilot = pilot_log(world, pilot_size, horizon, world.seed) if "adaptive" in policies and pilot_size else []
+    """Per policy and metric, the values of learners 0..learners-1 of one world (the bound: its
+    post-test only, the other metrics NaN)."""
+    tracer = []
+
+    def fitted():
+        if not tracer:   # the same fit adaptive made for itself before, now made once per world
+            tracer.append(fit_on_pilot(world.domain, pilot_log(world, pilot_size, horizon, world.seed),
+                                       FIT_EPOCHS, world.seed))
+        return tracer[0]
+
     out = {}
     for name in policies:
-        policy = make_policy(name, world, horizon, pilot)
+        if name == BOUND:
+            bound = np.array([world.student(n).posttest_bound(horizon) for n in range(learners)])
+            out[name] = {m: bound if m == "posttest" else np.full(learners, np.nan) for m in METRICS}
+            continue
+        policy = make_policy(name, world, horizon, fitted)
         rows = []
         for n in range(learners):
             rows.append(run_episode(world, n, policy, horizon).metrics())
@@ -156,6 +177,10 @@ def summarise(family: str, scenario: str, horizon: int, values: dict, rng: np.ra
                 diff = post - values[base]["posttest"]
                 cell[f"delta_vs_{base}"] = float(diff.mean())
                 cell[f"delta_vs_{base}_ci"] = hierarchical_ci(diff, rng)
+        if name == BOUND:   # a number, not a policy: its headroom over the baselines, no other metrics
+            cells.append({**cell, **{k: math.nan for k in ("aulc", "items_to_mastery", "waste", "retention",
+                                                           "bottom_quartile", "regret")}})
+            continue
         if name == "adaptive" and PRIOR_VARIANT in values:
             diff = post - values[PRIOR_VARIANT]["posttest"]
             cell["tracer_share"], cell["tracer_share_ci"] = float(diff.mean()), hierarchical_ci(diff, rng)
@@ -163,6 +188,8 @@ def summarise(family: str, scenario: str, horizon: int, values: dict, rng: np.ra
                      "waste": float(m["waste"].mean()), "retention": float(m["retention"].mean()),
                      "bottom_quartile": float(np.mean([np.sort(p)[:max(1, len(p) // 4)].mean() for p in post])),
                      "regret": float((oracle - post).mean())})
+        if BOUND in values:
+            cell["gap_to_bound"] = float((values[BOUND]["posttest"] - post).mean())
         if "mastery" in values:
             cell["retention_vs_mastery_ci"] = hierarchical_ci(m["retention"] - values["mastery"]["retention"], rng)
         cells.append(cell)
@@ -190,22 +217,24 @@ def print_table(cells: list[dict], out=None) -> None:
 
 def headline_comparisons(values: dict[tuple[str, str, int], dict]) -> list[dict]:
     """The comparisons the issue's targets name, with the per-learner differences behind each:
-    adaptive against mastery and fixed_order at S1, S2 and S4 (N = 150: must be above zero), against
-    mastery at S6 N = 50 (must not be worse by more than 0.03), and the fitted tracer's share per
-    family (adaptive - adaptive_prior, averaged per learner over the headline scenarios the run has)."""
+    each of our planners (``OURS``: adaptive, rollout) against mastery and fixed_order at S1, S2 and
+    S4 (N = 150: must be above zero), against mastery at S6 N = 50 (must not be worse by more than
+    0.03), and the fitted tracer's share per family (adaptive - adaptive_prior, averaged per learner
+    over the headline scenarios the run has)."""
     rows = []
     families = sorted({f for f, _, _ in values})
     for f in families:
-        for s in HEADLINE_SCENARIOS:
-            cell = values.get((f, s, 150), {})
-            for base in ("mastery", "fixed_order"):
-                if "adaptive" in cell and base in cell:
-                    rows.append({"family": f, "where": f"{s} N=150", "comparison": f"adaptive - {base}", "bound": 0.0,
-                                 "diff": cell["adaptive"]["posttest"] - cell[base]["posttest"]})
-        short = values.get((f, *SHORT_CELL), {})
-        if "adaptive" in short and "mastery" in short:
-            rows.append({"family": f, "where": f"{SHORT_CELL[0]} N={SHORT_CELL[1]}", "comparison": "adaptive - mastery",
-                         "bound": -NONINFERIORITY, "diff": short["adaptive"]["posttest"] - short["mastery"]["posttest"]})
+        for ours in OURS:
+            for s in HEADLINE_SCENARIOS:
+                cell = values.get((f, s, 150), {})
+                for base in ("mastery", "fixed_order"):
+                    if ours in cell and base in cell:
+                        rows.append({"family": f, "where": f"{s} N=150", "comparison": f"{ours} - {base}", "bound": 0.0,
+                                     "diff": cell[ours]["posttest"] - cell[base]["posttest"]})
+            short = values.get((f, *SHORT_CELL), {})
+            if ours in short and "mastery" in short:
+                rows.append({"family": f, "where": f"{SHORT_CELL[0]} N={SHORT_CELL[1]}", "comparison": f"{ours} - mastery",
+                             "bound": -NONINFERIORITY, "diff": short[ours]["posttest"] - short["mastery"]["posttest"]})
         shares = [values[(f, s, 150)] for s in HEADLINE_SCENARIOS if PRIOR_VARIANT in values.get((f, s, 150), {})]
         if shares:
             where = "+".join(s for s in HEADLINE_SCENARIOS if PRIOR_VARIANT in values.get((f, s, 150), {}))

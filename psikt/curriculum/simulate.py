@@ -28,6 +28,7 @@ benchmark's protocol); without ``course`` the seed's one course keeps the layer 
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -199,6 +200,7 @@ class Student:
         self.w = world
         self.luck = luck
         self.t = 0.0
+        self.answered = 0
         self.ability = float(traits.lognormal(0.0, 0.8 if world.settings.misspecified else 0.4))
         self.parent_mask = np.zeros((world.n_kcs, world.n_kcs), dtype=bool)   # [parent, child]
         for k, ps in enumerate(world.parents):
@@ -229,6 +231,7 @@ class Student:
     def answer(self, item: int, t: float) -> bool:
         self.advance(t)
         u_answer, u_learn = self.luck.random(2)
+        self.answered += 1
         correct = bool(u_answer < self.p_correct(item))
         self._practise(item, u_learn)
         return correct
@@ -243,8 +246,66 @@ class Student:
     def _kc_gains(self) -> np.ndarray:
         return (self._recall_if_practised() - self.recall()) * self.w.learnable / self.w.learnable.sum()
 
+    def posttest_bound(self, horizon: int) -> float:
+        """An upper bound on the post-test of this student after ``horizon`` items under ANY policy,
+        the greedy oracle included; to be called on a fresh student (before its first answer).
+        Each family relaxes its own dynamics (see ``_bound``): prerequisites and forgetting are
+        dropped, which only helps, and every practice counts at its largest possible effect."""
+        if self.answered:
+            raise ValueError("posttest_bound is for a fresh student")
+        return float(self._bound(horizon) / self.w.learnable.sum())
 
-class BKTStudent(Student):
+    def _bound(self, horizon: int) -> float:
+        raise NotImplementedError
+
+
+def best_allocation(curves: np.ndarray, horizon: int) -> float:
+    """max sum_k curves[k, n_k] over allocations with sum_k n_k <= horizon (n_k >= 0), by dynamic
+    programming over KCs and the budget; ``curves[k, n]``: a KC's value after n practices (n <= horizon)."""
+    best = np.zeros(horizon + 1)          # best[b]: the best sum over the KCs so far with budget b
+    budget = np.arange(horizon + 1)
+    for curve in curves:
+        spend = budget[:, None] - budget[None, :]             # [budget b, n]: what is left for the others
+        total = np.where(spend >= 0, best[np.maximum(spend, 0)] + curve[None, :], -np.inf)
+        best = total.max(1)
+    return float(best[horizon])
+
+
+class AcquiredOrNot:
+    """The bound of the families where a KC is acquired or not by one practice's luck (F1, F4).
+
+    A practice at step t acquires KC k only if that step's learning draw u_t is below k's learning
+    rate l_k, and one step practises one KC. So the KCs acquired at the end were each acquired at
+    distinct steps with u_t < l_k (the last acquisition of each, if forgetting took one away):
+    a matching of KCs to steps. The draws do not depend on the policy (every step draws the same
+    numbers from the learner's luck, whatever is practised), so the best such matching, found with
+    the future draws in hand, bounds every policy on every run: prerequisites dropped, each acquired
+    KC counted at its best recall 1 - slip (F4's decay only lowers it), each other at guess."""
+
+    def _learning_draws(self, horizon: int) -> np.ndarray:
+        twin = copy.deepcopy(self)
+        draws: list[float] = []
+        twin._practise = lambda item, u: draws.append(u)   # the luck's order, without learning
+        for step in range(horizon):
+            twin.answer(0, session_time(step))
+        return np.array(draws)
+
+    def _bound(self, horizon):
+        p, learnable = self.w.kc_params, self.w.learnable
+        u = np.sort(self._learning_draws(horizon))
+        worth = 1 - p["slip"] - p["guess"]
+        chosen: list[int] = []
+        # The sets of KCs that can be matched form a (transversal) matroid, so adding KCs by worth
+        # while the set stays matchable finds the best one. Step t fits every KC with l_k > u_t (nested
+        # neighbourhoods): a set is matchable iff its i-th slowest KC fits at least i steps (Hall).
+        for k in sorted(np.flatnonzero(learnable), key=lambda k: -worth[k]):
+            rates = np.sort(self.learn[chosen + [k]])
+            if (np.searchsorted(u, rates, side="left") >= np.arange(1, len(rates) + 1)).all():
+                chosen.append(k)
+        return float(p["guess"][learnable].sum() + worth[chosen].sum())
+
+
+class BKTStudent(AcquiredOrNot, Student):
     def _init(self, traits):
         self.state = np.zeros(self.w.n_kcs, dtype=bool)
         self.learn = np.where(self.w.learnable, np.minimum(1.0, self.w.kc_params["learn"] * self.ability), 0.0)
@@ -310,6 +371,14 @@ class PSIStudent(Student):
     def _recall_if_practised(self):
         return _sigmoid(self.z + self.eta * self.readiness())
 
+    def _bound(self, horizon):
+        # z starts at the learner's level, practice adds eta x readiness <= eta and forgetting pulls
+        # z back towards the level, so after n practices z_k <= level_k + eta_k n: the best split
+        # of the horizon over the learnable KCs with readiness 1 everywhere.
+        n = np.arange(horizon + 1)
+        k = np.flatnonzero(self.w.learnable)
+        return best_allocation(_sigmoid(self.level[k, None] + self.eta[k, None] * n), horizon)
+
 
 class LadderStudent(Student):
     POSTTEST_LEVEL, POSTTEST_SLOPE = 3.0, 1.5
@@ -343,6 +412,14 @@ class LadderStudent(Student):
     def _forget(self, dt):
         self.level *= np.exp(-self.w.settings.forgetting * dt)
 
+    def _bound(self, horizon):
+        # A practice raises a level by at most eta and never past the practised item's level, and
+        # forgetting only lowers it: after n practices level_k <= min(eta_k n, the KC's top item).
+        n = np.arange(horizon + 1)
+        k = np.flatnonzero(self.w.learnable)
+        top = np.array([self.w.item_level[self.w.item_kc == j].max() for j in k])
+        return best_allocation(self._recall_at(np.minimum(self.eta[k, None] * n, top[:, None])), horizon)
+
     def gains(self):
         items = np.arange(len(self.w.item_kc))
         k = self.w.item_kc
@@ -350,7 +427,7 @@ class LadderStudent(Student):
                 / self.w.learnable.sum())
 
 
-class PowerLawStudent(Student):
+class PowerLawStudent(AcquiredOrNot, Student):
     """F4: what PSI-KT does not assume. A KC is acquired or not (slip/guess answers, as BKT) and is
     acquired only once every parent is mastered (conjunctive). An acquired KC's knowledge decays as a
     power law of the time since it was last practised, r = (1 + dt / h)^-d, whose scale h grows with

@@ -3,12 +3,13 @@
 import pytest
 
 from psikt.curriculum import make_planner, planner_names
+from psikt.curriculum.planners import planner_class
 from psikt.curriculum.simulate import make_world, session_time
 
 
 def _planner(name, world, request):
     params = {"horizon": 40} if name == "fixed_order" else {}
-    if name == "adaptive":
+    if planner_class(name).needs_tracer:
         params = {"horizon": 40, "tracer": request.getfixturevalue("f1_tracer")}
     return make_planner(name, world.domain, seed=5, **params)
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from psikt.curriculum import Domain, Item, UnknownLearnerError, make_planner, planner_names
+from psikt.curriculum.planners import planner_class
 from psikt.curriculum.planners.arms import kc_difficulty_arms, mean_abs_advantage
 from psikt.curriculum.planners.mastery import bkt_update
 from psikt.curriculum.planners.sec import learnability_reward
@@ -137,7 +138,7 @@ def _drive(planner, world, student, learner, steps, start):
 def test_state_survives_save_restore_mid_run(name, request):
     world = make_world("F1", "S1", seed=3)
     params = {"horizon": 40} if name == "fixed_order" else {}
-    if name == "adaptive":
+    if planner_class(name).needs_tracer:
         params = {"horizon": 40, "tracer": request.getfixturevalue("f1_tracer")}
     build = lambda: make_planner(name, world.domain, seed=5, **params)
     a, student = build(), world.student(0)
@@ -154,7 +155,7 @@ def test_state_survives_save_restore_mid_run(name, request):
     assert json.dumps(b.explain("L"), allow_nan=False)  # explain is JSON too
 
 
-@pytest.mark.parametrize("name", [n for n in planner_names() if n != "adaptive"])
+@pytest.mark.parametrize("name", [n for n in planner_names() if not planner_class(n).needs_tracer])
 def test_same_seed_same_choices(name):
     world = make_world("F2", "S1", seed=1)
     runs = []

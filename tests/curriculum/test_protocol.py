@@ -94,7 +94,7 @@ def test_seed_sets_are_disjoint_and_named():
 
 
 def test_adaptive_always_runs_beside_its_prior_tracer_twin():
-    assert policies_of(["mastery", "adaptive"]) == ["mastery", "adaptive", PRIOR_VARIANT, "oracle"]
+    assert policies_of(["mastery", "adaptive"]) == ["mastery", "adaptive", PRIOR_VARIANT, "oracle", "bound"]
     assert PRIOR_VARIANT not in policies_of(["mastery"])
 
 

@@ -13,7 +13,7 @@ from psikt.curriculum import Domain
 from psikt.curriculum import Item as PlanItem
 from psikt.curriculum.benchmark import pilot_log, planner_params
 from psikt.curriculum.episode import run_episode
-from psikt.curriculum.planners import make_planner
+from psikt.curriculum.planners import make_planner, planner_class
 from psikt.curriculum.simulate import World, make_world
 
 # The engine builds every planner with its defaults, which are the benchmark's settings at N = 150
@@ -67,7 +67,7 @@ def pilot(world: World, size: int) -> list[dict]:
 def direct_planner(world: World, planner: str, planner_seed: int, pilot_size: int):
     """The benchmark's planner, with its parameters, as the direct run teaches with it (adaptive fitted
     on the pilot)."""
-    pilot_answers = pilot(world, pilot_size) if planner == "adaptive" else []
+    pilot_answers = pilot(world, pilot_size) if planner_class(planner).needs_tracer else []
     return make_planner(planner, world.domain, seed=planner_seed,
                         **planner_params(planner, SERVED_HORIZON, pilot_answers))
 

@@ -17,6 +17,7 @@ _REGISTRY = {
     "dump": ("dump", "DUMPPlanner"),
     "fsrs_review": ("fsrs_review", "FSRSReviewPlanner"),
     "adaptive": ("adaptive", "AdaptivePlanner"),
+    "rollout": ("rollout", "RolloutPlanner"),
 }
 
 

@@ -216,7 +216,8 @@ class AdaptivePlanner(Planner):
         raw = score
         score = np.where(open_ & due, score, -np.inf)
         detail = {"score": raw, "p": p, "p_target": p_t, "gain": gain, "unlock": unlock, "info": info, "rho": rho,
-                  "mean": mean, "sd": sd}
+                  "mean": mean, "sd": sd, "mean_target": mean_t, "sd_target": sd_t, "reached": reached,
+                  "eta": eta, "keep": math.exp(-alpha * (target - now))}
         return score, detail
 
     def _drop(self, st, kc):
@@ -228,7 +229,8 @@ class AdaptivePlanner(Planner):
         partly wrong, still says what is unlikely to be learnable yet."""
         learned = 1 / (1 + np.exp(-self.kappa * (p @ self.Pn + self.ready_bias - self.theta)))
         gate = np.where(reached, 1.0, 1 / (1 + np.exp(-self.declared_slope * (p - self.declared_ready))))
-        return learned * np.prod(np.where(self.declared, gate[:, None], 1.0), axis=0)
+        # Product over declared parents; p may carry batch axes in front (``rollout``'s draws).
+        return learned * np.prod(np.where(self.declared, gate[..., :, None], 1.0), axis=-2)
 
     def _choose(self, st, rng, now, belief):
         score, d = self.scores(st, now, belief if belief is not None else self._own_belief(st))
@@ -242,7 +244,7 @@ class AdaptivePlanner(Planner):
         item = self._item(st, kc)
         review = kc in st["reached"]
         why = {"kc": kc, "rule": "review: predicted recall dropped since reached" if review else "largest expected gain",
-               **{name: round(float(v[k]), 4) for name, v in d.items() if name not in ("mean", "sd", "score")},
+               **{name: round(float(d[name][k]), 4) for name in ("p", "p_target", "gain", "unlock", "info", "rho")},
                "target_days": self.target_days}
         return item, why
 
