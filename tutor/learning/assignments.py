@@ -7,7 +7,9 @@ learner has finished drops out of it: a skill once the tracer says "Mastered" (l
 once answered right since the assignment was set. The rest goes to the planner as `select(only=...)`
 (the planner contract, psikt/curriculum/planners/base.py), which serves its own choice when that is
 assigned and otherwise the least practised assigned item. When everything assigned is finished, the
-planner serves the whole course again and the reason says the assignment is finished.
+planner serves the whole course again and the reason says the assignment is finished. The learner
+reads their open assignments, and what of each they have finished by the same rules, on their course
+home and progress page (`learner_assignments`).
 
 Cost on the serving path: whether a course has any open assignment is kept in the shared cache (one
 value per course, rewritten by whoever creates or closes an assignment, after the commit), so
@@ -173,31 +175,40 @@ def steer(*, learner_id: int, course_id: int, engine: CourseEngine, tracer_state
     """The learner's open assignments in the course with what is left of each, or None when they
     have none (no query while the course has none: the cached horizon)."""
     now = now or timezone.now()
-    if _horizon(course_id) <= now.timestamp():
-        return None
-    rows = (Assignment.objects.filter(open_q(now), classroom__course_id=course_id,
-                                      classroom__enrollment__learner_id=learner_id)
-            .values_list("pk", "title", "due_at", "created_at", "kcs__key", "items__key").distinct())
-    found: dict[int, dict] = {}
-    for pk, title, due_at, created_at, kc, item in rows:
-        entry = found.setdefault(pk, {"title": title, "due_at": due_at, "created_at": created_at,
-                                      "kcs": set(), "items": set()})
-        entry["kcs"].add(kc)
-        entry["items"].add(item)
+    found = _open_entries(learner_id, course_id, now)
     if not found:
         return None
     mastery = engine.tracer.mastery(tracer_state) if tracer_state else {}
-    right = _items_right(learner_id, course_id, found.values())
+    right = _items_right(learner_id, course_id, found)
     assignments = []
-    for entry in found.values():
-        left = {key for kc in entry["kcs"] - {None}
+    for entry in found:
+        left = {key for kc in entry["kcs"]
                 if kc in engine.domain.items_of and not (kc in mastery and kc_mastered(mastery[kc].p, mastery[kc].sd))
                 for key in engine.domain.items_of[kc]}
-        left |= {key for key in entry["items"] - {None}
+        left |= {key for key in entry["items"]
                  if key in engine.domain.item_index and not _since(right.get(key), entry["created_at"])}
-        assignments.append((entry["due_at"] is None, entry["due_at"] or now, OpenAssignment(
-            entry["title"], entry["due_at"], frozenset(left))))
-    return Steer(tuple(a for *_, a in sorted(assignments, key=lambda row: row[:2])))
+        assignments.append(OpenAssignment(entry["title"], entry["due_at"], frozenset(left)))
+    return Steer(tuple(assignments))
+
+
+def _open_entries(learner_id: int, course_id: int, now: datetime) -> list[dict]:
+    """The learner's open assignments in the course, earliest due first (those with no due time
+    last), each {"title", "classroom", "due_at", "created_at", "kcs", "items"} with the keys of its
+    skills and problems: one query, none while the course has no open assignment (the cached horizon)."""
+    if _horizon(course_id) <= now.timestamp():
+        return []
+    rows = (Assignment.objects.filter(open_q(now), classroom__course_id=course_id,
+                                      classroom__enrollment__learner_id=learner_id)
+            .values_list("pk", "title", "due_at", "created_at", "classroom__name", "kcs__key", "items__key")
+            .distinct())
+    found: dict[int, dict] = {}
+    for pk, title, due_at, created_at, classroom, kc, item in rows:
+        entry = found.setdefault(pk, {"title": title, "classroom": classroom, "due_at": due_at,
+                                      "created_at": created_at, "kcs": set(), "items": set()})
+        entry["kcs"] |= {kc} - {None}
+        entry["items"] |= {item} - {None}
+    return sorted(found.values(), key=lambda entry: (entry["due_at"] is None, entry["due_at"] or now,
+                                                     entry["created_at"]))
 
 
 def _since(moment: datetime | None, start: datetime) -> bool:
@@ -207,13 +218,61 @@ def _since(moment: datetime | None, start: datetime) -> bool:
 def _items_right(learner_id: int, course_id: int, entries) -> dict[str, datetime]:
     """For each assigned problem the learner answered right: when they last did (one query, none when
     no assignment names a problem)."""
-    keys = {key for entry in entries for key in entry["items"] if key}
+    keys = {key for entry in entries for key in entry["items"]}
     if not keys:
         return {}
     rows = (Attempt.objects.filter(learner_id=learner_id, item__course_id=course_id, item__key__in=keys, step_key="",
                                    verdict=Attempt.Verdict.CORRECT_)
             .values("item__key").annotate(last=Max("recorded_at")).values_list("item__key", "last"))
     return dict(rows)
+
+
+# ---- the learner's view --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LearnerAssignment:
+    """An open assignment as its learner reads it: what it names and what of it they have finished,
+    by the rules that steer the planner (a skill once mastered, a problem once answered right)."""
+
+    title: str
+    classroom: str
+    due_at: datetime | None
+    skills: tuple[tuple[str, bool], ...]  # (skill name, finished), in the course's order
+    problems: tuple[tuple[Item, bool], ...]  # (problem, finished), in the course's order
+
+    @property
+    def finished(self) -> bool:
+        return all(done for _, done in self.skills + self.problems)
+
+    @property
+    def progress_words(self) -> str:
+        """"2 of 3 skills mastered and 1 of 2 problems answered right"."""
+        parts = []
+        for found, noun, verb in ((self.skills, "skill", "mastered"), (self.problems, "problem", "answered right")):
+            if found:
+                done = sum(finished for _, finished in found)
+                parts.append(f"{done} of {len(found)} {noun}{'' if len(found) == 1 else 's'} {verb}")
+        return " and ".join(parts)
+
+
+def learner_assignments(*, learner_id: int, course_id: int, engine: CourseEngine, tracer_state: dict,
+                        now: datetime | None = None) -> list[LearnerAssignment]:
+    """The open assignments of the learner's own classes in the course, earliest due first, with
+    their progress on each: two queries whatever their number (the assignments, the problems
+    answered right), none while the course has no open assignment. Skill names and problems come from
+    the engine's content, read once per process."""
+    now = now or timezone.now()
+    found = _open_entries(learner_id, course_id, now)
+    mastery = engine.tracer.mastery(tracer_state) if tracer_state and found else {}
+    right = _items_right(learner_id, course_id, found)
+    shown = []
+    for entry in found:
+        skills = tuple((engine.kc_names[kc], kc in mastery and kc_mastered(mastery[kc].p, mastery[kc].sd))
+                       for kc in engine.domain.kcs if kc in entry["kcs"])
+        problems = tuple((engine.content.item_by_key(key), _since(right.get(key), entry["created_at"]))
+                         for key in engine.domain.item_index if key in entry["items"])
+        shown.append(LearnerAssignment(entry["title"], entry["classroom"], entry["due_at"], skills, problems))
+    return shown
 
 
 def reason_words(assignment: dict) -> str:

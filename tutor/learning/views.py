@@ -23,7 +23,7 @@ from plotly.colors import qualitative
 from tutor.content.models import Course, Item
 
 from . import knowledge, selectors
-from .assignments import reason_words
+from .assignments import learner_assignments, reason_words
 from .knowledge import learner_state_locked, mastery_history, next_item_choose, review_schedule
 from .levels import mastery_level, progress_summary
 from .models import Attempt, LearnerState, TutorTurn
@@ -90,6 +90,12 @@ def _learner_state(request, slug: str):
     with transaction.atomic():
         state, engine = learner_state_locked(learner=learner, course=course)
     return course, learner, state, engine
+
+
+def _assignments(course, learner, state, engine) -> list:
+    """What the learner's teachers assigned in this course and is still open, with their progress."""
+    return learner_assignments(learner_id=learner.pk, course_id=course.pk, engine=engine,
+                               tracer_state=state.tracer_state)
 
 
 def _mastery_context(course, learner, state, engine) -> dict:
@@ -170,8 +176,9 @@ def _visit_dialogue(learner, item: Item, visit: int) -> dict:
 @login_required
 def course_home(request, course: str):
     course, learner, state, engine = _learner_state(request, course)
-    return render(request, "learning/course_home.html",
-                  {"course": course, **_mastery_context(course, learner, state, engine)})
+    return render(request, "learning/course_home.html", {
+        "course": course, "assignments": _assignments(course, learner, state, engine),
+        **_mastery_context(course, learner, state, engine)})
 
 
 @login_required
@@ -302,5 +309,6 @@ def progress(request, course: str):
         # to_html) is refused by the Content-Security-Policy (settings.CONTENT_SECURITY_POLICY).
         chart = json.loads(_history_figure(history, engine, first).to_json())
     return render(request, "learning/progress.html", {
-        "course": course, "answers": len(history), "schedule": schedule, "chart": chart, **context,
+        "course": course, "answers": len(history), "schedule": schedule, "chart": chart,
+        "assignments": _assignments(course, learner, state, engine), **context,
     })
