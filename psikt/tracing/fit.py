@@ -20,6 +20,7 @@ from .svi import Setup, guide, model
 from .tracer import Tracer
 
 TRAIT_PARAMS = ("q_offset", "q_scale", "trait_loc", "trait_scale")
+GRAPH_PARAMS = ("U", "W", "edge_bias")
 
 
 def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30, lr: float = 0.03,
@@ -27,7 +28,7 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
         step_days: float = 1 / 24, declared_boost: float = 3.0, ablate: tuple[str, ...] = (),
         device: str = "cpu", seed: int = 0, progress: bool = True, checkpoint=None,
         trait_start: tuple[float, ...] = DEFAULT_TRAIT_LOC, trait_lr: float | None = None,
-        compiled: bool = False) -> Tracer:
+        graph_lr: float | None = None, compiled: bool = False) -> Tracer:
     """Fit a Tracer to ``log``.
 
     ``prerequisites``: author-declared (prerequisite, kc) pairs, a prior that raises those edges.
@@ -40,6 +41,8 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     caller's params are neither seen nor changed. ``compiled``: the filter's steps are compiled
     (``filter.run``): tens of seconds once per process, then several times faster per step, so worth
     it for logs of tens of thousands of answers, not for small ones (tests, a class's refit).
+    ``trait_lr``, ``graph_lr``: learning rates of the traits' and of the graph's parameters
+    (``TRAIT_PARAMS``, ``GRAPH_PARAMS``) where they should differ from ``lr``.
     """
     pyro.set_rng_seed(seed)
     rng = np.random.default_rng(seed)
@@ -85,7 +88,8 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
                   compiled=compiled)
 
     def optim_args(name: str) -> dict:
-        rate = trait_lr if trait_lr is not None and name in TRAIT_PARAMS else lr
+        rate = (trait_lr if trait_lr is not None and name in TRAIT_PARAMS
+                else graph_lr if graph_lr is not None and name in GRAPH_PARAMS else lr)
         return {"lr": rate, "clip_norm": 10.0, "lrd": 0.995}
 
     svi = SVI(model, guide, ClippedAdam(optim_args), Trace_ELBO())

@@ -106,12 +106,14 @@ def simulate(n_learners: int = 200, n_kcs: int = 5, n_items: int = 50, length: i
              edge_prob: float = 0.3, kcs_per_item: int = 1, timestamps: bool = False,
              step_days: float = 1 / 24, trait_loc=DEFAULT_TRAIT_LOC, trait_scale=DEFAULT_TRAIT_SCALE,
              theta: float = 0.5, kappa: float = 6.0, v0: float = 0.5, n_folds: int = 5,
-             seed: int = 0) -> Simulation:
+             random_order: bool = False, seed: int = 0) -> Simulation:
     """Sample learners from the generative model with a known graph, known traits and known items.
 
     The true graph orders KCs at random and links each earlier KC to a later one with probability
     ``edge_prob`` (P_jk = 0.9 on an edge). Learners answer random items, preferring KCs early in that
-    order so that prerequisites tend to be practised first. With ``timestamps`` the gaps between
+    order so that prerequisites tend to be practised first; with ``random_order`` every item is equally
+    likely at every step, so the order of practice says nothing about the graph's direction (only the
+    answers do). With ``timestamps`` the gaps between
     answers are exponential with a mean of one hour plus occasional multi-day breaks; otherwise the
     log has no clock and one answer is ``step_days``. Exact sampling: z itself is simulated, the
     answer is Bernoulli(sigmoid(mean z_Q - b)).
@@ -144,7 +146,7 @@ def simulate(n_learners: int = 200, n_kcs: int = 5, n_items: int = 50, length: i
         t = 0.0
         for step in range(length):
             progress = step / max(length - 1, 1) * (n_kcs - 1)
-            weight = np.exp(-np.abs(item_rank - progress))
+            weight = np.ones(n_items) if random_order else np.exp(-np.abs(item_rank - progress))
             i = rng.choice(n_items, p=weight / weight.sum())
             dt = (rng.exponential(1 / 24) + (rng.random() < 0.05) * rng.exponential(3.0)) if timestamps else step_days
             if step:

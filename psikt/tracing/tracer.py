@@ -50,11 +50,14 @@ class Mastery:
 @dataclass
 class Prerequisites:
     """The learned graph: ``matrix[j, k]`` = P(kcs[j] is a prerequisite of kcs[k]); ``top[k]`` lists
-    the strongest prerequisites of KC k as (kc, probability), strongest first."""
+    the strongest prerequisites of KC k as (kc, probability), strongest first. ``low``, ``high``: each
+    edge's bootstrap interval (``graph.edge_bootstrap``) where the fit computed one, else None."""
 
     kcs: list[str]
     matrix: np.ndarray
     top: dict[str, list[tuple[str, float]]]
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
 
 
 class Tracer:
@@ -231,7 +234,16 @@ class Tracer:
         for k, kc in enumerate(self.kcs):
             order = np.argsort(-P[:, k])[:top]
             best[kc] = [(self.kcs[j], float(P[j, k])) for j in order if j != k]
-        return Prerequisites(self.kcs, P, best)
+        return Prerequisites(self.kcs, P, best, *self._edge_intervals())
+
+    def _edge_intervals(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The stored bootstrap interval of every edge in ``self.kcs`` order; None for all edges when
+        there is none, or when a KC was added after it was computed (its edges were never resampled)."""
+        stored = self.config.get("edge_intervals")
+        if not stored or set(stored["kcs"]) != set(self.kcs):
+            return None, None
+        order = [stored["kcs"].index(kc) for kc in self.kcs]
+        return tuple(np.asarray(stored[side])[np.ix_(order, order)] for side in ("low", "high"))
 
     def estimate_traits(self, state: dict, items: list[str], correct: list[int], times: list[float] | None = None,
                         steps: int = 30, lr: float = 0.05) -> dict:
