@@ -66,3 +66,20 @@ def test_the_command_line_reports_a_bad_file_without_a_traceback(tmp_path, capsy
     source.write_text("order_id,user_id,skill_name,correct\n1,u1,s1,yes\n")
     assert main(["from-pybkt", str(source), str(tmp_path / "out.csv")]) == 2
     assert "bad.csv:2: correct must be 0 or 1" in capsys.readouterr().err
+
+
+def test_the_evaluation_reads_a_converted_pykt_file(tmp_path):
+    """A researcher's pyKT file, converted, is what `psikt.tracing.evaluate --data` scores: the tracer and a
+    baseline fitted on its folds, with the answers of the held-out fold predicted."""
+    import json
+
+    from psikt.tracing import simulate
+    from psikt.tracing.evaluate import main as evaluate
+
+    to_pykt(simulate(n_learners=30, n_kcs=3, n_items=6, length=20, seed=1).log, tmp_path / "pykt.csv")
+    assert main(["from-pykt", str(tmp_path / "pykt.csv"), str(tmp_path / "log.csv.gz")]) == 0
+    evaluate(["--data", str(tmp_path / "log.csv.gz"), "--models", "psikt,item_mean", "--folds", "1",
+              "--epochs", "1", "--bootstrap", "0", "--json", str(tmp_path / "out.json")])
+    results = json.loads((tmp_path / "out.json").read_text())["results"]
+    assert set(results) == {"psikt", "item_mean"}
+    assert all(0.0 <= results[m]["auc"] <= 1.0 for m in results)
