@@ -2,6 +2,7 @@
 and the edges the answers added to or dropped from the declared graph marked in the figure, the key
 and the table."""
 
+import re
 import tempfile
 
 import pytest
@@ -84,3 +85,32 @@ def test_skill_difficulty_is_no_longer_zero_for_every_skill(client, classroom):
     expected = [sum(problems[kc]) / len(problems[kc]) for kc in ("add", "frac", "lin")]
     assert difficulty["x"] == pytest.approx(expected)
     assert len(set(difficulty["x"])) > 1
+
+
+def test_each_link_reads_in_words_with_its_bootstrap_range_when_the_fit_measured_one(client, classroom):
+    model = _serve_a_tracer_that_learned(classroom.course, [("add", "frac"), ("lin", "frac")])
+    html = _page(client, classroom).content.decode()
+    assert "how strongly the model links them" in html and "not a measure of how sure it is" in html
+    assert re.search(r"likely \(\d+%\)", html.split('data-edge="lin>frac"')[1].split("</tr>")[0])  # no range
+
+    # The same version with an interval per edge, as a refit with a bootstrap stores it.
+    tracer = course_engine(classroom.course).tracer
+    kcs = list(tracer.kcs)
+    low = [[0.7 if (a, b) == ("lin", "frac") else 0.0 for b in kcs] for a in kcs]
+    high = [[0.9 if (a, b) == ("lin", "frac") else 0.3 for b in kcs] for a in kcs]
+    learned = prior_tracer(kcs, [("add", "frac"), ("lin", "frac")], dict(tracer.item_kcs),
+                           dict(zip(tracer.items, tracer.params["item_b"].tolist())))
+    learned.config["edge_intervals"] = {"kcs": kcs, "low": low, "high": high, "fits": 5, "percentiles": [10, 90]}
+    with tempfile.NamedTemporaryFile(suffix=".pt") as file:
+        learned.save(file.name)
+        model.checkpoint = file.read()
+    TracerModel.objects.update(is_active=False)
+    model.pk = None
+    model.is_active = True
+    model.save()
+    response = _page(client, classroom)
+    html = response.content.decode()
+    row = html.split('data-edge="lin>frac"')[1].split("</tr>")[0]
+    assert "likely (70-90%)" in row
+    assert "fitted again on\n    learners drawn at random" in html and "not a measure of how sure" not in html
+    assert {r["sure"] for r in response.context["edges"] if r["pre"] == "add" and r["kc"] == "lin"} == {"unlikely (0-30%)"}

@@ -4,6 +4,7 @@ against the one the course declares, and how hard each skill is."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from tutor.learning.engine import course_engine
 from tutor.learning.models import TracerModel
 
 from . import figures
@@ -17,13 +18,36 @@ def _fitted(classroom) -> TracerModel | None:
         "pk", "created_at", "metrics").first()
 
 
+def how_sure(p: float, low: float | None = None, high: float | None = None) -> str:
+    """A link's probability in words a teacher reads, e.g. "likely (70-90%)": the range is where the
+    link stayed when the model was refitted on resampled learners; without one, the single estimate."""
+    word = ("very likely" if p >= 0.8 else "likely" if p >= 0.5 else "possible" if p >= 0.2 else "unlikely")
+    if low is None:
+        return f"{word} ({round(100 * p)}%)"
+    return f"{word} ({round(100 * low)}-{round(100 * high)}%)"
+
+
+def _with_intervals(rows: list[dict], graph) -> list[dict]:
+    """Each edge row with its words ("sure") and, where the fit measured one, its interval."""
+    index = {kc: n for n, kc in enumerate(graph.kcs)}
+    for row in rows:
+        j, k = index[row["pre"]], index[row["kc"]]
+        bounds = (None, None) if graph.low is None else (float(graph.low[j, k]), float(graph.high[j, k]))
+        row["low"], row["high"] = bounds
+        row["sure"] = how_sure(row["p"], *bounds)
+    return rows
+
+
 @login_required
 def structure(request, classroom_id: int):
     classroom = _classroom(request, classroom_id)
     data = course_structure(classroom=classroom)
-    edges = [{**row, "kind": figures.edge_kind(row["declared"], row["learned"])} for row in data.edges()]
+    graph = course_engine(classroom.course).tracer.prerequisites()
+    edges = _with_intervals([{**row, "kind": figures.edge_kind(row["declared"], row["learned"])}
+                             for row in data.edges()], graph)
     return render(request, "dashboard/structure.html", {
         "classroom": classroom, "structure": data, "edges": edges, "fitted": _fitted(classroom),
+        "intervals": graph.low is not None,
         "differences": [row for row in edges if row["kind"] != "kept"], "learned_edge": LEARNED_EDGE,
         "edge_styles": figures.EDGE_STYLES,
         "skills": [(data.kc_names[kc], data.kc_difficulty[kc], answers, None if right is None else round(100 * (1 - right)))
