@@ -61,3 +61,17 @@ def test_cli_rejects_a_prefix_no_learner_has(tmp_path):
     write_log(simulate(n_learners=6, n_kcs=2, n_items=4, length=5, seed=3).log, path)
     with pytest.raises(SystemExit):
         main(["--data", str(path), "--learners", "nobody"])
+
+
+def test_cli_bootstrap_gives_every_listed_edge_an_interval(tmp_path, capsys):
+    path = tmp_path / "sim.csv.gz"
+    write_log(simulate(n_learners=30, n_kcs=2, n_items=6, length=10, seed=3).log, path)
+    out = tmp_path / "out.json"
+    main(["--data", str(path), "--epochs", "1", "--bootstrap", "2", "--json", str(out)])
+    boot = json.loads(out.read_text())["bootstrap"]
+    assert boot["fits"] == 2 and boot["percentiles"] == [10, 90]
+    assert all(e["low"] <= e["median"] <= e["high"] and e["median"] >= 0.1 for e in boot["edges"])
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["--data", str(path), "--bootstrap", "1"])
+    assert "at least 2 fits" in capsys.readouterr().err
