@@ -41,6 +41,14 @@ def test_refit_stores_one_whole_version_and_serves_it(people):
     assert course_engine(course).version == before.rsplit(":", 1)[0] + f":{model.pk}"
 
 
+def test_refit_with_a_bootstrap_stores_every_edge_with_an_interval(people, settings):
+    settings.TRACER_EDGE_BOOTSTRAP = 2
+    course = people["classroom"].course
+    graph = refit.tracer_refit(course=course, owner="job-boot", epochs=1).load().prerequisites()
+    assert graph.low is not None and graph.low.shape == graph.matrix.shape
+    assert (graph.low <= graph.high).all()
+
+
 def test_refit_on_an_unchanged_log_fits_nothing_new_unless_forced(people):
     course = people["classroom"].course
     first = refit.tracer_refit(course=course, owner="job-1", epochs=1)

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from psikt.tracing import Log, Sequence, fit
+from psikt.tracing.graph import edge_bootstrap
 from tutor.content.models import Course
 from tutor.ops.metrics import REFIT_SECONDS
 
@@ -92,9 +93,13 @@ def tracer_refit(*, course: Course, owner: str, epochs: int | None = None, force
         if stored is None:
             if not trained_on["attempts"]:
                 raise NothingToFit(f"course {course.slug} has no checked answers yet")
+            options = {"prerequisites": course_engine(course).domain.prerequisites,
+                       "epochs": epochs or settings.TRACER_REFIT_EPOCHS}
             with REFIT_SECONDS.time():
-                tracer = fit(log, prerequisites=course_engine(course).domain.prerequisites,
-                             epochs=epochs or settings.TRACER_REFIT_EPOCHS, progress=progress)
+                tracer = fit(log, **options, progress=progress)
+                if settings.TRACER_EDGE_BOOTSTRAP >= 2:
+                    tracer.config["edge_intervals"] = edge_bootstrap(
+                        log, settings.TRACER_EDGE_BOOTSTRAP, **options).as_config()
             # Per-learner traits from training stay out of the stored version: a model holds no
             # personal data, so erasing a learner never has to touch fitted versions.
             tracer.learner_traits = {}

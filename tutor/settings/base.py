@@ -194,6 +194,9 @@ TRACER_TRAITS_WINDOW = 200
 # Tracer refits: the seconds one fit may run, and its training schedule.
 TRACER_REFIT_TIME_LIMIT = env.int("TRACER_REFIT_TIME_LIMIT", default=1800)
 TRACER_REFIT_EPOCHS = env.int("TRACER_REFIT_EPOCHS", default=30)
+# Refits on this many learner resamplings after each refit give every prerequisite edge an interval
+# (psikt.tracing.graph.edge_bootstrap, shown on the course structure page); 0 for none. Each costs a fit.
+TRACER_EDGE_BOOTSTRAP = env.int("TRACER_EDGE_BOOTSTRAP", default=0)
 
 # Throttle counters and other shared caches must be shared by all server processes: Redis when configured.
 if REDIS_URL:
