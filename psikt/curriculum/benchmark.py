@@ -352,8 +352,10 @@ def write_result(path: str, protocol: dict, cells: list[dict], values: dict, row
 
 
 def combine(paths: list[str], out=None) -> list[dict]:
-    """The headline over several runs' JSONs (a family each, say), Bonferroni over all their
-    comparisons together: ``python -m psikt.curriculum.benchmark --combine F1.json F2.json ...``."""
+    """The headline over several runs' JSONs (a family or a seed each, say), Bonferroni over all
+    their comparisons together: ``python -m psikt.curriculum.benchmark --combine F1.json F2.json ...``.
+    A cell found in several runs (other seeds) has their courses side by side. Printed first: per
+    cell, each policy's mean post-test and our planners' differences with 95% hierarchical CIs."""
     values: dict[tuple[str, str, int], dict] = {}
     labels = set()
     for path in paths:
@@ -361,10 +363,36 @@ def combine(paths: list[str], out=None) -> list[dict]:
         labels.add(data["protocol"]["seed_set"])
         for key, cell in data["posttests"].items():
             f, s, n = key.split()
-            values[(f, s, int(n))] = {name: {"posttest": np.array(v, dtype=float)} for name, v in cell.items()}
-    rows = headline(values, np.random.default_rng(99))
+            have = values.setdefault((f, s, int(n)), {})
+            for name, v in cell.items():
+                post = np.array(v, dtype=float)
+                have[name] = {"posttest": np.concatenate([have[name]["posttest"], post]) if name in have else post}
+    for key, cell in values.items():
+        if len({m["posttest"].shape for m in cell.values()}) > 1:
+            raise SystemExit(f"--combine: the runs taught cell {' '.join(map(str, key))} with different policies, "
+                             "courses or learners; combine runs of the same planners and sizes")
+    rng = np.random.default_rng(99)
+    print_combined(values, rng, out)
+    rows = headline(values, rng)
     print_headline(rows, "+".join(sorted(labels)), out)
     return rows
+
+
+def print_combined(values: dict[tuple[str, str, int], dict], rng: np.random.Generator, out=None) -> None:
+    for (f, s, n), cell in sorted(values.items()):
+        courses, learners = cell[next(iter(cell))]["posttest"].shape
+        means = "  ".join(f"{name} {m['posttest'].mean():.3f}" for name, m in cell.items())
+        print(f"{f} {s} N={n} ({courses} courses x {learners} learners): {means}", file=out)
+        for ours in OURS:
+            for base in ("mastery", "fixed_order", "adaptive"):
+                if ours in cell and base in cell and ours != base:
+                    diff = cell[ours]["posttest"] - cell[base]["posttest"]
+                    lo, hi = hierarchical_ci(diff, rng)
+                    print(f"    {ours} - {base}: {diff.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]", file=out)
+        if "adaptive" in cell and PRIOR_VARIANT in cell:
+            diff = cell["adaptive"]["posttest"] - cell[PRIOR_VARIANT]["posttest"]
+            lo, hi = hierarchical_ci(diff, rng)
+            print(f"    tracer share (adaptive - adaptive_prior): {diff.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]", file=out)
 
 
 if __name__ == "__main__":

@@ -84,3 +84,20 @@ def test_combine_adjusts_over_the_comparisons_of_every_run(tmp_path, capsys):
     assert len(rows) == 6 and {r["family"] for r in rows} == {"F1", "F4"}
     assert all(r["level"] == pytest.approx(1 - 0.05 / 6) for r in rows)
     assert "Bonferroni over 6 comparisons" in capsys.readouterr().out
+
+
+def test_combine_puts_the_courses_of_runs_on_other_seeds_side_by_side(tmp_path, capsys):
+    def run(name, policies):
+        path = tmp_path / name
+        path.write_text(json.dumps({"protocol": {"seed_set": "heldout"}, "cells": [], "posttests": {
+            "F1 S1 150": {p: np.full((2, 3), value).tolist() for p, value in policies.items()}}}))
+        return str(path)
+
+    rows = main(["--combine", run("101.json", {"mastery": 0.5, "rollout": 0.6}),
+                 run("102.json", {"mastery": 0.5, "rollout": 0.8})])
+    assert [r["comparison"] for r in rows] == ["rollout - mastery"]
+    assert rows[0]["mean"] == pytest.approx(0.2) and rows[0]["ci"][0] == pytest.approx(0.1)
+    assert "F1 S1 N=150 (4 courses x 3 learners)" in capsys.readouterr().out
+    # A run without rollout would leave rollout with fewer courses than mastery: refused, not misread.
+    with pytest.raises(SystemExit, match="different policies, courses or learners"):
+        main(["--combine", run("a.json", {"mastery": 0.5, "rollout": 0.6}), run("b.json", {"mastery": 0.5})])
