@@ -17,6 +17,9 @@ these only) and ``heldout`` (never used to choose anything; the default and the 
 ``random`` (never scored), and the declared domain; only the oracle sees the simulator's truth.
 Whenever ``adaptive`` runs, ``adaptive_prior`` runs too: the same planner on the tracer before any
 data (``psikt.tracing.prior_tracer``), so the fitted tracer's share of the lead is measured, paired, every time.
+``oracle`` is the greedy oracle (one step of lookahead on the truth, not a bound); ``bound`` is an
+upper bound on the post-test of any policy per learner (``Student.posttest_bound``). ``rollout``
+shares ``adaptive``'s fitted tracer (one pilot fit per world).
 ``--old-protocol`` teaches each seed's one course in declared layer order, as the old tables did.
 The JSON is rewritten after every cell, so an interrupted run keeps what it finished.
 """

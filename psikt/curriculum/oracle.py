@@ -1,8 +1,9 @@
 """The oracle: a policy that sees the simulated student's true state and parameters.
 
 It practises the item with the largest expected immediate gain in the true post-test (one-step
-greedy lookahead on the true model; ties broken at random). It bounds what a planner could reach
-without knowing the student, and its post-test defines each planner's regret.
+greedy lookahead on the true model; ties broken at random); its post-test defines each planner's
+regret. Being greedy, it is not an upper bound on what a planner can reach: a policy that builds
+prerequisites first can beat it. The bound is ``Student.posttest_bound`` (the benchmark's ``bound``).
 """
 from __future__ import annotations
 
