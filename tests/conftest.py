@@ -24,6 +24,32 @@ def valid_pack_path():
 
 
 @pytest.fixture
+def course(valid_pack_path):
+    """The tiny course (tests/tutor/packs/valid), loaded as `load_course` loads it."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tutor.content.models import Course
+
+    call_command("load_course", str(valid_pack_path), stdout=StringIO())
+    return Course.objects.get(slug="tiny")
+
+
+@pytest.fixture
+def classroom(course):
+    """A class of the tiny course with its teacher ("teacher-a"), a human learner ("ada") and a model-student."""
+    from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, ModelLearnerFactory, UserFactory
+    from tutor.learning.models import Enrollment
+
+    room = ClassroomFactory(course=course)
+    room.teachers.add(UserFactory(role="teacher", username="teacher-a"))
+    for learner in (HumanLearnerFactory(user__username="ada"), ModelLearnerFactory(label="sim-a")):
+        Enrollment.objects.create(classroom=room, learner=learner)
+    return room
+
+
+@pytest.fixture
 def in_process_tasks():
     """Tasks scheduled by the code under test run right here, also when a broker is configured (the
     services pass); the broker and real workers are tested in tests/faults."""

@@ -12,12 +12,6 @@ from tutor.learning.services import cohort_attach
 
 
 @pytest.fixture
-def course(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=StringIO())
-    return Course.objects.get(slug="tiny")
-
-
-@pytest.fixture
 def owner(course):
     return program("owner")
 

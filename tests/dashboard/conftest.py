@@ -1,11 +1,7 @@
-from io import StringIO
-
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 
-from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, ModelLearnerFactory, UserFactory
-from tutor.content.models import Course
+from tests.tutor.factories import ClassroomFactory, ModelLearnerFactory, UserFactory
 from tutor.learning.models import Enrollment
 
 
@@ -16,20 +12,7 @@ def _empty_cache():
     cache.clear()
 
 
-@pytest.fixture
-def course(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=StringIO())
-    return Course.objects.get(slug="tiny")
-
-
-@pytest.fixture
-def classroom(course):
-    """A class of the tiny course with its teacher, a human learner and a model-student."""
-    room = ClassroomFactory(course=course)
-    room.teachers.add(UserFactory(role="teacher", username="teacher-a"))
-    for learner in (HumanLearnerFactory(user__username="ada"), ModelLearnerFactory(label="sim-a")):
-        Enrollment.objects.create(classroom=room, learner=learner)
-    return room
+# `course` and `classroom` (the tiny course's class) come from tests/conftest.py.
 
 
 @pytest.fixture

@@ -1,20 +1,12 @@
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, UserFactory, now
 from tutor.accounts.models import User
-from tutor.content.models import Course, Item
+from tutor.content.models import Item
 from tutor.learning.models import Enrollment
 from tutor.learning.tutoring import tutor_turn_take
-
-
-@pytest.fixture
-def course(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=StringIO())
-    return Course.objects.get()
 
 
 def practise(learner, answers, start=None):
@@ -46,3 +38,23 @@ def people(course):
     staff = UserFactory(role=User.Role.STAFF, is_staff=True)
     return {"learner": learner, "other": other, "teacher": teacher, "other_teacher": other_teacher,
             "staff": staff, "classroom": classroom}
+
+
+# Who asks, in the authorization matrices of the class pages: anyone but the class's own teachers and staff
+# is refused (the login page for the anonymous, 404 for the rest), a teacher of another class and a user
+# still listed as the class's teacher after losing the role included.
+KINDS = ["anonymous", "learner", "other_learner", "other_teacher", "demoted_teacher", "teacher", "staff"]
+REFUSED = {"anonymous": 302, "learner": 404, "other_learner": 404, "other_teacher": 404, "demoted_teacher": 404}
+
+
+def visitor(kind: str, people):
+    """The user of one of KINDS for the `people` fixture's class (None: anonymous)."""
+    if kind == "anonymous":
+        return None
+    if kind in ("learner", "other_learner"):
+        return people["learner" if kind == "learner" else "other"].user
+    if kind == "demoted_teacher":  # still listed as the class's teacher, but no longer holds the role
+        user = UserFactory(role="learner")
+        people["classroom"].teachers.add(user)
+        return user
+    return people[kind]

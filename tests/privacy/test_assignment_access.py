@@ -6,15 +6,15 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from tests.tutor.factories import ClassroomFactory, UserFactory
+from tests.tutor.factories import ClassroomFactory
 from tutor.learning.assignments import assignment_create
 from tutor.learning.models import Assignment
 
+from .conftest import KINDS, REFUSED, visitor
+
 pytestmark = pytest.mark.django_db
 
-KINDS = ["anonymous", "learner", "other_learner", "other_teacher", "demoted_teacher", "teacher", "staff"]
 ROUTES = {"list": 200, "create": 302, "progress": 200, "close": 302}
-REFUSED = {"anonymous": 302, "learner": 404, "other_learner": 404, "other_teacher": 404, "demoted_teacher": 404}
 
 
 @pytest.fixture(autouse=True)
@@ -28,18 +28,6 @@ def _fresh_cache():
 def assignment(people):
     return assignment_create(classroom=people["classroom"], user=people["teacher"], title="Fractions",
                              kc_keys=["frac"], item_ids=[], due_at=None)
-
-
-def _visitor(kind: str, people):
-    if kind == "anonymous":
-        return None
-    if kind in ("learner", "other_learner"):
-        return people["learner" if kind == "learner" else "other"].user
-    if kind == "demoted_teacher":  # still listed as the class's teacher, but no longer holds the role
-        user = UserFactory(role="learner")
-        people["classroom"].teachers.add(user)
-        return user
-    return people[kind]
 
 
 def _request(client, route: str, classroom, assignment, kind: str):
@@ -56,7 +44,7 @@ def _request(client, route: str, classroom, assignment, kind: str):
 @pytest.mark.parametrize("route", list(ROUTES))
 @pytest.mark.parametrize("kind", KINDS)
 def test_assignment_pages_authorization_matrix(client, people, assignment, route, kind):
-    user = _visitor(kind, people)
+    user = visitor(kind, people)
     if user is not None:
         client.force_login(user)
     response = _request(client, route, people["classroom"], assignment, kind)

@@ -9,28 +9,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from tests.dashboard.helpers import struggling_history
-from tests.tutor.factories import HumanLearnerFactory, UserFactory
+from tests.tutor.factories import HumanLearnerFactory
 from tutor.asgi import application
 from tutor.dashboard.models import AlertAcknowledgement
 from tutor.dashboard.now import class_now
 from tutor.learning.models import Enrollment
 
-KINDS = ["anonymous", "learner", "other_learner", "other_teacher", "demoted_teacher", "teacher", "staff"]
-REFUSED = {"anonymous": 302, "learner": 404, "other_learner": 404, "other_teacher": 404, "demoted_teacher": 404}
+from .conftest import KINDS, REFUSED, visitor
+
 SOCKET_REFUSED = {"anonymous": 4401, "learner": 4403, "other_learner": 4403, "other_teacher": 4403,
                   "demoted_teacher": 4403}
-
-
-def _visitor(kind: str, people):
-    if kind == "anonymous":
-        return None
-    if kind in ("learner", "other_learner"):
-        return people["learner" if kind == "learner" else "other"].user
-    if kind == "demoted_teacher":  # still listed as the class's teacher, but no longer holds the role
-        user = UserFactory(role="learner")
-        people["classroom"].teachers.add(user)
-        return user
-    return people[kind]
 
 
 def _stuck_learner_in(classroom):
@@ -50,7 +38,7 @@ def alert(people):
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", KINDS)
 def test_now_page_and_acknowledge_authorization_matrix(client, people, alert, kind):
-    user = _visitor(kind, people)
+    user = visitor(kind, people)
     if user is not None:
         client.force_login(user)
     classroom = people["classroom"]
@@ -81,7 +69,7 @@ def test_an_alert_of_another_class_cannot_be_acknowledged_through_ones_own(clien
 @pytest.mark.usefixtures("channel_layer_of_this_test")
 @pytest.mark.parametrize("kind", KINDS)
 async def test_now_socket_authorization_matrix(people, kind):
-    user = await database_sync_to_async(_visitor)(kind, people)
+    user = await database_sync_to_async(visitor)(kind, people)
     socket = WebsocketCommunicator(application, f"/ws/teach/class/{people['classroom'].pk}/?view=now&fresh=1",
                                    headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
     socket.scope["user"] = user or AnonymousUser()

@@ -3,16 +3,14 @@ planner serves a learner of the class only its material, says so, and falls back
 once everything assigned is finished."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, ModelLearnerFactory, UserFactory, now
-from tutor.content.models import Course, Item
+from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, ModelLearnerFactory, now
+from tutor.content.models import Item
 from tutor.learning.assignments import (
     AssignmentInvalid,
     assignment_close,
@@ -40,19 +38,9 @@ def fresh_cache():
 
 
 @pytest.fixture
-def course(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=StringIO())
-    return Course.objects.get(slug="tiny")
-
-
-@pytest.fixture
-def room(course):
-    classroom = ClassroomFactory(course=course)
-    teacher = UserFactory(role="teacher")
-    classroom.teachers.add(teacher)
-    learner = HumanLearnerFactory()
-    Enrollment.objects.create(classroom=classroom, learner=learner)
-    return classroom, teacher, learner
+def room(classroom):
+    """The shared class (tests/conftest.py), its teacher and its human learner."""
+    return classroom, classroom.teachers.get(), classroom.learners.get(user__username="ada")
 
 
 def _assign(room, django_capture_on_commit_callbacks, **fields):

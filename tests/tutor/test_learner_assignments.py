@@ -4,17 +4,15 @@ in words, when it is due, how much of it they have finished, and a way to practi
 number of queries that does not grow with the number of assignments."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.query_budget import assert_queries
 from tests.tutor.factories import ClassroomFactory, UserFactory, now
-from tutor.content.models import Course, Item
+from tutor.content.models import Item
 from tutor.learning.assignments import assignment_close, assignment_create
 from tutor.learning.engine import course_engine
 from tutor.learning.models import Assignment, Enrollment
@@ -35,12 +33,6 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def course(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=StringIO())
-    return Course.objects.get(slug="tiny")
 
 
 @pytest.fixture
