@@ -139,7 +139,7 @@ def main(argv=None) -> None:
         log = log_or_exit(parser, args.data)
         boot_result = edge_bootstrap(log, args.fits, **options)
         result = {"data": args.data, "fits": args.fits, "percentiles": list(INTERVAL), "fit_options": options,
-                  "edges": boot_result.rows(args.threshold),
+                  "edges": boot_result.rows(args.threshold), "strongest": boot_result.rows()[:5],
                   "median_of_all_edges": float(np.median(boot_result.median[~np.eye(len(log.kcs), dtype=bool)]))}
     print(json.dumps(result, indent=1))
     if args.json:

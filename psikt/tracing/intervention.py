@@ -23,6 +23,7 @@ from itertools import pairwise
 import numpy as np
 from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 
 from .cli import log_or_exit, writable_or_exit
 from .data import Sequence
@@ -101,9 +102,12 @@ def main(argv=None) -> None:
                  graph_lr=args.graph_lr, progress=False)
     kcs = [kc for kc in log.kcs if kc in tracer.kc_index]  # a KC only the held-out learners met has no edges
     P = learned_matrix(tracer, kcs)
+    # The fit's own held-out AUC (population traits, as psikt.tracing.evaluate scores PSI-KT), so that
+    # a fit option that sharpens the graph is seen not to cost prediction.
+    auc = roc_auc_score(np.concatenate([s.correct for s in held_out]), np.concatenate(tracer.filter_sequences(held_out)))
     result = {"data": args.data, "fold": args.fold, "held_out_learners": len(held_out),
               "fit": {"epochs": args.epochs, "patience": args.patience, "graph_lr": args.graph_lr,
-                      "epochs_run": tracer.config["epochs_run"]},
+                      "epochs_run": tracer.config["epochs_run"], "held_out_auc": float(auc)},
               **check(P, transfer_coefficients(held_out, kcs))}
     print(json.dumps(result, indent=1))
     if args.json:
