@@ -1,9 +1,15 @@
 import os
+from concurrent.futures import ThreadPoolExecutor
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
 
 CHROMIUM = Path("/usr/bin/chromium")
+DEMO = Path(__file__).resolve().parents[2] / "courses" / "demo"
+PASSWORD = "a-long-passphrase-9"
 
 # Playwright's sync API keeps an event loop running in the test thread, so Django would refuse the
 # plain synchronous ORM calls of these tests. The check is lifted for this directory only, which is
@@ -31,7 +37,6 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
         ],
     }
-
 
 
 @pytest.fixture(scope="session")
@@ -81,3 +86,70 @@ def screenshot(request):
         return path
 
     return take
+
+
+def in_a_thread(work):
+    """The tutor runs its generation with asyncio.run, which cannot nest in the event loop Playwright
+    keeps in this thread: tutoring happens in a thread of its own."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result()
+
+
+def log_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login form, and wait until the page that follows names the account."""
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text(username)
+
+
+def assert_fits(page: Page) -> None:
+    """No sideways scrolling of the whole page at the window's width: wide things scroll in their own boxes."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide at {page.viewport_size['width']} px"
+
+
+@pytest.fixture(scope="session")
+def demo_pack():
+    """The demo course pack, read and checked once per run: reading runs every item's answers through
+    the checker (most of the 20-35 s a `load_course courses/demo` took here), storing it a few seconds."""
+    from tutor.content.pack import read_pack
+
+    return read_pack(DEMO)
+
+
+@pytest.fixture
+def demo_course(demo_pack):
+    """The demo course, stored as `load_course courses/demo` stores it (the tests here flush the database)."""
+    from tutor.content.models import Course
+    from tutor.content.services import course_pack_load
+
+    course_pack_load(pack=demo_pack)
+    return Course.objects.get(slug="demo-algebra")
+
+
+@pytest.fixture
+def demo_class(demo_course):
+    """The demo class as `make demo` seeds it, with a shorter history (8 answers a learner, for time):
+    the classroom and the accounts' passwords."""
+    from tutor.dashboard.demo import demo_class_replay
+    from tutor.learning.services import demo_class_seed
+
+    accounts = demo_class_seed(course=demo_course)
+    classroom = demo_course.classrooms.get(name="Demo class")
+    in_a_thread(lambda: demo_class_replay(classroom=classroom, answers=8))
+    return classroom, accounts
+
+
+@pytest.fixture
+def tiny_class(valid_pack_path):
+    """The tiny course (tests/tutor/packs/valid) and its class "Year 9 maths", taught by "tess"."""
+    from tests.tutor.factories import ClassroomFactory
+    from tutor.accounts.models import User
+    from tutor.content.models import Course
+
+    call_command("load_course", str(valid_pack_path), stdout=StringIO())
+    classroom = ClassroomFactory(course=Course.objects.get(slug="tiny"), name="Year 9 maths")
+    classroom.teachers.add(User.objects.create_user("tess", password=PASSWORD, role=User.Role.TEACHER))
+    return classroom

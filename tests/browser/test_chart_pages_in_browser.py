@@ -3,28 +3,13 @@
 as an error: the teacher's overview, a learner's drill-down, the course structure and the planners
 page, and the learner's own progress page, on the demo class."""
 
-from concurrent.futures import ThreadPoolExecutor
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tutor.content.models import Course
-from tutor.dashboard.demo import demo_class_replay
 from tutor.dashboard.plotly_css import STATIC_PATH
 from tutor.learning.models import Learner
-from tutor.learning.services import demo_class_seed
 
-from .conftest import WIDTHS
-
-
-def _log_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("load")
+from .conftest import WIDTHS, log_in
 
 
 def _charts_drawn(page: Page) -> list[str]:
@@ -41,13 +26,9 @@ def _charts_drawn(page: Page) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_chart_draws_with_the_cartesian_bundle_at_both_widths(asgi_server, page: Page, screenshot):
-    call_command("load_course", "courses/demo", stdout=StringIO())
-    course = Course.objects.get(slug="demo-algebra")
-    accounts = demo_class_seed(course=course)
-    classroom = course.classrooms.get(name="Demo class")
-    with ThreadPoolExecutor(1) as pool:  # the tutor's asyncio.run cannot nest in Playwright's loop
-        pool.submit(lambda: demo_class_replay(classroom=classroom, answers=8)).result()
+def test_every_chart_draws_with_the_cartesian_bundle_at_both_widths(asgi_server, page: Page, demo_class, screenshot):
+    classroom, accounts = demo_class
+    course = classroom.course
     ada = Learner.objects.get(user__username="ada")
     errors, scripts = [], []
     page.on("console", lambda message: message.type in ("error", "warning") and errors.append(message.text))
@@ -60,7 +41,7 @@ def test_every_chart_draws_with_the_cartesian_bundle_at_both_widths(asgi_server,
         "structure": (f"/teach/class/{classroom.pk}/structure/", {"graph-plot"}),
         "planners": (f"/teach/class/{classroom.pk}/curriculum/", {"class-plot"}),
     }
-    _log_in(page, asgi_server, "teacher", accounts["teacher"])
+    log_in(page, asgi_server, "teacher", accounts["teacher"])
     for width, viewport in WIDTHS.items():
         page.set_viewport_size(viewport)
         for name, (path, expected) in teacher_pages.items():
@@ -69,7 +50,7 @@ def test_every_chart_draws_with_the_cartesian_bundle_at_both_widths(asgi_server,
             screenshot(page, f"{name}-{width}")
 
     page.context.clear_cookies()
-    _log_in(page, asgi_server, "ada", accounts["ada"])
+    log_in(page, asgi_server, "ada", accounts["ada"])
     for width, viewport in WIDTHS.items():
         page.set_viewport_size(viewport)
         page.goto(f"{asgi_server}/learn/{course.slug}/progress/", wait_until="load")

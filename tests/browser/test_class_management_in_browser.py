@@ -9,20 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tutor.accounts.models import User
 
-from .conftest import WIDTHS
-
-PASSWORD = "a-long-passphrase-9"
-
-
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
-def _fits_the_width(page: Page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+from .conftest import PASSWORD, WIDTHS, assert_fits, log_in
 
 
 @pytest.mark.django_db(transaction=True)
@@ -34,7 +21,7 @@ def test_a_learner_joins_with_the_code_the_teacher_shared(asgi_server, page: Pag
     User.objects.create_user("lena", password=PASSWORD, role=User.Role.LEARNER)
     page.set_viewport_size(WIDTHS[width])
 
-    _log_in(page, asgi_server, "tess")
+    log_in(page, asgi_server, "tess")
     page.get_by_role("link", name="Teach").click()
     page.get_by_role("link", name="Manage classes").click()
     page.get_by_label("Class name").fill("Year 9 maths")
@@ -46,7 +33,7 @@ def test_a_learner_joins_with_the_code_the_teacher_shared(asgi_server, page: Pag
     expect(page.get_by_text("No learner is in this class yet.")).to_be_visible()
 
     learner = browser.new_page(viewport=WIDTHS[width])
-    _log_in(learner, asgi_server, "lena")
+    log_in(learner, asgi_server, "lena")
     learner.get_by_role("link", name="Join a class").click()
     learner.get_by_label("Class code").fill("nope1234")
     learner.get_by_role("button", name="Join").click()
@@ -56,19 +43,19 @@ def test_a_learner_joins_with_the_code_the_teacher_shared(asgi_server, page: Pag
     learner.get_by_role("button", name="Join").click()
     expect(learner.locator(".notices")).to_contain_text("You are in the class “Year 9 maths”.")
     expect(learner.get_by_role("link", name="Tiny")).to_be_visible()
-    assert _fits_the_width(learner)
+    assert_fits(learner)
     screenshot(learner, "joined")
     learner.close()
 
     page.reload()
     expect(page.get_by_role("heading", name="Learners in this class (1)")).to_be_visible()
     expect(page.locator("ul.enrolled")).to_contain_text("lena")
-    assert _fits_the_width(page)
+    assert_fits(page)
     screenshot(page, "class")
     page.get_by_role("link", name="Your classes").click()
     expect(page.locator("table.class-list tbody tr")).to_have_count(1)
     expect(page.locator("table.class-list tbody td").nth(2)).to_have_text("1")
-    assert _fits_the_width(page)
+    assert_fits(page)
     screenshot(page, "class-list")
 
     page.get_by_role("link", name="Year 9 maths").click()

@@ -3,39 +3,24 @@ in Debian's chromium, the learner's, the teacher's (Plotly figures) and the API 
 served by the site) load with no violation reported."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_dashboard_in_browser import _answer
-from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory
-from tutor.accounts.models import User
-from tutor.content.models import Course
+from tests.tutor.factories import HumanLearnerFactory
 from tutor.learning.models import Enrollment
 
-PASSWORD = "a-long-passphrase-9"
-
-
-def log_in(page: Page, server: str, username: str) -> None:
-    page.goto(server + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(username)
+from .conftest import PASSWORD, log_in
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_kind_of_page_loads_without_a_csp_violation(asgi_server, page: Page, valid_pack_path):
+def test_every_kind_of_page_loads_without_a_csp_violation(asgi_server, page: Page, tiny_class):
     violations = []
     page.on("console", lambda message: violations.append((page.url, message.text))
             if "Content Security Policy" in message.text else None)
-    call_command("load_course", str(valid_pack_path), stdout=StringIO())
-    classroom = ClassroomFactory(course=Course.objects.get(slug="tiny"), name="Year 9 maths")
-    teacher = User.objects.create_user("tess", password=PASSWORD, role=User.Role.TEACHER)
-    classroom.teachers.add(teacher)
+    classroom = tiny_class
     learner = HumanLearnerFactory(user__username="ada")
     learner.user.set_password(PASSWORD)
     learner.user.save()

@@ -1,32 +1,17 @@
 import re
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, ModelLearnerFactory
-from tutor.accounts.models import User
-from tutor.content.models import Course, Item, ItemTemplate, KnowledgeComponent
-from tutor.dashboard.demo import demo_class_replay
+from tests.tutor.factories import HumanLearnerFactory, ModelLearnerFactory
+from tutor.content.models import Item, ItemTemplate, KnowledgeComponent
 from tutor.learning.models import Enrollment, Learner
-from tutor.learning.services import demo_class_seed
 from tutor.learning.tutoring import tutor_turn_take
 
-from .conftest import WIDTHS
-
-PASSWORD = "a-long-passphrase-9"
-
-
-def _in_a_thread(work):
-    """The tutor runs its generation with asyncio.run, which cannot nest in the event loop Playwright
-    keeps in this thread: tutoring happens in a thread of its own."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(work).result()
+from .conftest import WIDTHS, assert_fits, in_a_thread, log_in
 
 
 def _heatmap_image_size(page: Page) -> int:
@@ -40,14 +25,7 @@ def _answer(learner, key: str, text: str, at) -> None:
         item = Item.objects.get(course__slug="tiny", key=key)
         tutor_turn_take(learner=learner, item=item, answered_at=at, source="web", answer=text)
 
-    _in_a_thread(turn)
-
-
-def _log_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    in_a_thread(turn)
 
 
 def _answers_cell(page: Page, learner) -> str:
@@ -55,11 +33,8 @@ def _answers_cell(page: Page, learner) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_teacher_sees_the_heatmap_and_every_table_updates_live(asgi_server, page: Page, valid_pack_path, screenshot):
-    call_command("load_course", str(valid_pack_path), stdout=StringIO())
-    classroom = ClassroomFactory(course=Course.objects.get(slug="tiny"), name="Year 9 maths")
-    teacher = User.objects.create_user("tess", password=PASSWORD, role=User.Role.TEACHER)
-    classroom.teachers.add(teacher)
+def test_teacher_sees_the_heatmap_and_every_table_updates_live(asgi_server, page: Page, tiny_class, screenshot):
+    classroom = tiny_class
     learners = [HumanLearnerFactory(user__username=name) for name in ("ada", "ben", "chloe", "dev")]
     learners.append(ModelLearnerFactory(label="sim", api_client__name="lab"))
     start = timezone.now() - timedelta(days=3)
@@ -68,7 +43,7 @@ def test_teacher_sees_the_heatmap_and_every_table_updates_live(asgi_server, page
         for k in range(n + 1):
             _answer(learner, "add-1", "7" if k % 2 == 0 else "5", start + timedelta(hours=k))
 
-    _log_in(page, asgi_server, "tess", PASSWORD)
+    log_in(page, asgi_server, "tess")
     page.get_by_role("link", name="Teach").click()
     page.get_by_role("link", name="Year 9 maths").click()
 
@@ -134,19 +109,12 @@ def _assert_plain(page: Page, forbidden: list[str]) -> None:
     assert not found, f"{page.url} shows {found}"
 
 
-def _assert_fits(page: Page, width: int) -> None:
-    """No sideways scrolling of the whole page: wide things scroll inside their own boxes."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-
-
 @pytest.mark.django_db(transaction=True)
-def test_demo_teacher_reads_the_overview_and_a_drill_down_in_plain_words(asgi_server, page: Page, screenshot):
+def test_demo_teacher_reads_the_overview_and_a_drill_down_in_plain_words(asgi_server, page: Page, demo_class,
+                                                                          screenshot):
     """Issue 20, items 1 and 6, on the demo class (a shorter history than `make demo`'s, for time)."""
-    call_command("load_course", "courses/demo", stdout=StringIO())
-    course = Course.objects.get(slug="demo-algebra")
-    accounts = demo_class_seed(course=course)
-    classroom = course.classrooms.get(name="Demo class")
-    _in_a_thread(lambda: demo_class_replay(classroom=classroom, answers=8))
+    classroom, accounts = demo_class
+    course = classroom.course
     keys = [*Item.objects.filter(course=course).values_list("key", flat=True),
             *ItemTemplate.objects.filter(course=course).values_list("key", flat=True),
             *KnowledgeComponent.objects.filter(course=course).values_list("key", flat=True)]
@@ -156,14 +124,14 @@ def test_demo_teacher_reads_the_overview_and_a_drill_down_in_plain_words(asgi_se
               .annotate(hints=Count("tutor_turns", filter=Q(tutor_turns__hint_level__gt=0))).order_by("-hints").first())
     assert helped.hints > 0
 
-    _log_in(page, asgi_server, "teacher", accounts["teacher"])
+    log_in(page, asgi_server, "teacher", accounts["teacher"])
     for width, viewport in WIDTHS.items():
         page.set_viewport_size(viewport)
         page.goto(f"{asgi_server}/teach/class/{classroom.pk}/")
         expect(page.locator("#heatmap-plot .heatmaplayer image")).to_have_count(1)
         expect(page.locator(".live-status")).to_contain_text("Live updates: on")
         _assert_plain(page, forbidden)
-        _assert_fits(page, viewport["width"])
+        assert_fits(page)
         heatmap_box = page.locator(".plot-scroll")
         learners_box = page.locator("#learners .table-scroll")
         assert learners_box.evaluate("box => getComputedStyle(box).overflowX") == "auto"
@@ -182,25 +150,21 @@ def test_demo_teacher_reads_the_overview_and_a_drill_down_in_plain_words(asgi_se
         assert page.locator(".who", has_text="Hint").count() > 0
         expect(page.locator("#curves-plot .main-svg").first).to_be_visible()
         _assert_plain(page, forbidden)
-        _assert_fits(page, viewport["width"])
+        assert_fits(page)
         screenshot(page, f"drill-down-{width}")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_demo_teacher_reads_the_problem_report_at_both_widths(asgi_server, page: Page, screenshot):
+def test_demo_teacher_reads_the_problem_report_at_both_widths(asgi_server, page: Page, demo_class, screenshot):
     """Issue 20, item 4: the per-problem report from the overview's link, in plain words, typeset, a card
     per problem on a phone, each learner's result leading to their work; no chart, so no plotly.js."""
-    call_command("load_course", "courses/demo", stdout=StringIO())
-    course = Course.objects.get(slug="demo-algebra")
-    accounts = demo_class_seed(course=course)
-    classroom = course.classrooms.get(name="Demo class")
-    _in_a_thread(lambda: demo_class_replay(classroom=classroom, answers=8))
-    keys = Item.objects.filter(course=course).values_list("key", flat=True)
+    classroom, accounts = demo_class
+    keys = Item.objects.filter(course=classroom.course).values_list("key", flat=True)
     forbidden = JARGON + [rf"(?<![\w-]){re.escape(key)}(?![\w-])" for key in keys]
     scripts: list[str] = []
     page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
 
-    _log_in(page, asgi_server, "teacher", accounts["teacher"])
+    log_in(page, asgi_server, "teacher", accounts["teacher"])
     for width, viewport in WIDTHS.items():
         page.set_viewport_size(viewport)
         page.goto(f"{asgi_server}/teach/class/{classroom.pk}/")
@@ -213,7 +177,7 @@ def test_demo_teacher_reads_the_problem_report_at_both_widths(asgi_server, page:
         expect(rows.first.locator(".right-first")).to_contain_text(re.compile(r"\d+ of \d+ \(\d+%\)"))
         assert not [url for url in scripts if "plotly" in url]
         _assert_plain(page, forbidden)
-        _assert_fits(page, viewport["width"])
+        assert_fits(page)
         if width == "phone":  # a card per problem: every figure named beside it
             label = rows.first.locator("td").first.evaluate("cell => getComputedStyle(cell, '::before').content")
             assert label == '"Right at first try: "'

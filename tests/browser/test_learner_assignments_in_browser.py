@@ -2,36 +2,28 @@
 from there: in Chromium, at a desktop's and a phone's width (issue 20, item 3, the learner's side)."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tutor.accounts.models import User
-from tutor.content.models import Course, Item
+from tutor.content.models import Item
 from tutor.learning.assignments import assignment_create
-from tutor.learning.models import Classroom, Enrollment
+from tutor.learning.models import Enrollment
 from tutor.learning.services import learner_for_user
 
-from .conftest import WIDTHS
-
-PASSWORD = "a-long-passphrase-9"
+from .conftest import PASSWORD, WIDTHS, assert_fits, log_in
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_the_learner_reads_their_assignments_and_starts_one(asgi_server, page: Page, valid_pack_path, screenshot,
-                                                            width):
+def test_the_learner_reads_their_assignments_and_starts_one(asgi_server, page: Page, tiny_class, screenshot, width):
     cache.clear()  # the open-assignment horizon is cached per course id, and ids come back
-    call_command("load_course", str(valid_pack_path), stdout=StringIO())
-    course = Course.objects.get(slug="tiny")
-    teacher = User.objects.create_user("tess", password=PASSWORD, role=User.Role.TEACHER)
+    classroom, course = tiny_class, tiny_class.course
+    teacher = classroom.teachers.get()
     lena = User.objects.create_user("lena", password=PASSWORD, role=User.Role.LEARNER)
-    classroom = Classroom.objects.create(name="Year 9 maths", course=course)
-    classroom.teachers.add(teacher)
     Enrollment.objects.create(classroom=classroom, learner=learner_for_user(user=lena))
     due = timezone.now() + timedelta(days=4)
     assignment_create(classroom=classroom, user=teacher, title="Fractions first", kc_keys=["frac", "lin"],
@@ -41,10 +33,7 @@ def test_the_learner_reads_their_assignments_and_starts_one(asgi_server, page: P
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.set_viewport_size(WIDTHS[width])
 
-    page.goto(asgi_server + "/accounts/login/")
-    page.get_by_label("Username").fill("lena")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, asgi_server, "lena")
     for path in ("/learn/tiny/progress/", "/learn/tiny/"):
         page.goto(asgi_server + path)
         section = page.get_by_role("region", name="Set by your teacher")
@@ -56,7 +45,7 @@ def test_the_learner_reads_their_assignments_and_starts_one(asgi_server, page: P
         expect(card.locator(".my-progress")).to_have_text("0 of 2 skills mastered and 0 of 1 problem answered right.")
         expect(card.locator(".my-assigned li")).to_have_count(3)
         expect(card.locator(".my-assigned math").first).to_be_attached()  # the problem, typeset
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "wider than the window"
+        assert_fits(page)
         screenshot(page, path.strip("/").replace("/", "-"))
 
     page.get_by_role("link", name="Practise Fractions first").click()

@@ -4,39 +4,24 @@ not simplified, steps revealed one at a time, no mastery from re-submitting a so
 skip serving another item. Each behaviour is tried at desktop and at phone width (390 px), each
 width by a learner of its own; screenshots go to var/screenshots/ (conftest.SCREENSHOTS)."""
 
-import io
-from pathlib import Path
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import WIDTHS
+from tests.browser.conftest import PASSWORD, WIDTHS, log_in
 from tutor.accounts.models import User
 from tutor.content.models import Item
 from tutor.learning.models import LearnerState
 from tutor.learning.services import learner_for_user
 
-DEMO = Path(__file__).resolve().parents[2] / "courses" / "demo"
-PASSWORD = "a-long-passphrase-9"
 COURSE = "demo-algebra"
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo():
-    call_command("load_course", str(DEMO), stdout=io.StringIO())
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("demo_course")]
 
 
 def learner_page(new_context, server: str, name: str, width: str) -> Page:
     """A signed-in learner's page at one of WIDTHS."""
     User.objects.create_user(name, password=PASSWORD)
     page = new_context(viewport=WIDTHS[width]).new_page()
-    page.goto(server + "/accounts/login/")
-    page.get_by_label("Username").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(name)
+    log_in(page, server, name)
     return page
 
 
@@ -72,7 +57,7 @@ def solved(page: Page, step: str) -> None:
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_a_choice_item_is_radio_buttons_that_accept_the_right_choice(asgi_server, new_context, demo, screenshot,
+def test_a_choice_item_is_radio_buttons_that_accept_the_right_choice(asgi_server, new_context, screenshot,
                                                                       width):
     page = learner_page(new_context, asgi_server, f"choice-{width}", width)
     serve(f"choice-{width}", "dec-08")
@@ -109,7 +94,7 @@ def test_a_choice_item_is_radio_buttons_that_accept_the_right_choice(asgi_server
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_solve_for_x_accepts_x_equals_3_and_steps_come_one_at_a_time(asgi_server, new_context, demo, screenshot,
+def test_solve_for_x_accepts_x_equals_3_and_steps_come_one_at_a_time(asgi_server, new_context, screenshot,
                                                                       width):
     page = learner_page(new_context, asgi_server, f"solve-{width}", width)
     serve(f"solve-{width}", "both-01")
@@ -145,7 +130,7 @@ def test_solve_for_x_accepts_x_equals_3_and_steps_come_one_at_a_time(asgi_server
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_the_copied_question_is_refused_as_not_simplified(asgi_server, new_context, demo, screenshot, width):
+def test_the_copied_question_is_refused_as_not_simplified(asgi_server, new_context, screenshot, width):
     page = learner_page(new_context, asgi_server, f"simplify-{width}", width)
     serve(f"simplify-{width}", "like-01")
     open_practice(page, asgi_server)
@@ -160,7 +145,7 @@ def test_the_copied_question_is_refused_as_not_simplified(asgi_server, new_conte
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_resubmitting_a_solved_answer_does_not_move_mastery(asgi_server, new_context, demo, screenshot, width):
+def test_resubmitting_a_solved_answer_does_not_move_mastery(asgi_server, new_context, screenshot, width):
     name = f"farm-{width}"
     page = learner_page(new_context, asgi_server, name, width)
     serve(name, "like-01")
@@ -201,7 +186,7 @@ def test_resubmitting_a_solved_answer_does_not_move_mastery(asgi_server, new_con
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_skip_serves_a_different_item(asgi_server, new_context, demo, screenshot, width):
+def test_skip_serves_a_different_item(asgi_server, new_context, screenshot, width):
     page = learner_page(new_context, asgi_server, f"skip-{width}", width)
     open_practice(page, asgi_server)
     first = page.locator(".practice").get_attribute("data-item")
@@ -214,7 +199,7 @@ def test_skip_serves_a_different_item(asgi_server, new_context, demo, screenshot
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_learner_pages_name_levels_and_read_at_this_width(asgi_server, new_context, demo, screenshot, width):
+def test_learner_pages_name_levels_and_read_at_this_width(asgi_server, new_context, screenshot, width):
     name = f"levels-{width}"
     page = learner_page(new_context, asgi_server, name, width)
     page.goto(f"{asgi_server}/learn/{COURSE}/")

@@ -9,12 +9,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import WIDTHS
-from tests.browser.test_learner_loop_in_browser import answer, demo, learner_page, open_practice, serve, solved, turn
+from tests.browser.test_learner_loop_in_browser import answer, learner_page, open_practice, serve, solved, turn
 from tutor.learning.models import TutorTurn
 from tutor.learning.services import MAX_ANSWER_CHARS
 
-__all__ = ["demo"]  # the fixture, used by name
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("demo_course")]
 
 
 def say(page: Page, words: str, *, press_enter: bool = False) -> str:
@@ -31,7 +30,7 @@ def last_said(page: Page):
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_working_and_a_help_request_from_the_reply_box_get_feedback_and_a_hint(asgi_server, new_context, demo,
+def test_working_and_a_help_request_from_the_reply_box_get_feedback_and_a_hint(asgi_server, new_context,
                                                                              screenshot, width):
     name = f"reply-{width}"
     page = learner_page(new_context, asgi_server, name, width)
@@ -97,7 +96,7 @@ def test_working_and_a_help_request_from_the_reply_box_get_feedback_and_a_hint(a
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_an_answer_in_words_from_the_reply_box_is_checked_and_accepted(asgi_server, new_context, demo, screenshot,
+def test_an_answer_in_words_from_the_reply_box_is_checked_and_accepted(asgi_server, new_context, screenshot,
                                                                       width):
     name = f"reply-answer-{width}"
     page = learner_page(new_context, asgi_server, name, width)
@@ -111,7 +110,7 @@ def test_an_answer_in_words_from_the_reply_box_is_checked_and_accepted(asgi_serv
     expect(page.get_by_label("Tell the tutor what you did, or ask a question")).to_be_visible()
 
 
-def test_right_arithmetic_on_another_path_gets_feedback_on_that_step(asgi_server, new_context, demo, screenshot):
+def test_right_arithmetic_on_another_path_gets_feedback_on_that_step(asgi_server, new_context, screenshot):
     """Issue 17's example in the browser: "I added 3 to 11 and got 14" is right arithmetic, but the
     step asks for the new numerator (3 + 4): feedback on that step, not "what is your answer?"."""
     name = "reply-path"

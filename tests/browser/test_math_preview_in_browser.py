@@ -10,15 +10,14 @@ from playwright.sync_api import Page, expect
 from tutor.accounts.models import User
 from tutor.learning.services import MAX_ANSWER_CHARS
 
+from .conftest import PASSWORD, log_in
+
 
 @pytest.mark.django_db(transaction=True)
 def test_typed_answers_are_previewed_as_the_checker_reads_them(asgi_server, page: Page, valid_pack_path):
     call_command("load_course", str(valid_pack_path), stdout=io.StringIO())
-    User.objects.create_user("max", password="a-long-passphrase-9")
-    page.goto(asgi_server + "/accounts/login/")
-    page.get_by_label("Username").fill("max")
-    page.get_by_label("Password").fill("a-long-passphrase-9")
-    page.get_by_role("button", name="Log in").click()
+    User.objects.create_user("max", password=PASSWORD)
+    log_in(page, asgi_server, "max")
     page.goto(asgi_server + "/learn/tiny/practice/")
 
     answer = page.locator('.step[data-status="open"] input[name="answer"]')  # the open step's box

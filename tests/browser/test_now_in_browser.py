@@ -3,37 +3,31 @@ what, alerts in plain words, a table updating live when a learner answers, ackno
 
 import re
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.dashboard.helpers import answer, struggling_history
-from tests.tutor.factories import ClassroomFactory, HumanLearnerFactory, ModelLearnerFactory
-from tutor.accounts.models import User
-from tutor.content.models import Course, Item
+from tests.tutor.factories import HumanLearnerFactory, ModelLearnerFactory
+from tutor.content.models import Item
 from tutor.learning.models import Enrollment
 
-from .conftest import WIDTHS
-from .test_dashboard_in_browser import JARGON, PASSWORD, _assert_fits, _assert_plain, _in_a_thread, _log_in
+from .conftest import WIDTHS, assert_fits, in_a_thread, log_in
+from .test_dashboard_in_browser import JARGON, _assert_plain
 
 
 @pytest.mark.django_db(transaction=True)
-def test_teacher_sees_who_works_on_what_and_acknowledges_an_alert(asgi_server, page: Page, valid_pack_path, screenshot):
-    call_command("load_course", str(valid_pack_path), stdout=StringIO())
-    classroom = ClassroomFactory(course=Course.objects.get(slug="tiny"), name="Year 9 maths")
-    teacher = User.objects.create_user("tess", password=PASSWORD, role=User.Role.TEACHER)
-    classroom.teachers.add(teacher)
+def test_teacher_sees_who_works_on_what_and_acknowledges_an_alert(asgi_server, page: Page, tiny_class, screenshot):
+    classroom = tiny_class
     ada, ben, chloe = (HumanLearnerFactory(user__username=name) for name in ("ada", "ben", "chloe"))
     for learner in (ada, ben, chloe, ModelLearnerFactory(label="sim", api_client__name="lab")):
         Enrollment.objects.create(classroom=classroom, learner=learner)
-    _in_a_thread(lambda: struggling_history(ada))  # stuck on addition, the answer shown three times in a row
-    _in_a_thread(lambda: answer(ben, "frac-1", "3/4", timezone.now() - timedelta(minutes=2)))
+    in_a_thread(lambda: struggling_history(ada))  # stuck on addition, the answer shown three times in a row
+    in_a_thread(lambda: answer(ben, "frac-1", "3/4", timezone.now() - timedelta(minutes=2)))
     forbidden = JARGON + [rf"(?<![\w-]){re.escape(key)}(?![\w-])" for key in Item.objects.values_list("key", flat=True)]
 
-    _log_in(page, asgi_server, "tess", PASSWORD)
+    log_in(page, asgi_server, "tess")
     page.goto(f"{asgi_server}/teach/class/{classroom.pk}/")
     page.get_by_role("navigation", name="Class views").get_by_role("link", name="Now").click()
     expect(page.locator("h1")).to_contain_text("Now")
@@ -47,11 +41,11 @@ def test_teacher_sees_who_works_on_what_and_acknowledges_an_alert(asgi_server, p
     expect(alerts).to_contain_text("The tutor has shown the answer 3 times in a row")
     expect(page.locator(f'table.now-away tr[data-learner="{chloe.pk}"]')).to_contain_text("not yet")
     _assert_plain(page, forbidden)
-    _assert_fits(page, WIDTHS["desktop"]["width"])
+    assert_fits(page)
     screenshot(page, "now-desktop")
 
     # Chloe starts: she moves from "Not working now" into "Working" without a reload.
-    _in_a_thread(lambda: answer(chloe, "add-1", "7", timezone.now()))
+    in_a_thread(lambda: answer(chloe, "add-1", "7", timezone.now()))
     expect(working.locator(f'tr[data-learner="{chloe.pk}"]')).to_contain_text("1 right of 1 answer", timeout=10000)
     expect(page.locator(f'table.now-away tr[data-learner="{chloe.pk}"]')).to_have_count(0)
 
@@ -64,7 +58,7 @@ def test_teacher_sees_who_works_on_what_and_acknowledges_an_alert(asgi_server, p
     page.set_viewport_size(WIDTHS["phone"])
     page.reload()
     expect(page.locator(".live-status")).to_contain_text("Live updates: on")
-    _assert_fits(page, WIDTHS["phone"]["width"])
+    assert_fits(page)
     label = working.locator("td").first.evaluate("cell => getComputedStyle(cell, '::before').content")
     assert label == '"Problem: "'  # a card per learner, each figure named
     screenshot(page, "now-phone")

@@ -2,54 +2,23 @@
 comparison and sees its progress and result; the course structure's graph names its skills, draws
 arrows and marks the links the answers added or dropped."""
 
-from concurrent.futures import ThreadPoolExecutor
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.dashboard.test_structure_page import _serve_a_tracer_that_learned
-from tests.tutor.factories import ClassroomFactory, UserFactory
-from tutor.content.models import Course
 from tutor.dashboard.comparisons import comparison_run
 from tutor.dashboard.models import ComparisonJob
 
-from .conftest import WIDTHS
-
-PASSWORD = "a-long-passphrase-9"
-
-
-def _teacher_class(valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=StringIO())
-    classroom = ClassroomFactory(course=Course.objects.get(slug="tiny"), name="Year 9 maths")
-    teacher = UserFactory(username="ms-khan", role="teacher")
-    teacher.set_password(PASSWORD)
-    teacher.save()
-    classroom.teachers.add(teacher)
-    return classroom
-
-
-def _log_in(page: Page, base: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill("ms-khan")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
-def _fits(page: Page) -> None:
-    """Nothing but the scrolling boxes is wider than the window."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"] + 1, f"the page is {width} px wide"
+from .conftest import WIDTHS, assert_fits, in_a_thread, log_in
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_a_teacher_runs_a_comparison_and_watches_it(asgi_server, page: Page, valid_pack_path, screenshot, width,
+def test_a_teacher_runs_a_comparison_and_watches_it(asgi_server, page: Page, tiny_class, screenshot, width,
                                                     in_process_tasks):
-    classroom = _teacher_class(valid_pack_path)
+    classroom = tiny_class
     page.set_viewport_size(WIDTHS[width])
-    _log_in(page, asgi_server)
+    log_in(page, asgi_server, "tess")
     url = f"{asgi_server}/teach/class/{classroom.pk}/curriculum/"
     page.goto(url)
     page.get_by_label("Simulated learners", exact=True).select_option("F2")
@@ -63,7 +32,7 @@ def test_a_teacher_runs_a_comparison_and_watches_it(asgi_server, page: Page, val
     expect(table.locator("tbody tr")).to_have_count(3)
     expect(table.locator('tr[data-planner="mastery"]')).to_contain_text("the baseline")
     expect(page.locator("#simulated-plot .bars path").first).to_be_attached()
-    _fits(page)
+    assert_fits(page)
     screenshot(page, "result")
 
     # A comparison a worker runs: the bar shows its progress, and the page shows the result when it ends.
@@ -74,20 +43,19 @@ def test_a_teacher_runs_a_comparison_and_watches_it(asgi_server, page: Page, val
     expect(page.locator("progress#comparison-bar")).to_be_visible()
     expect(page.get_by_role("button", name="Start the comparison")).to_have_count(0)
     screenshot(page, "running")
-    with ThreadPoolExecutor(1) as pool:
-        assert pool.submit(comparison_run, job_id=job.pk).result()
+    assert in_a_thread(lambda: comparison_run(job_id=job.pk))
     expect(page.locator('table.simulated tr[data-planner="fixed_order"]')).to_be_visible(timeout=10_000)
     expect(page.get_by_role("button", name="Start the comparison")).to_be_visible()
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_the_course_graph_names_skills_and_marks_what_the_answers_changed(asgi_server, page: Page, valid_pack_path,
+def test_the_course_graph_names_skills_and_marks_what_the_answers_changed(asgi_server, page: Page, tiny_class,
                                                                          screenshot, width):
-    classroom = _teacher_class(valid_pack_path)
+    classroom = tiny_class
     _serve_a_tracer_that_learned(classroom.course, [("add", "frac"), ("lin", "frac")])
     page.set_viewport_size(WIDTHS[width])
-    _log_in(page, asgi_server)
+    log_in(page, asgi_server, "tess")
     page.goto(f"{asgi_server}/teach/class/{classroom.pk}/structure/")
     graph = page.locator("#graph-plot")
     for name in ("Addition", "Fractions", "Linear equations"):
@@ -97,5 +65,5 @@ def test_the_course_graph_names_skills_and_marks_what_the_answers_changed(asgi_s
     added = page.locator('table.differences tr[data-edge="lin>frac"]')
     expect(added).to_contain_text("found in the answers, not declared")
     expect(page.locator("table.differences tbody tr")).to_have_count(3)
-    _fits(page)
+    assert_fits(page)
     screenshot(page, "graph")

@@ -8,6 +8,8 @@ from tutor.accounts.models import User
 from tutor.content.models import Step
 from tutor.learning.models import LearnerState, TutorTurn
 
+from .conftest import PASSWORD, log_in
+
 
 def mastery_percent(page: Page, kc: str) -> int:
     return int(page.locator(f'.mastery li[data-kc="{kc}"]').get_attribute("data-percent"))
@@ -16,12 +18,9 @@ def mastery_percent(page: Page, kc: str) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_learner_answers_wrong_gets_a_hint_answers_right_and_mastery_rises(asgi_server, page: Page, valid_pack_path):
     call_command("load_course", str(valid_pack_path), stdout=io.StringIO())
-    User.objects.create_user("ivy", password="a-long-passphrase-9")
+    User.objects.create_user("ivy", password=PASSWORD)
 
-    page.goto(asgi_server + "/accounts/login/")
-    page.get_by_label("Username").fill("ivy")
-    page.get_by_label("Password").fill("a-long-passphrase-9")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, asgi_server, "ivy")
     page.goto(asgi_server + "/learn/tiny/practice/")
 
     state = LearnerState.objects.get(learner__user__username="ivy")
