@@ -19,14 +19,13 @@ is wide is one the data do not pin down, whatever its point estimate.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
-from .cli import log_or_exit, writable_or_exit
+from .cli import log_or_exit, print_and_write, writable_or_exit
 from .data import Log
 from .fit import fit
 from .model import simulate
@@ -108,6 +107,15 @@ def edge_bootstrap(log: Log, fits: int = 5, seed: int = 0, **fit_options) -> Edg
     return EdgeBootstrap(kcs, median, low, high, fits)
 
 
+def add_fit_options(parser: argparse.ArgumentParser, epochs: int) -> None:
+    """The fit's schedule options of the graph tools (the graph-learning option is ``--patience 30
+    --graph-lr 0.1``), and ``--json``."""
+    parser.add_argument("--epochs", type=int, default=epochs, help="the fit's maximum epochs")
+    parser.add_argument("--patience", type=int, default=2, help="the fit's early-stopping patience")
+    parser.add_argument("--graph-lr", type=float, help="the fit's learning rate of the graph (default: its lr)")
+    parser.add_argument("--json", help="write the result here")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m psikt.tracing.graph", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,10 +129,7 @@ def main(argv=None) -> None:
     boot.add_argument("--fits", type=int, default=5)
     boot.add_argument("--threshold", type=float, default=0.1, help="list edges whose median is at least this")
     for p in (rec, boot):
-        p.add_argument("--epochs", type=int, default=30, help="the fit's maximum epochs")
-        p.add_argument("--patience", type=int, default=2, help="the fit's early-stopping patience")
-        p.add_argument("--graph-lr", type=float, help="the fit's learning rate of the graph (default: its lr)")
-        p.add_argument("--json", help="write the result here")
+        add_fit_options(p, epochs=30)
     args = parser.parse_args(argv)
     writable_or_exit(parser, args.json)
     options = {"epochs": args.epochs, "patience": args.patience, "graph_lr": args.graph_lr}
@@ -141,10 +146,7 @@ def main(argv=None) -> None:
         result = {"data": args.data, "fits": args.fits, "percentiles": list(INTERVAL), "fit_options": options,
                   "edges": boot_result.rows(args.threshold), "strongest": boot_result.rows()[:5],
                   "median_of_all_edges": float(np.median(boot_result.median[~np.eye(len(log.kcs), dtype=bool)]))}
-    print(json.dumps(result, indent=1))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(result, fh, indent=1)
+    print_and_write(result, args.json)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ one: a learner who practised j more may differ in ways the covariates miss.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from collections import defaultdict
 from itertools import pairwise
@@ -25,10 +24,10 @@ from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from .cli import log_or_exit, writable_or_exit
+from .cli import log_or_exit, print_and_write, writable_or_exit
 from .data import Sequence
 from .fit import fit
-from .graph import learned_matrix
+from .graph import add_fit_options, learned_matrix
 
 BANDS = (0.0, 0.1, 0.3, 0.5, 1.0)  # bands of P(j -> k) for the report
 MIN_ROWS = 30  # fewer held-out answers on k than this: no beta for its pairs
@@ -88,10 +87,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m psikt.tracing.intervention", description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True, help="interaction log")
     parser.add_argument("--fold", type=int, default=1, help="held-out learners: this fold")
-    parser.add_argument("--epochs", type=int, default=8, help="the fit's maximum epochs")
-    parser.add_argument("--patience", type=int, default=2, help="the fit's early-stopping patience")
-    parser.add_argument("--graph-lr", type=float, help="the fit's learning rate of the graph (default: its lr)")
-    parser.add_argument("--json", help="write the result here")
+    add_fit_options(parser, epochs=8)
     args = parser.parse_args(argv)
     writable_or_exit(parser, args.json)
     log = log_or_exit(parser, args.data)
@@ -109,10 +105,7 @@ def main(argv=None) -> None:
               "fit": {"epochs": args.epochs, "patience": args.patience, "graph_lr": args.graph_lr,
                       "epochs_run": tracer.config["epochs_run"], "held_out_auc": float(auc)},
               **check(P, transfer_coefficients(held_out, kcs))}
-    print(json.dumps(result, indent=1))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(result, fh, indent=1)
+    print_and_write(result, args.json)
 
 
 if __name__ == "__main__":
