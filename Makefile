@@ -37,10 +37,11 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/browser
 
 # The database-, broker- and channel-layer-dependent tests, run by .ci/run with DATABASE_URL and REDIS_URL set;
-# tests/faults start their own databases, redis-server and Celery workers there (they skip elsewhere).
+# tests/faults start their own databases, redis-server and Celery workers there (they skip elsewhere). The
+# tests that reach none of these, run by `make test` already, are left out (tests/services_pass.py).
 test-services: $(VENV)/.dev
 	scripts/ensure_package.sh /usr/sbin/nginx nginx "serving tests"
-	$(BIN)/python -m pytest tests/tutor tests/api tests/dashboard tests/privacy tests/faults tests/serving
+	$(BIN)/python -m pytest -p tests.services_pass tests/tutor tests/api tests/dashboard tests/privacy tests/faults tests/serving
 
 # Style, and the import contracts of pyproject.toml (which package may import which); both report, either fails.
 lint: $(VENV)/.dev

@@ -7,9 +7,13 @@ with SIGSTOP, as a 30-minute refit of a large course would hold its worker, and 
 import os
 import signal
 
+import pytest
+
 from tests.llm import fake_sse
 
 from .conftest import wait_for
+
+pytestmark = pytest.mark.services
 
 
 def test_a_tutor_reply_is_written_while_a_refit_runs(stack):

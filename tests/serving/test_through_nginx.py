@@ -10,7 +10,7 @@ import websockets
 
 from .conftest import METRICS_TOKEN
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.services, pytest.mark.timeout(300)]
 
 
 def test_an_api_turn_through_nginx(deployed):
