@@ -28,11 +28,13 @@ def _integer(token: Token) -> bool:
 
 
 def plain_number(tokens: list[Token]) -> ReadNumber | None:
-    """The number when the tokens are exactly a signed integer, decimal, fraction or mixed number."""
+    """The number when the tokens are exactly a signed integer, decimal, fraction or mixed number,
+    bracketed or not: (-3), -(3) and (3/5) are numbers as written, as learners bracket negatives."""
     sign = 1
+    tokens = _unbracketed(tokens)
     if tokens and _is_op(tokens[0], "-", "+"):
         sign = -1 if tokens[0].text == "-" else 1
-        tokens = tokens[1:]
+        tokens = _unbracketed(tokens[1:])
     shape = "".join("n" if t.kind == "number" else t.text if t.kind == "op" else "?" for t in tokens)
     if shape == "n":
         text = tokens[0].text
@@ -49,6 +51,23 @@ def plain_number(tokens: list[Token]) -> ReadNumber | None:
         lowest = num < den and Fraction(num, den).denominator == den
         return ReadNumber(sign * value, lowest, MIXED)
     return None
+
+
+def _unbracketed(tokens: list[Token]) -> list[Token]:
+    """The tokens inside brackets that enclose all of them, ((4)) as 4; (3)/(5) is left as it is."""
+    while len(tokens) >= 2 and _is_op(tokens[0], "(") and _closing(tokens) == len(tokens) - 1:
+        tokens = tokens[1:-1]
+    return tokens
+
+
+def _closing(tokens: list[Token]) -> int:
+    """The index of the bracket that closes the first one (-1: none does)."""
+    depth = 0
+    for index, token in enumerate(tokens):
+        depth += _is_op(token, "(") - _is_op(token, ")")
+        if depth == 0:
+            return index
+    return -1
 
 
 def read_number(text: str) -> ReadNumber:

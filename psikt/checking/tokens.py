@@ -23,9 +23,13 @@ FUNCTIONS = frozenset({"sqrt", "abs"})
 CONSTANTS = frozenset({"pi"})
 
 # Typographic forms learners paste from documents or phone keyboards; NFKC handles full-width forms.
+# The fraction slash (NFKC writes ¾ as 3⁄4) and the division slash are '/'.
 _TRANSLATIONS = str.maketrans(
-    {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u22c5": "*", "\u00b7": "*", "\u00f7": "/"}
+    {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u22c5": "*", "\u00b7": "*", "\u00f7": "/",
+     "\u2044": "/", "\u2215": "/"}
 )
+# One-character fractions (¼ ½ ¾, ⅐ to ⅞): a space before each keeps 1¾ one and three quarters, not 13/4.
+_VULGAR_FRACTION = re.compile("[\u00bc-\u00be\u2150-\u215e]")
 _TOKEN_RE = re.compile(
     r"\s*(?:(?P<number>\d+(?:\.\d+)?|\.\d+)|(?P<name>[A-Za-z]+)|(?P<op>\*\*|[-+*/^()=]))"
 )
@@ -39,6 +43,7 @@ class Token:
 
 def normalize(text: str) -> str:
     """Canonical form of learner text: NFKC, typographic operators mapped to ASCII, trimmed."""
+    text = _VULGAR_FRACTION.sub(lambda found: " " + found.group(), text)
     return unicodedata.normalize("NFKC", text).translate(_TRANSLATIONS).strip()
 
 

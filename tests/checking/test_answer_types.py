@@ -211,3 +211,29 @@ def test_a_choice_written_in_tex_is_answered_as_it_reads():
     assert verdict(negatives, "-8") == CORRECT and verdict(negatives, "\u22128") == CORRECT
     lines = AnswerSpec("choice", "a", choices=({"key": "a", "text": "$y = 3x - 1$"}, {"key": "b", "text": "$y = 2$"}))
     assert verdict(lines, "y=3x-1") == CORRECT and verdict(lines, "y = 2") == INCORRECT
+
+
+@pytest.mark.parametrize(
+    ("spec", "text", "expected"),
+    [
+        # A whole answer in brackets is still that number: (-3) was "work it out to a single number".
+        (AnswerSpec("fraction", "-3", simplified=True), "(-3)", CORRECT),
+        (AnswerSpec("fraction", "-3", simplified=True), "-(3)", CORRECT),
+        (AnswerSpec("numeric", "-4"), "(-4)", CORRECT), (AnswerSpec("numeric", "-4"), "((-4))", CORRECT),
+        (AnswerSpec("solve", "x = -4"), "x = (-4)", CORRECT), (AnswerSpec("solve", "x = -4"), "(-4)", CORRECT),
+        (AnswerSpec("fraction", "3/5", simplified=True), "(3/5)", CORRECT),
+        (AnswerSpec("fraction", "3/5", simplified=True), "(6/10)", WRONG_FORM),  # brackets hide no form
+        (AnswerSpec("fraction", "3/5", simplified=True), "(3)/(5)", WRONG_FORM),  # two brackets, not one around all
+        (AnswerSpec("numeric", "-4"), "(-4) + 0", WRONG_FORM),
+        (AnswerSpec("numeric", "-4"), "(-4)(1)", WRONG_FORM),  # the first bracket closes before the end
+        # Vulgar fractions and the fraction slash are read as fractions; '⁄' was "couldn't read '⁄'".
+        (AnswerSpec("fraction", "3/4", simplified=True), "\u00be", CORRECT),
+        (AnswerSpec("fraction", "3/5", simplified=True), "3\u20445", CORRECT),
+        (AnswerSpec("fraction", "3/5", simplified=True), "3\u22155", CORRECT),
+        (AnswerSpec("numeric", "7/4"), "1\u00be", CORRECT),  # 1¾ is one and three quarters, never 13/4
+        (AnswerSpec("numeric", "7/4"), "1 \u00be", CORRECT),
+        (AnswerSpec("numeric", "-1/2"), "-\u00bd", CORRECT),
+    ],
+)
+def test_brackets_around_a_number_and_typed_fractions(spec, text, expected):
+    assert verdict(spec, text) == expected
