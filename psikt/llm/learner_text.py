@@ -11,7 +11,8 @@ one kind, tried in this order:
 - ``stuck``: "I don't get it", "no idea", "help", "I'm stuck", "idk".
 - ``question``: ends with "?" or starts with why/how/what/when/where/which/who/can/could/should/do/does.
 - ``answer``: an answer in words around one value: "I think it's 4" -> "4", "x is 3" -> "3",
-  "it's 3/4" -> "3/4", "maybe twelve" -> "12", "the answer is 2.5" -> "2.5". The value keeps the form
+  "it's 3/4" -> "3/4", "maybe twelve" -> "12", "the answer is 2.5" -> "2.5", or an equation: "I think
+  it's 3x + 3 = 12" -> "3x + 3 = 12", "it's y = 2x + 1" -> "y = 2x + 1". The value keeps the form
   it was written in (digits are not rewritten: "0.75" stays "0.75").
 - ``explanation``: words about a method with no checkable claim ("I added them and then halved it").
 - ``off_topic``: anything else (the conservative default: no claim is read into it). Of that,
@@ -108,8 +109,11 @@ _ANSWER_PREFIX = re.compile(
     r"so|ok|okay|well|um+|hmm+|my\s+answer\s+is|the\s+answer\s+is|answer\s+is|answer|the\s+answer|"
     r"it'?s|it\s+is|its|that'?s|that\s+is|is|it|equals|=|:|,|[a-z]\s+(?:is|=|equals)|[a-z]\s*=)\s*"
 )
+# "x =" / "x is" before a value is the answer's own name ("x = 3" is the answer 3), not before an
+# expression in letters: "y = 2x + 1" is an equation, kept whole.
+_VARIABLE_PREFIX = re.compile(r"^[a-z]\s*(?:is|=|equals)\s*(?=.*[a-z])")
 _ANSWER_SUFFIX = re.compile(r"\s*(?:i\s+think|i\s+guess|maybe|probably|right|[.!,]+)\s*$")
-_MATH_ANSWER = re.compile(r"[-$£€]?[\d.,]*\d[\d.,]*(?:\s*/\s*\d+)?%?|-?[\d\s.+\-*/^()a-z]{1,30}")
+_MATH_ANSWER = re.compile(r"[-$£€]?[\d.,]*\d[\d.,]*(?:\s*/\s*\d+)?%?|-?[\d\s.+\-*/^()a-z=]{1,30}")
 _METHOD = re.compile(
     r"\b(?:add|added|adding|subtract|subtracted|subtracting|take away|took away|minus|plus|multipl\w*|times|"
     r"divid\w*|first|then|because|both sides|moved?|simplif\w*|factor\w*|expand\w*|denominator|numerator|"
@@ -213,7 +217,8 @@ def _answer(text: str) -> str:
     stripped = False
     while True:
         rest_before = rest
-        rest = _ANSWER_PREFIX.sub("", rest, count=1) if _ANSWER_PREFIX.match(rest) else rest
+        if _ANSWER_PREFIX.match(rest) and not _VARIABLE_PREFIX.match(rest):
+            rest = _ANSWER_PREFIX.sub("", rest, count=1)
         rest = _ANSWER_SUFFIX.sub("", rest)
         if rest == rest_before:
             break
@@ -227,7 +232,7 @@ def _answer(text: str) -> str:
         return ""
     rest = re.sub(r"^[$£€]|%$", "", rest)
     rest = re.sub(r"(?<=\d),(?=\d{3}\b)", "", rest)
-    # At most one letter (a variable), and no words: "4 apples" is not read.
-    if len(re.findall(r"[a-z]+", rest)) > 1 or re.search(r"[a-z]{2,}", rest):
+    # No words ("4 apples" is not read), and one variable, two in an equation ("y = 2x + 1").
+    if len(set(re.findall(r"[a-z]", rest))) > (2 if "=" in rest else 1) or re.search(r"[a-z]{2,}", rest):
         return ""
     return rest.strip()

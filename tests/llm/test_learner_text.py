@@ -22,6 +22,10 @@ from psikt.llm.learner_text import (
 @pytest.mark.parametrize(("text", "answer"), [
     ("I think it's 4", "4"), ("x is 3", "3"), ("it's 3/4", "3/4"), ("maybe twelve", "12"),
     ("the answer is 2.5", "2.5"), ("I think 7", "7"), ("the answer is -3", "-3"), ("it's 0.75.", "0.75"),
+    ("I think x = 3", "3"), ("I think the answer is 7x", "7x"),
+    # An equation in words was off topic, so the reply box took it as a request for the next hint.
+    ("I think it's 3x + 3 = 12", "3x + 3 = 12"), ("I got 3x = 9", "3x = 9"), ("it's y = 2x + 1", "y = 2x + 1"),
+    ("I think y = 2x + 1", "y = 2x + 1"),
 ])
 def test_an_answer_in_words_gives_the_answer_to_check(text, answer):
     reading = read_learner_text(text)
@@ -59,7 +63,7 @@ def test_an_explanation_without_a_claim(text):
     assert (reading.kind, reading.claims) == (EXPLANATION, ())
 
 
-@pytest.mark.parametrize("text", ["I like pizza", "", "4 apples", "7"])
+@pytest.mark.parametrize("text", ["I like pizza", "", "4 apples", "7", "3x + 3 = 12", "I think it's x + y", "it's a = b + c"])
 def test_anything_else_is_off_topic(text):
     assert read_learner_text(text).kind == OFF_TOPIC
 
