@@ -133,7 +133,7 @@ def policies_of(planners: list[str]) -> list[str]:
 def teach_world(world: World, horizon: int, policies: list[str], learners: int, pilot_size: int,
                 bar: tqdm) -> dict[str, dict[str, np.ndarray]]:
     """Per policy and metric, the values of learners 0..learners-1 of one world (the bound: its
-    post-test only, the other metrics NaN)."""
+    post-test only, the other metrics NaN; ``summarise`` reads nothing else of it)."""
     tracer = []
 
     def fitted():
@@ -167,10 +167,13 @@ def run_cell(family: str, scenario: str, horizon: int, policies: list[str], lear
 
 def summarise(family: str, scenario: str, horizon: int, values: dict, rng: np.random.Generator) -> list[dict]:
     """The cell's rows: per policy the means and 95% hierarchical CIs of the post-test and of the
-    paired differences against the baselines (and, for adaptive, the fitted tracer's share)."""
+    paired differences against the baselines (and, for adaptive, the fitted tracer's share). The
+    bound is no policy: each row carries the cell's mean bound and the policy's gap to it."""
     oracle = values["oracle"]["posttest"]
     cells = []
     for name, m in values.items():
+        if name == BOUND:
+            continue
         post = m["posttest"]
         courses, learners = post.shape
         cell = {"family": family, "scenario": scenario, "horizon": horizon, "planner": name, "courses": courses,
@@ -180,10 +183,6 @@ def summarise(family: str, scenario: str, horizon: int, values: dict, rng: np.ra
                 diff = post - values[base]["posttest"]
                 cell[f"delta_vs_{base}"] = float(diff.mean())
                 cell[f"delta_vs_{base}_ci"] = hierarchical_ci(diff, rng)
-        if name == BOUND:   # a number, not a policy: its headroom over the baselines, no other metrics
-            cells.append({**cell, **{k: math.nan for k in ("aulc", "items_to_mastery", "waste", "retention",
-                                                           "bottom_quartile", "regret")}})
-            continue
         if name == "adaptive" and PRIOR_VARIANT in values:
             diff = post - values[PRIOR_VARIANT]["posttest"]
             cell["tracer_share"], cell["tracer_share_ci"] = float(diff.mean()), hierarchical_ci(diff, rng)
@@ -192,6 +191,7 @@ def summarise(family: str, scenario: str, horizon: int, values: dict, rng: np.ra
                      "bottom_quartile": float(np.mean([np.sort(p)[:max(1, len(p) // 4)].mean() for p in post])),
                      "regret": float((oracle - post).mean())})
         if BOUND in values:
+            cell["bound"] = float(values[BOUND]["posttest"].mean())
             cell["gap_to_bound"] = float((values[BOUND]["posttest"] - post).mean())
         if "mastery" in values:
             cell["retention_vs_mastery_ci"] = hierarchical_ci(m["retention"] - values["mastery"]["retention"], rng)
@@ -209,13 +209,13 @@ def _fmt_ci(cell: dict, key: str) -> str:
 def print_table(cells: list[dict], out=None) -> None:
     head = (f"{'fam':3} {'scen':4} {'N':>3} {'planner':14} {'posttest':>8} {'d_vs_random [95% CI]':>26} "
             f"{'d_vs_mastery [95% CI]':>26} {'d_vs_fixed [95% CI]':>26} {'aulc':>5} {'itm':>5} {'waste':>5} "
-            f"{'retent':>6} {'botQ':>5} {'regret':>6}")
+            f"{'retent':>6} {'botQ':>5} {'regret':>6} {'bound':>5}")
     print(head, file=out)
     for c in cells:
         print(f"{c['family']:3} {c['scenario']:4} {c['horizon']:>3} {c['planner']:14} {c['posttest']:8.3f} "
               f"{_fmt_ci(c, 'delta_vs_random'):>26} {_fmt_ci(c, 'delta_vs_mastery'):>26} "
               f"{_fmt_ci(c, 'delta_vs_fixed_order'):>26} {c['aulc']:5.3f} {c['items_to_mastery']:5.1f} "
-              f"{c['waste']:5.3f} {c['retention']:6.3f} {c['bottom_quartile']:5.3f} {c['regret']:6.3f}", file=out)
+              f"{c['waste']:5.3f} {c['retention']:6.3f} {c['bottom_quartile']:5.3f} {c['regret']:6.3f} {c.get('bound', math.nan):5.3f}", file=out)
 
 
 def headline_comparisons(values: dict[tuple[str, str, int], dict]) -> list[dict]:
