@@ -170,3 +170,24 @@ def test_the_class_comparison_has_intervals_and_says_what_it_cannot_show(client,
     assert "What it cannot show:" in html and "not\n      given their planner at random" in html
     bar = embedded_figure(response, "class")["data"][0]
     assert bar["error_y"]["array"] == pytest.approx([row["interval"].high - row["interval"].mean])
+
+
+def test_the_class_comparison_names_each_planner_in_words(client, classroom):
+    """The class table and chart named planners by their code ("adaptive", "mastery"), words no teacher reads."""
+    from tests.dashboard.helpers import answer
+    from tutor.learning.models import Learner, LearnerState
+
+    at = timezone.now() - timedelta(hours=1)
+    for learner, planner in zip(Learner.objects.filter(enrollment__classroom=classroom).order_by("pk"),
+                                ("adaptive", "mastery")):
+        answer(learner, "add-1", "7", at)
+        LearnerState.objects.filter(learner=learner).update(planner=planner)
+    client.force_login(classroom.teachers.get())
+    response = client.get(reverse("dashboard:curriculum", args=[classroom.pk]))
+    labels = {row["outcome"].planner: row["label"] for row in response.context["class_rows"]}
+    assert labels == {"adaptive": comparisons.CLASS_PLANNER_WORDS["adaptive"],
+                      "mastery": "Mastery learning: move on once a skill is mastered"}
+    table = response.content.decode().split('class="schedule planners"')[1].split("</table>")[0]
+    assert '<th scope="row">adaptive</th>' not in table and '<th scope="row">mastery</th>' not in table
+    ticks = embedded_figure(response, "class")["data"][0]["x"]
+    assert all(" " in tick for tick in ticks), ticks  # words, not a code

@@ -55,6 +55,13 @@ PLANNER_WORDS = {
     "dump": "DUMP: skills with the most to gain",
     "fsrs_review": "Spaced review (FSRS)",
 }
+# The planners a class's learners may be on but a teacher cannot compare here (the tutor's own ones run
+# from the command line: psikt.curriculum.benchmark), named for the planners page's class table.
+CLASS_PLANNER_WORDS = {
+    **PLANNER_WORDS,
+    "adaptive": "The tutor's own planner: the skill its model expects each learner to gain most from",
+    "rollout": "The tutor's look-ahead planner: problems chosen by trying sequences out on its model",
+}
 ORACLE = "oracle"
 ORACLE_WORDS = "Best possible (knows each simulated learner's true state)"
 BASELINES = ("mastery", "random", "fixed_order")  # the first one chosen is what the others are compared with

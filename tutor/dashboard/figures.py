@@ -291,7 +291,7 @@ def class_planner_figure(rows: list[dict]) -> go.Figure:
     (rows from planners_page: the outcome and its interval)."""
     intervals = [(row["interval"].mean, row["interval"].low, row["interval"].high) for row in rows]
     figure = go.Figure(go.Bar(
-        x=[plain(row["outcome"].planner) for row in rows], y=[mean for mean, _, _ in intervals],
+        x=[_wrapped(row["label"], 30) for row in rows], y=[mean for mean, _, _ in intervals],
         error_y=_error_bars(intervals), customdata=[row["outcome"].learners for row in rows],
         hovertemplate="%{x}: mean estimated mastery %{y:.0%} over %{customdata} learners<extra></extra>"))
     figure.update_layout(title="This class: mean mastery now by planner, with 95% intervals", height=320,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import figures
 from .comparisons import (
+    CLASS_PLANNER_WORDS,
     JOB_TIME_LIMIT,
     MAX_LEARNERS,
     MAX_TAUGHT,
@@ -29,7 +30,9 @@ from .views import _classroom
 
 
 def _class_rows(outcomes) -> list[dict]:
-    return [{"outcome": outcome, "interval": mean_interval(outcome.posttests)} for outcome in outcomes]
+    """Each planner of the class's learners, named in words (a planner the page has no words for by its name)."""
+    return [{"outcome": outcome, "label": CLASS_PLANNER_WORDS.get(outcome.planner, outcome.planner),
+             "interval": mean_interval(outcome.posttests)} for outcome in outcomes]
 
 
 def _page(request, classroom, form: ComparisonForm, refused: str = "", status: int = 200):
