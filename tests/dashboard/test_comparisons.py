@@ -191,3 +191,16 @@ def test_the_class_comparison_names_each_planner_in_words(client, classroom):
     assert '<th scope="row">adaptive</th>' not in table and '<th scope="row">mastery</th>' not in table
     ticks = embedded_figure(response, "class")["data"][0]["x"]
     assert all(" " in tick for tick in ticks), ticks  # words, not a code
+
+
+def test_the_baseline_of_a_simulated_comparison_is_named_in_words(client, classroom, in_process_tasks,
+                                                                   django_capture_on_commit_callbacks):
+    """Without mastery or random chosen the baseline is the textbook order: the table said 'Against fixed_order'."""
+    client.force_login(classroom.teachers.get())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _start(client, classroom, {**ASKED, "planners": ["fixed_order", "zpdes"]})
+    assert ComparisonJob.objects.get().cells[0]["baseline"] == "fixed_order"
+    html = client.get(response["Location"]).content.decode()
+    result = html.split('id="simulated-result"')[1]
+    assert "fixed_order" not in result.replace('data-planner="fixed_order"', "")
+    assert "Against the baseline" in result and "taught by the baseline (The textbook order, no feedback)" in result

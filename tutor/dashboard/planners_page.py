@@ -45,14 +45,16 @@ def _page(request, classroom, form: ComparisonForm, refused: str = "", status: i
     rows = _class_rows(comparison.outcomes)
     job = comparison_latest(classroom=classroom)
     shown = {"class": figures.figure_json(figures.class_planner_figure(rows))}
+    baseline = ""
     if job is not None and job.status == ComparisonJob.Status.DONE:
         shown["simulated"] = figures.figure_json(figures.comparison_figure(job.cells))
+        baseline = CLASS_PLANNER_WORDS.get(job.cells[0]["baseline"], job.cells[0]["baseline"])
     if run:
         shown["benchmark"] = figures.figure_json(figures.benchmark_figure(run.cells))
     return render(request, "dashboard/curriculum.html", {
         "classroom": classroom, "runs": runs, "run": run, "outcomes": comparison.outcomes, "class_rows": rows,
         "computed_at": comparison.computed_at, "figures": shown, "form": form, "refused": refused,
-        "job": job, "job_open": job is not None and job.status in ComparisonJob.OPEN,
+        "job": job, "baseline": baseline, "job_open": job is not None and job.status in ComparisonJob.OPEN,
         "max_learners": MAX_LEARNERS, "max_taught": MAX_TAUGHT, "time_limit_minutes": JOB_TIME_LIMIT // 60,
     }, status=status)
 
