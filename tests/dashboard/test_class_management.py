@@ -135,6 +135,16 @@ def test_a_learner_joins_with_the_code_and_joining_again_changes_nothing(client,
     assert Enrollment.objects.filter(classroom=classroom, learner__user=user).count() == 1
 
 
+def test_a_teacher_account_cannot_join_a_class_as_a_learner(client, classroom):
+    """With the code of a class (their own or another's), a teacher was enrolled as one of its learners."""
+    for user in (_teacher(classroom), UserFactory(username="tess", role="teacher")):
+        client.force_login(user)
+        response = client.post(reverse("dashboard:join"), {"code": classroom.join_code})
+        assert response.status_code == 403
+        assert "only learner accounts join a class" in response.content.decode()
+    assert not Enrollment.objects.filter(classroom=classroom, learner__user__role="teacher").exists()
+
+
 def test_a_wrong_code_is_a_clear_message(client, classroom):
     client.force_login(_learner_user())
     for code in ("ZZZZZZZZ", "abc", ""):

@@ -251,6 +251,11 @@ def join(request):
     form = JoinForm(request.POST or None)
     status = 200
     if request.method == "POST":
+        if request.user.may_teach:
+            # A teacher's account in a class's learner list would be counted, steered by its assignments
+            # and shown on its dashboard as a learner; the roster import refuses such accounts too.
+            return _join_page(request, JoinForm(), 403, refusal="This is a teacher's account: only learner "
+                                                                "accounts join a class. Your classes are under Teach.")
         if _join_failures(request.user) >= JOIN_FAILURES_ALLOWED:
             return _join_page(request, JoinForm(), 429, refusal="Too many wrong codes. Wait 15 minutes, then "
                                                                 "try again, or ask your teacher to check the code.")
