@@ -238,6 +238,9 @@ def test_a_roster_with_unknown_names_reports_their_lines_and_enrols_nobody(clien
     ("".join(f"user{n}\n" for n in range(classes.ROSTER_MAX_LINES + 1)), "more than 1000 names"),
     (b"\xff\xfe\x00b\x00o", "not plain text"),
     ("username\n\n", "no usernames"),
+    # A NUL reached the database's query of usernames: PostgreSQL refuses it, so the page was a 500 there.
+    (b"username\nbo\x00\n", "Line 2: a name has a character no username has"),
+    (b"bo\x07\n", "Line 1: a name has a character no username has"),
 ])
 def test_a_roster_that_cannot_be_used_is_refused_with_the_reason(client, classroom, content, reason):
     client.force_login(_teacher(classroom))

@@ -168,6 +168,10 @@ def roster_usernames(data: bytes) -> list[tuple[int, str]]:
     except csv.Error as error:
         raise RosterError(f"The file could not be read as CSV: {error}.") from None
     named = [(line, name) for line, name in rows if name]
+    for line, name in named:
+        if not name.isprintable():  # a NUL or another control character (PostgreSQL refuses a NUL in a query)
+            raise RosterError(f"Line {line}: a name has a character no username has. Save the file as CSV "
+                              f"text and try again.")
     if named and named[0][0] == 1 and named[0][1].casefold() == "username":
         named = named[1:]
     if len(named) > ROSTER_MAX_LINES:
