@@ -88,6 +88,9 @@ async def test_one_turn_at_a_time_and_bad_messages(loaded):
     assert (await communicator.receive_json_from())["error"] == "bad_message"
     await communicator.send_json_to({"type": "answer", "item": item.pk, "answer": "1", "idempotency_key": 5})
     assert (await communicator.receive_json_from())["error"] == "bad_idempotency_key"
+    # A NUL in the key reached PostgreSQL, which cannot store it: the turn failed there instead of being refused.
+    await communicator.send_json_to({"type": "answer", "item": item.pk, "answer": "1", "idempotency_key": "k\x00y"})
+    assert (await communicator.receive_json_from())["error"] == "bad_idempotency_key"
     await communicator.send_json_to({"type": "answer", "item": item.pk, "step": "nope", "answer": "1"})
     assert (await communicator.receive_json_from())["error"] == "unknown_step"
     await communicator.send_json_to({"type": "answer", "item": item.pk, "answer": "7"})

@@ -257,10 +257,11 @@ def _validated(step_key, answer, message, idempotency_key, step_keys) -> tuple[s
     # A missing or null key means no key; anything else must be text (str(None) would be one shared
     # key, "None", replaying every later keyless answer as the first one).
     key = idempotency_key or ""
-    if not isinstance(key, str) or len(key) > MAX_IDEMPOTENCY_KEY_CHARS:
+    # A NUL is refused, not dropped: "k\x00y" and "ky" are two keys (PostgreSQL text cannot hold a NUL).
+    if not isinstance(key, str) or len(key) > MAX_IDEMPOTENCY_KEY_CHARS or "\x00" in key:
         raise TurnRejected("bad_idempotency_key",
-                           f"idempotency_key must be text of at most {MAX_IDEMPOTENCY_KEY_CHARS} characters",
-                           "idempotency_key")
+                           f"idempotency_key must be text of at most {MAX_IDEMPOTENCY_KEY_CHARS} characters, "
+                           f"without NUL", "idempotency_key")
     # NUL cannot be stored in PostgreSQL text and means nothing in an answer: drop it, never fail on it.
     return (answer.replace("\x00", "") if answer is not None else None), (message or "").replace("\x00", ""), key
 
