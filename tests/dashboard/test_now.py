@@ -258,3 +258,15 @@ def _now_queries(client, learners: int) -> int:
 def test_the_page_costs_the_same_queries_for_a_class_of_3_and_of_30(client):
     small, large = _now_queries(client, 3), _now_queries(client, 30)
     assert small == large == NOW_QUERIES
+
+
+def test_when_nobody_is_away_the_page_does_not_call_the_stopped_learners_working():
+    """With every learner in a session but some stopped, the last table said 'Everyone in the class is working'
+    under a table of learners who had stopped."""
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    html = render_to_string("dashboard/_now_away.html", {"now": SimpleNamespace(away=[], idle=["someone"])})
+    assert "Everyone in the class is working" not in html
+    assert "working or stopped only minutes ago" in html
