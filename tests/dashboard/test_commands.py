@@ -82,6 +82,7 @@ def test_seed_demo_gives_the_teacher_a_class_with_history(client, settings, djan
         call_command("seed_demo", stdout=out)
     classroom = Classroom.objects.get(name="Demo class")
     assert f"Teacher dashboard: log in as teacher / demo-password and open /teach/class/{classroom.pk}/" in out.getvalue()
+    assert "Log in at /accounts/login/ with:" in out.getvalue()  # it said /admin/login/, which refuses learners
     assert classroom.learners.count() == 10
     answers = Attempt.objects.filter(learner__enrollment__classroom=classroom)
     assert answers.filter(step_key="").count() == 300  # and the steps some weak learners were stuck on

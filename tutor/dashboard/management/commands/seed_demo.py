@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from tutor.content.models import Course
 from tutor.learning.services import demo_class_seed
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"no course {course!r} is loaded; run: python manage.py load_course courses/demo")
         accounts = demo_class_seed(course=found)
-        self.stdout.write(self.style.SUCCESS(f"Demo class for {found.title}. Log in at /admin/login/ with:"))
+        # The site's login, which everyone can use; /admin/login/ takes staff accounts only.
+        self.stdout.write(self.style.SUCCESS(f"Demo class for {found.title}. Log in at {reverse('login')} with:"))
         for username, password in accounts.items():
             self.stdout.write(f"  {username} / {password}")
         # The class the dashboard shows: learners who answered through the real tutor over the last week.
