@@ -133,3 +133,37 @@ def test_the_pages_read_the_same_number_of_queries_for_one_or_many_assignments(
         html = client.get(page).content.decode()
         assert html.count('<article class="my-assignment"') == 6
         assert_queries(_queries(client, page), without[page] + ASSIGNMENT_QUERIES, f"{page}, six assignments")
+
+
+@pytest.mark.django_db
+def test_practise_it_serves_the_assignment_instead_of_an_untouched_item_served_before(
+        client, course, lena, django_capture_on_commit_callbacks):
+    """The item on the practice page was chosen before the assignment opened: with nothing answered on
+    it, "Practise it" must open the assignment's work, and say so; an item already worked on stays."""
+    user, classroom, _ = lena
+    learner = learner_for_user(user=user)
+    client.force_login(user)
+    client.get("/learn/tiny/practice/")  # an item is served, the assignment does not exist yet
+    served = learner.states.get().current_item
+    assigned = Item.objects.filter(course=course, template__isnull=True).exclude(pk=served.pk).first()
+    _assign(classroom, django_capture_on_commit_callbacks, "Just this one", items=[assigned])
+
+    html = client.get("/learn/tiny/practice/").content.decode()
+    state = learner.states.get()
+    assert state.current_item == assigned and state.current_reason["assignment"]["title"] == "Just this one"
+    assert "Just this one" in html  # why this problem: the teacher's assignment
+
+
+
+@pytest.mark.django_db
+def test_an_item_already_worked_on_stays_when_an_assignment_opens(client, course, lena, django_capture_on_commit_callbacks):
+    user, classroom, _ = lena
+    learner = learner_for_user(user=user)
+    client.force_login(user)
+    client.get("/learn/tiny/practice/")
+    served = learner.states.get().current_item
+    tutor_turn_take(learner=learner, item=served, source="web", answer="0")  # a wrong answer: worked on
+    other = Item.objects.filter(course=course, template__isnull=True).exclude(pk=served.pk).first()
+    _assign(classroom, django_capture_on_commit_callbacks, "Something else", items=[other])
+    client.get("/learn/tiny/practice/")
+    assert learner.states.get().current_item == served

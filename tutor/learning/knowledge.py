@@ -150,9 +150,27 @@ def current_item(engine: CourseEngine, state: LearnerState) -> Item:
 def next_item_serve(*, state: LearnerState, engine: CourseEngine, now: datetime | None,
                     log: LearnerLog) -> tuple[Item, dict]:
     """next_item_choose for a state already locked and up to date, reading and writing through `log`."""
-    if _served_unanswered(state, log):
+    if _served_unanswered(state, log) and not _left_out_by_assignment(state, engine):
         return current_item(engine, state), state.current_reason
     return _serve(state, engine, _planner_moment(state, now, log), log=log)
+
+
+def gives_way_to_assignment(state: LearnerState, engine: CourseEngine, log: LearnerLog) -> bool:
+    """Whether the current item, served before an assignment opened that leaves it out, has nothing
+    answered yet: while an assignment is open the planner serves only its material, so such an item
+    gives way (a learner following "Practise it" gets the assignment's work, not the item served
+    before); an item already worked on stays. No query for a course without an open assignment."""
+    return _left_out_by_assignment(state, engine) and _served_unanswered(state, log)
+
+
+def _left_out_by_assignment(state: LearnerState, engine: CourseEngine) -> bool:
+    served_for = (state.current_reason or {}).get("assignment")
+    if state.current_item_id is None or (served_for and not served_for.get("finished")):
+        return False
+    steering = assignments.steer(learner_id=state.learner_id, course_id=state.course_id, engine=engine,
+                                 tracer_state=state.tracer_state)
+    return (steering is not None and steering.only is not None
+            and tracer_item_key(current_item(engine, state)) not in steering.only)
 
 
 def next_item_choose(*, learner: Learner, course: Course, now: datetime | None = None) -> tuple[Item, dict]:

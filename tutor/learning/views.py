@@ -28,7 +28,7 @@ from .knowledge import learner_state_locked, mastery_history, next_item_choose, 
 from .levels import mastery_level, progress_summary
 from .models import Attempt, LearnerState, TutorTurn
 from .observations import learner_attempts, observations
-from .services import MAX_ANSWER_CHARS, learner_for_user
+from .services import MAX_ANSWER_CHARS, LearnerLog, learner_for_user
 from .tutoring import mastery_summary
 
 OPEN = "open"  # a step's status in selectors.item_progress, beside "solved" and "told"
@@ -185,6 +185,8 @@ def course_home(request, course: str):
 def practice(request, course: str):
     course, learner, state, engine = _learner_state(request, course)
     item, reason = state.current_item, state.current_reason
+    if item is not None and knowledge.gives_way_to_assignment(state, engine, LearnerLog(learner.pk)):
+        item = None  # an assignment opened since it was served: the planner serves its material instead
     # A reload shows the dialogue so far; a newly chosen item starts a visit with none.
     dialogue = _visit_dialogue(learner, item, state.visit) if item is not None else {}
     if item is None:
