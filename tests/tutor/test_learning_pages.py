@@ -93,6 +93,7 @@ def test_a_later_step_is_not_in_the_page_until_the_earlier_one_is_solved(client,
     assert "greatest common divisor" in html and 'id="answer-gcd"' in html
     assert 'id="answer-final"' not in html and "Final answer" not in html
     assert f'maxlength="{MAX_ANSWER_CHARS}"' in html
+    assert "Work through one step first, then give the final answer." in html  # not "1 step, one at a time"
 
     _answer(learner, item, "2", step="gcd")
     fragment = client.get(f"/learn/tiny/practice/steps/?item={item.pk}").content.decode()
