@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tutor.dashboard.models import BenchmarkRun
 from tutor.dashboard.selectors import TRAIT_WORDS
-from tutor.learning.models import Attempt, Classroom, TutorTurn
+from tutor.learning.models import Attempt, Classroom, LearnerState, TutorTurn
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +90,9 @@ def test_seed_demo_gives_the_teacher_a_class_with_history(client, settings, djan
     # Wrong answers are the content's known misconceptions (every final answer of the demo declares some).
     wrong = answers.filter(step_key="").exclude(verdict="correct")
     assert wrong.count() > 30 and not wrong.filter(misconception_label="").exists()
+    # Each learner's practice page opens on a problem with nothing answered yet in its visit.
+    for state in LearnerState.objects.filter(learner__enrollment__classroom=classroom):
+        assert not answers.filter(learner=state.learner, item=state.current_item, visit=state.visit).exists()
     stored = answers.count()
     call_command("seed_demo", stdout=StringIO())  # idempotent: nobody answers twice
     assert Attempt.objects.count() == stored

@@ -146,4 +146,7 @@ def demo_class_replay(*, classroom: Classroom, answers: int = DEMO_ANSWERS, seed
             tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web",
                             answer=answer_spec(item.answer).value if right else wrong_answer(item, luck))
             recorded += 1
+        # A fresh problem waiting, so that the learner's practice page does not open on the last replayed
+        # one: answered at once, without its steps, it showed step 1 open under "you have finished".
+        next_item_choose(learner=learner, course=classroom.course, now=clock)
     return recorded
