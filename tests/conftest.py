@@ -50,6 +50,17 @@ def classroom(course):
 
 
 @pytest.fixture
+def fresh_cache():
+    """The cache emptied before and after the test: the open-assignment horizon is cached per course
+    id, and ids come back after a rollback, so one test's assignments must not steer the next's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def in_process_tasks():
     """Tasks scheduled by the code under test run right here, also when a broker is configured (the
     services pass); the broker and real workers are tested in tests/faults."""

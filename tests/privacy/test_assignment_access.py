@@ -3,7 +3,6 @@ staff) see, set or close its assignments; everyone else gets the login page or 4
 changes; an assignment is found only through its own class."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from tests.tutor.factories import ClassroomFactory
@@ -12,16 +11,9 @@ from tutor.learning.models import Assignment
 
 from .conftest import KINDS, REFUSED, visitor
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 ROUTES = {"list": 200, "create": 302, "progress": 200, "close": 302}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ once everything assigned is finished."""
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -26,15 +25,7 @@ from tutor.learning.observations import tracer_item_key
 from tutor.learning.tutoring import tutor_turn_take
 from tutor.learning.views import reason_line
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """The open-assignment horizon is cached per course id, and ids come back after a rollback."""
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ number of queries that does not grow with the number of assignments."""
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -19,20 +18,14 @@ from tutor.learning.models import Assignment, Enrollment
 from tutor.learning.services import learner_for_user
 from tutor.learning.tutoring import tutor_turn_take
 
+pytestmark = pytest.mark.usefixtures("fresh_cache")
+
 PAGES = ("/learn/tiny/", "/learn/tiny/progress/")
 # Two queries for the learner's assignments whatever their number: the open assignments of their
 # classes in the course with their skills' and problems' keys (one row per skill x problem), and
 # the assigned problems they answered right. Skill names and the problems' statements come from the
 # course engine's content, read once per process.
 ASSIGNMENT_QUERIES = 2
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """The open-assignment horizon is cached per course id, and ids come back after a rollback."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
