@@ -153,3 +153,15 @@ def tiny_class(valid_pack_path):
     classroom = ClassroomFactory(course=Course.objects.get(slug="tiny"), name="Year 9 maths")
     classroom.teachers.add(User.objects.create_user("tess", password=PASSWORD, role=User.Role.TEACHER))
     return classroom
+
+
+@pytest.fixture
+def tiny_learner(asgi_server, page: Page, valid_pack_path) -> str:
+    """A learner ("ivy") logged in on `page` and on the tiny course's practice page; their username."""
+    from tutor.accounts.models import User
+
+    call_command("load_course", str(valid_pack_path), stdout=StringIO())
+    User.objects.create_user("ivy", password=PASSWORD)
+    log_in(page, asgi_server, "ivy")
+    page.goto(asgi_server + "/learn/tiny/practice/")
+    return "ivy"

@@ -1,25 +1,14 @@
 """The answer box's live maths preview, in a real browser: the server reads the text with the
 checker's grammar (practice-preview) and the page draws its MathML, or says what it could not read."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tutor.accounts.models import User
 from tutor.learning.services import MAX_ANSWER_CHARS
-
-from .conftest import PASSWORD, log_in
 
 
 @pytest.mark.django_db(transaction=True)
-def test_typed_answers_are_previewed_as_the_checker_reads_them(asgi_server, page: Page, valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=io.StringIO())
-    User.objects.create_user("max", password=PASSWORD)
-    log_in(page, asgi_server, "max")
-    page.goto(asgi_server + "/learn/tiny/practice/")
-
+def test_typed_answers_are_previewed_as_the_checker_reads_them(page: Page, tiny_learner):
     answer = page.locator('.step[data-status="open"] input[name="answer"]')  # the open step's box
     preview = page.locator('.step[data-status="open"] output.preview')
     expect(preview).to_have_attribute("aria-live", "polite")

@@ -1,14 +1,8 @@
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tutor.accounts.models import User
 from tutor.content.models import Step
 from tutor.learning.models import LearnerState, TutorTurn
-
-from .conftest import PASSWORD, log_in
 
 
 def mastery_percent(page: Page, kc: str) -> int:
@@ -16,14 +10,8 @@ def mastery_percent(page: Page, kc: str) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_learner_answers_wrong_gets_a_hint_answers_right_and_mastery_rises(asgi_server, page: Page, valid_pack_path):
-    call_command("load_course", str(valid_pack_path), stdout=io.StringIO())
-    User.objects.create_user("ivy", password=PASSWORD)
-
-    log_in(page, asgi_server, "ivy")
-    page.goto(asgi_server + "/learn/tiny/practice/")
-
-    state = LearnerState.objects.get(learner__user__username="ivy")
+def test_learner_answers_wrong_gets_a_hint_answers_right_and_mastery_rises(page: Page, tiny_learner):
+    state = LearnerState.objects.get(learner__user__username=tiny_learner)
     item = state.current_item
     step = Step.objects.filter(item=item).order_by("position").first()
     kc = step.kcs.first().key
