@@ -1,6 +1,10 @@
+from pathlib import Path
+
 import pytest
+import yaml
 from django.template import Context, Template
 
+from psikt.llm.answer_text import answer_tex
 from tutor.content.mathtext import math_html, math_problems, plain_text
 
 
@@ -53,3 +57,22 @@ def test_template_filter():
     rendered = Template("{% load mathtext %}<p>{{ text|math }}</p>").render(Context({"text": "Is $x < 3$? <i>"}))
     assert rendered.startswith("<p>Is <math ") and "&#x0003C;" in rendered and "&lt;i&gt;</p>" in rendered
     assert Template("{% load mathtext %}{{ missing|math }}").render(Context({})) == ""
+
+
+def _demo_answers():
+    for path in sorted((Path(__file__).resolve().parents[2] / "courses" / "demo" / "items").glob("*.yaml")):
+        for item in yaml.safe_load(path.read_text()):
+            for answer in [item["answer"], *(step["answer"] for step in item.get("steps", ()))]:
+                if answer["mode"] != "choice":
+                    yield str(answer["value"])
+
+
+def test_every_demo_answer_is_told_as_valid_typeset_math():
+    """The tutor tells an answer typeset by psikt.llm (answer_tex); the page's math checker must read
+    every demo answer so told (here, not in tests/llm, which run without the web application)."""
+    values = sorted(set(_demo_answers()))
+    assert len(values) > 50
+    for value in values:
+        text = answer_tex(value)
+        assert text.startswith("$") and "*" not in text and "+ (" not in text, value
+        assert math_problems(f"The answer is {text}.") == [], value
