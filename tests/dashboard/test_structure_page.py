@@ -46,8 +46,10 @@ def test_before_a_fit_the_graph_is_the_declared_one_named_and_said_so(client, cl
     nodes = graph["data"][-1]
     assert sorted(nodes["hovertext"]) == sorted(NAMES.values())
     assert sorted(text.replace("<br>", " ") for text in nodes["text"]) == sorted(NAMES.values())
-    kept = next(trace for trace in graph["data"] if trace.get("name") == "declared and supported by the answers")
+    kept = next(trace for trace in graph["data"] if trace.get("name") == "declared by the course")
     assert sum(x is None for x in kept["x"]) == 3  # the three declared edges, each ended by a None
+    # Nothing learned yet, so nothing on the page says the answers support a link.
+    assert "supported" not in html and not any("supported" in (trace.get("name") or "") for trace in graph["data"])
     arrows = graph["layout"]["annotations"]
     assert len(arrows) == 3 and all(arrow["showarrow"] and arrow["arrowhead"] for arrow in arrows)
 

@@ -183,6 +183,15 @@ EDGE_STYLES = {
 }
 
 
+# Before the model is fitted to the course's answers it holds the declared graph and nothing learned:
+# every edge is the course's own, and the key must not say the answers support it.
+UNFITTED_EDGE_STYLES = {"kept": ("declared by the course", *EDGE_STYLES["kept"][1:])}
+
+
+def edge_styles(fitted: bool) -> dict[str, tuple[str, str, str]]:
+    return EDGE_STYLES if fitted else UNFITTED_EDGE_STYLES
+
+
 def edge_kind(declared: bool, learned: bool) -> str:
     return "kept" if declared and learned else "added" if learned else "removed"
 
@@ -197,7 +206,7 @@ def _curve(start: tuple[float, float], end: tuple[float, float], points: int = 1
             for t in (n / points for n in range(points + 1))]
 
 
-def graph_figure(structure: CourseStructure) -> go.Figure:
+def graph_figure(structure: CourseStructure, styles: dict[str, tuple[str, str, str]] = EDGE_STYLES) -> go.Figure:
     """The prerequisite graph as the answers show it: an arrow from each prerequisite to the skill that
     needs it, labelled with how strongly the tracer links them; declared edges the answers support,
     edges they add and declared edges they do not support in a colour and line style each
@@ -205,7 +214,7 @@ def graph_figure(structure: CourseStructure) -> go.Figure:
     at = _positions(structure)
     figure = go.Figure()
     edges = structure.edges()
-    for kind, (meaning, colour, dash) in EDGE_STYLES.items():
+    for kind, (meaning, colour, dash) in styles.items():
         mine = [row for row in edges if edge_kind(row["declared"], row["learned"]) == kind]
         curves = [_curve(at[row["pre"]], at[row["kc"]]) for row in mine]
         # One trace of lines per kind (None between edges).

@@ -45,13 +45,15 @@ def structure(request, classroom_id: int):
     graph = course_engine(classroom.course).tracer.prerequisites()
     edges = _with_intervals([{**row, "kind": figures.edge_kind(row["declared"], row["learned"])}
                              for row in data.edges()], graph)
+    fitted = _fitted(classroom)
+    styles = figures.edge_styles(fitted is not None)
     return render(request, "dashboard/structure.html", {
-        "classroom": classroom, "structure": data, "edges": edges, "fitted": _fitted(classroom),
+        "classroom": classroom, "structure": data, "edges": edges, "fitted": fitted,
         "intervals": graph.low is not None,
         "differences": [row for row in edges if row["kind"] != "kept"], "learned_edge": LEARNED_EDGE,
-        "edge_styles": figures.EDGE_STYLES,
+        "edge_styles": styles,
         "skills": [(data.kc_names[kc], data.kc_difficulty[kc], answers, None if right is None else round(100 * (1 - right)))
                    for kc in data.kcs for answers, right in [data.kc_correct.get(kc, (0, None))]],
-        "figures": {"graph": figures.figure_json(figures.graph_figure(data)),
+        "figures": {"graph": figures.figure_json(figures.graph_figure(data, styles)),
                     "difficulty": figures.figure_json(figures.difficulty_figure(data))},
     })
