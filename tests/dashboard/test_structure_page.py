@@ -52,6 +52,9 @@ def test_before_a_fit_the_graph_is_the_declared_one_named_and_said_so(client, cl
     assert "supported" not in html and not any("supported" in (trace.get("name") or "") for trace in graph["data"])
     arrows = graph["layout"]["annotations"]
     assert len(arrows) == 3 and all(arrow["showarrow"] and arrow["arrowhead"] for arrow in arrows)
+    # The plot's height is spent on the nodes: room for the top label, none for an empty half (as before).
+    low, high = graph["layout"]["yaxis"]["range"]
+    assert min(nodes["y"]) - 0.5 < low < min(nodes["y"]) and max(nodes["y"]) < high < max(nodes["y"]) + 1
 
 
 def test_edges_the_answers_added_or_dropped_are_marked(client, classroom):

@@ -239,11 +239,14 @@ def graph_figure(structure: CourseStructure, styles: dict[str, tuple[str, str, s
         text=[_wrapped(structure.kc_names[kc]) for kc in structure.kcs], textposition="top center",
         textfont={"size": 11, "color": "#111"}, hovertext=[plain(structure.kc_names[kc]) for kc in structure.kcs],
         hoverinfo="text", showlegend=False, marker={"size": 14, "color": "#fff", "line": {"color": "#222", "width": 2}}))
-    rows = max((-y for _, y in at.values()), default=0) * 2 + 1
+    # Nodes run from y = 0 down to y = -(tallest column - 1); above the top one, room for its label
+    # (the labels sit over their nodes). The range was symmetric about 0 before, which left the top half
+    # of the figure empty and squeezed the nodes and their labels together in the bottom half.
+    lowest = min((y for _, y in at.values()), default=0)
     figure.update_xaxes(visible=False, range=[-0.5, max((x for x, _ in at.values()), default=0) + 0.5])
-    figure.update_yaxes(visible=False, range=[-rows / 2 - 0.4, rows / 2 + 0.4])
-    figure.update_layout(height=180 + 95 * rows, margin={"t": 10, "l": 10, "r": 10, "b": 10}, plot_bgcolor="#fff",
-                         showlegend=False)
+    figure.update_yaxes(visible=False, range=[lowest - 0.4, 0.9])
+    figure.update_layout(height=round(40 + 120 * (1.3 - lowest)), margin={"t": 10, "l": 10, "r": 10, "b": 10},
+                         plot_bgcolor="#fff", showlegend=False)
     return figure
 
 
