@@ -60,9 +60,15 @@ def item_matrices(item_kcs: list[list[int]], n_kcs: int) -> tuple[torch.Tensor, 
     return q, q / q.sum(1, keepdim=True).clamp_min(1)
 
 
+def normalised_prerequisites(P: torch.Tensor) -> torch.Tensor:
+    """Pn_jk = P_jk / (eps + sum_j P_jk): the weight of KC j in KC k's drift target and readiness (the
+    filter's ``Pn``); the virtual always-mastered parent ``EPS_PARENT`` takes the rest."""
+    return P / (EPS_PARENT + P.sum(0, keepdim=True))
+
+
 def filter_params_from(P, kc_offset, v0, mu_var, theta, kappa, item_b, item_q, item_h,
                        kc_gain=1.0, practice_var=0.0) -> FilterParams:
-    Pn = P / (EPS_PARENT + P.sum(0, keepdim=True))
+    Pn = normalised_prerequisites(P)
     return FilterParams(Pn=Pn, Pn2=Pn * Pn, kc_offset=kc_offset, v0=v0, mu_var=mu_var, theta=theta, kappa=kappa,
                         item_b=item_b, item_h=item_h, item_q=item_q, kc_gain=kc_gain,
                         practice_var=practice_var)
@@ -125,7 +131,7 @@ def simulate(n_learners: int = 200, n_kcs: int = 5, n_items: int = 50, length: i
         for c in range(a + 1, n_kcs):
             if rng.random() < edge_prob:
                 P[order[a], order[c]] = 0.9
-    Pn = P / (EPS_PARENT + P.sum(0, keepdims=True))
+    Pn = normalised_prerequisites(torch.from_numpy(P)).numpy()
     ready_bias = 1 - Pn.sum(0)
     kc_offset = rng.normal(0, 0.5, n_kcs)
     item_kc_idx = [sorted(rng.choice(n_kcs, size=kcs_per_item, replace=False)) for _ in range(n_items)]
