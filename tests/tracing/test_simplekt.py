@@ -26,7 +26,16 @@ def _flipped(seq: Sequence, at: int) -> Sequence:
     return Sequence(seq.learner, seq.fold, seq.items, seq.kcs, correct, seq.times)
 
 
-def test_an_answer_moves_only_the_predictions_after_it(simulation, model):
+@pytest.fixture(scope="module")
+def two_blocks(simulation):
+    """The stack of the paper: the second block's keys are the first block's states."""
+    train = simulation.log.subset(lambda s: s.fold != 1)
+    return SimpleKT(dim=16, heads=2, epochs=3, window=12, seed=0, blocks=2).fit(train)
+
+
+@pytest.mark.parametrize("fitted", ["model", "two_blocks"])
+def test_an_answer_moves_only_the_predictions_after_it(simulation, fitted, request):
+    model = request.getfixturevalue(fitted)
     seq = simulation.log.sequences[0]
     for at in (0, 5, 11, 20):  # inside the first window, at its edge and in later windows
         before, after = model.predict([seq])[0], model.predict([_flipped(seq, at)])[0]

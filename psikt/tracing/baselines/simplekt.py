@@ -2,11 +2,14 @@
 
 A question is its KCs' embedding moved along a per-KC variation vector by the item's own scalar
 difficulty (the Rasch embedding of AKT): ``x = mean(c_k) + mu_item * mean(d_k)`` over the item's
-KCs. An answer adds a response embedding: ``y = x + e_correct``. One block of ordinary scaled
+KCs. An answer adds a response embedding: ``y = x + e_correct``. A block of ordinary scaled
 dot-product attention reads, for the answer at step t, the questions before t as keys and the
 answers before t as values, with the question at t as the query (a learned start token stands for
-"no history", so the first answer is predicted too); sinusoidal positions give order. The output
-reads the attended state beside the question: ``p = sigmoid(MLP([h_t, x_t]))``.
+"no history", so the first answer is predicted too); sinusoidal positions give order. With
+``blocks`` > 1 each further block takes the previous block's states as queries and keys (as the
+paper's stack does), the answers staying the values; a state at step j has read only answers before
+j, so the keys stay in the past. The output reads the last state beside the question:
+``p = sigmoid(MLP([h_t, x_t]))``.
 
 Training uses windows of at most ``window`` answers, as DKT here; prediction slides a window of the
 same length with half-window steps, so every answer after the first window sees at least half a
@@ -35,8 +38,31 @@ def _positions(length: int, dim: int) -> torch.Tensor:
     return table
 
 
+class _Block(nn.Module):
+    """Causal attention of queries over (start token, earlier keys) with values (start, earlier
+    answers), then a residual feed-forward layer."""
+
+    def __init__(self, dim: int, heads: int, dropout: float):
+        super().__init__()
+        self.start_key, self.start_value = nn.Parameter(torch.zeros(dim)), nn.Parameter(torch.zeros(dim))
+        self.attention = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.ffn = nn.Sequential(nn.Linear(dim, 2 * dim), nn.ReLU(), nn.Dropout(dropout), nn.Linear(2 * dim, dim))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, query, key, value):
+        batch, length, _ = query.shape
+        keys = torch.cat([self.start_key.expand(batch, 1, -1), key[:, :-1]], 1)
+        values = torch.cat([self.start_value.expand(batch, 1, -1), value[:, :-1]], 1)
+        # Key j is the start token (j = 0) or the answer j - 1: the query at t sees keys 0..t, the past only.
+        future = torch.triu(torch.ones(length, length, dtype=torch.bool, device=query.device), diagonal=1)
+        attended, _ = self.attention(query, keys, values, attn_mask=future, need_weights=False)
+        h = self.norm1(query + self.drop(attended))
+        return self.norm2(h + self.drop(self.ffn(h)))
+
+
 class _Net(nn.Module):
-    def __init__(self, n_items: int, n_kcs: int, dim: int, heads: int, dropout: float, window: int):
+    def __init__(self, n_items: int, n_kcs: int, dim: int, heads: int, dropout: float, window: int, blocks: int):
         super().__init__()
         # Index 0 is "unknown": a zero vector and zero difficulty that training never moves.
         self.kc = nn.Embedding(n_kcs + 1, dim, padding_idx=0)
@@ -44,12 +70,8 @@ class _Net(nn.Module):
         self.difficulty = nn.Embedding(n_items + 1, 1, padding_idx=0)
         nn.init.zeros_(self.difficulty.weight)
         self.response = nn.Embedding(2, dim)
-        self.start_key, self.start_value = nn.Parameter(torch.zeros(dim)), nn.Parameter(torch.zeros(dim))
         self.register_buffer("position", _positions(window, dim), persistent=False)
-        self.attention = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
-        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.ffn = nn.Sequential(nn.Linear(dim, 2 * dim), nn.ReLU(), nn.Dropout(dropout), nn.Linear(2 * dim, dim))
-        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(_Block(dim, heads, dropout) for _ in range(blocks))
         self.out = nn.Sequential(nn.Linear(2 * dim, dim), nn.ReLU(), nn.Dropout(dropout), nn.Linear(dim, 1))
 
     def questions(self, item, kcs):
@@ -61,18 +83,12 @@ class _Net(nn.Module):
 
     def forward(self, item, kcs, correct):
         """Logit of every answer given the answers before it; ``correct`` may be soft (a probability)."""
-        batch, length = item.shape
         x = self.questions(item, kcs)
         y = x + correct[..., None] * self.response.weight[1] + (1 - correct[..., None]) * self.response.weight[0]
-        position = self.position[:length]
-        query = x + position
-        keys = torch.cat([self.start_key.expand(batch, 1, -1), (x + position)[:, :-1]], 1)
-        values = torch.cat([self.start_value.expand(batch, 1, -1), (y + position)[:, :-1]], 1)
-        # Key j is the start token (j = 0) or the answer j - 1: the query at t sees keys 0..t, the past only.
-        future = torch.triu(torch.ones(length, length, dtype=torch.bool, device=item.device), diagonal=1)
-        attended, _ = self.attention(query, keys, values, attn_mask=future, need_weights=False)
-        h = self.norm1(query + self.drop(attended))
-        h = self.norm2(h + self.drop(self.ffn(h)))
+        position = self.position[:item.shape[1]]
+        h, answers = x + position, y + position
+        for block in self.blocks:
+            h = block(h, h, answers)
         return self.out(torch.cat([h, x], -1)).squeeze(-1)
 
 
@@ -89,8 +105,9 @@ def _window_starts(length: int, window: int):
 
 class SimpleKT:
     def __init__(self, dim: int = 128, heads: int = 4, dropout: float = 0.1, lr: float = 1e-3, epochs: int = 30,
-                 batch: int = 64, window: int = 200, patience: int = 3, l2_difficulty: float = 1e-5, seed: int = 0):
-        self.dim, self.heads, self.dropout, self.lr, self.epochs = dim, heads, dropout, lr, epochs
+                 batch: int = 64, window: int = 200, patience: int = 3, l2_difficulty: float = 1e-5, seed: int = 0,
+                 blocks: int = 1):
+        self.dim, self.heads, self.dropout, self.lr, self.epochs, self.blocks = dim, heads, dropout, lr, epochs, blocks
         self.batch, self.window, self.patience, self.l2, self.seed = batch, window, patience, l2_difficulty, seed
 
     def _encode(self, seqs: list[Sequence]):
@@ -114,7 +131,8 @@ class SimpleKT:
         rng = np.random.default_rng(self.seed)
         self.item_index = {item: n + 1 for n, item in enumerate(log.items)}
         self.kc_index = {kc: n + 1 for n, kc in enumerate(log.kcs)}
-        self.net = _Net(len(self.item_index), len(self.kc_index), self.dim, self.heads, self.dropout, self.window)
+        self.net = _Net(len(self.item_index), len(self.kc_index), self.dim, self.heads, self.dropout, self.window,
+                        self.blocks)
         train, val = split_windows(log, self.window, rng)
         batches = [self._encode(train[i:i + self.batch]) for i in range(0, len(train), self.batch)]
         val_batches = [self._encode(val[i:i + 256]) for i in range(0, len(val), 256)]
