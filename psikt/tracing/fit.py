@@ -28,7 +28,8 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
         step_days: float = 1 / 24, declared_boost: float = 3.0, ablate: tuple[str, ...] = (),
         device: str = "cpu", seed: int = 0, progress: bool = True, checkpoint=None,
         trait_start: tuple[float, ...] = DEFAULT_TRAIT_LOC, trait_lr: float | None = None,
-        graph_lr: float | None = None, compiled: bool = False) -> Tracer:
+        graph_lr: float | None = None, compiled: bool = False, trait_tol: float | None = None,
+        trait_window: int = 5) -> Tracer:
     """Fit a Tracer to ``log``.
 
     ``prerequisites``: author-declared (prerequisite, kc) pairs, a prior that raises those edges.
@@ -43,6 +44,12 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     it for logs of tens of thousands of answers, not for small ones (tests, a class's refit).
     ``trait_lr``, ``graph_lr``: learning rates of the traits' and of the graph's parameters
     (``TRAIT_PARAMS``, ``GRAPH_PARAMS``) where they should differ from ``lr``.
+    ``trait_tol``: a convergence test for the population traits (issue 21 item 1). An epoch counts
+    only once the population traits (raw ``trait_loc`` and ``trait_scale``) have settled: their mean
+    over the last ``trait_window`` epochs differs from their mean over the ``trait_window`` epochs
+    before by less than ``trait_tol`` (raw units, every entry); the fit returns the best such epoch and stops ``patience`` epochs after it, at ``epochs`` at the latest (then the best
+    epoch of all, with ``config["traits_settled"]`` False). Without it the validation score alone
+    decides, which can stop the fit while the traits are still moving.
     """
     pyro.set_rng_seed(seed)
     rng = np.random.default_rng(seed)
@@ -95,13 +102,14 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     svi = SVI(model, guide, ClippedAdam(optim_args), Trace_ELBO())
     lengths = [len(s) for s in train]
 
+    static = torch.tensor(STATIC_TRAITS, device=dev)
+
     def snapshot() -> Tracer:
         store = pyro.get_param_store()
         start = setup.start
         params = {k: v.detach() for k, v in {**start, **{k: store[k] for k in start if k in store}}.items()}
         raws = []
         if "q_offset" in store:
-            static = torch.tensor(STATIC_TRAITS, device=dev)
             loc = params["trait_loc"]
             raws = loc.expand(N, 5).index_copy(1, static, loc[static] + store["q_offset"].detach()).cpu().tolist()
         return Tracer(params, log.kcs, log.items, log.item_kcs, config, declared,
@@ -115,7 +123,18 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
         p = np.clip(np.concatenate(probs), 1e-7, 1 - 1e-7)
         return float(np.mean(y_all * np.log(p) + (1 - y_all) * np.log(1 - p)))
 
-    best, best_ll, bad = None, -float("inf"), 0
+    population = []  # per epoch: the raw population traits, trait_loc and trait_scale
+
+    def movement() -> float:
+        """How far the population traits moved between the last ``trait_window`` epochs and the
+        ``trait_window`` before (largest change of their means: the means, because minibatch noise
+        moves the traits from one epoch to the next even once they have settled)."""
+        if len(population) < 2 * trait_window:
+            return float("inf")
+        last = torch.stack(population[-2 * trait_window:])
+        return float((last[trait_window:].mean(0) - last[:trait_window].mean(0)).abs().max())
+
+    best, best_ll, best_settled, bad = None, -float("inf"), False, 0
     started = time.perf_counter()
     with pyro.get_param_store().scope():
         for epoch in range(epochs):
@@ -127,18 +146,24 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
                 loss += svi.step(setup, torch.as_tensor(b, device=dev), items, dt, y, mask, len(batches))
             current = snapshot()
             ll = val_loglik(current)
+            population.append(torch.cat([current.params["trait_loc"], current.params["trait_scale"]]).cpu())
+            ok = trait_tol is None or movement() < trait_tol
             if progress:
                 tqdm.write(f"epoch {epoch + 1}: loss/answer {loss / len(batches) / max(sum(lengths), 1):.4f} "
-                           f"val loglik/answer {ll:.4f} ({time.perf_counter() - started:.0f}s)")
-            if ll > best_ll or best is None:
-                best, best_ll, bad = current, ll, 0
+                           f"val loglik/answer {ll:.4f} population moved {movement():.3f} "
+                           f"({time.perf_counter() - started:.0f}s)")
+            # A settled epoch beats any unsettled one; among equals the validation score decides.
+            if best is None or (ok and not best_settled) or (ok == best_settled and ll > best_ll):
+                best, best_ll, best_settled, bad = current, ll, ok, 0
                 if checkpoint is not None:
                     best.save(checkpoint)
-            else:
+            elif ok:
                 bad += 1
                 if bad >= patience:
                     break
     best.config["fit_seconds"] = time.perf_counter() - started
     best.config["epochs_run"] = epoch + 1
     best.config["val_loglik"] = best_ll
+    best.config["traits_settled"] = best_settled
+    best.config["population_moved"] = movement()
     return best

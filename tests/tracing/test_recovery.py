@@ -59,3 +59,16 @@ def test_trait_recovery_reports_every_trait_from_each_start():
         assert all(-1 <= r["recovery"][t]["spearman"] <= 1 for t in TRAIT_NAMES)
         assert r["population_end"]["alpha"] > 0
     assert "| default: Spearman |" in table(result)
+
+
+def test_recovery_curve_has_a_row_per_length_and_the_spread_widens_the_population():
+    from psikt.tracing.recovery import curve_table, run
+
+    narrow, wide = (run(n_learners=24, length=length, epochs=1, seed=3, starts=("default",), spread=spread)
+                    for length, spread in ((12, 1.0), (16, 3.0)))
+    for trait in ("alpha", "sigma", "gamma", "eta"):
+        sd = [r["starts"]["default"]["recovery"][trait]["true_sd"] for r in (narrow, wide)]
+        assert sd[1] > 2 * sd[0]
+    rows = curve_table([narrow, wide]).splitlines()
+    assert rows[2].startswith("| 12 | default |") and rows[3].startswith("| 16 | default |")
+    assert "eta_x_gain" in wide["starts"]["default"]["population_end"]

@@ -91,3 +91,16 @@ def test_fit_keeps_the_callers_params():
     assert set(store.keys()) == {"mine", "U"}
     assert torch.equal(store["mine"], mine) and torch.equal(store["U"], torch.ones(3))
     assert all(torch.equal(fitted.params[k], alone.params[k]) for k in alone.params)
+
+
+def test_the_convergence_test_holds_the_fit_until_the_population_traits_settle():
+    """Without the test the validation score alone stops the fit (patience 1 after the best epoch);
+    with an unreachable tolerance it runs to the cap and says the traits did not settle; with a loose
+    one it needs two windows of epochs before any epoch counts."""
+    log = simulate(n_learners=30, n_kcs=3, n_items=6, length=12, timestamps=True, seed=1).log
+    options = {"epochs": 8, "patience": 1, "progress": False, "max_batch": 8}
+    assert fit(log, **options).config["traits_settled"] is True
+    never = fit(log, trait_tol=0.0, trait_window=2, **options).config
+    assert never["epochs_run"] == 8 and never["traits_settled"] is False
+    loose = fit(log, trait_tol=1e9, trait_window=3, **options).config
+    assert loose["traits_settled"] is True and 7 <= loose["epochs_run"] <= 8 and loose["population_moved"] < 1e9
