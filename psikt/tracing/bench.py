@@ -1,14 +1,18 @@
 """Speed of the tracer: fit time and peak memory on a log, and online update latency.
 
-    python -m psikt.tracing.bench --data ../shared/data/assist2009/interactions.csv.gz [--tracer CKPT] [--epochs N] [--compile]
+    python -m psikt.tracing.bench --data ../shared/data/assist2009/interactions.csv.gz [--tracer CKPT] [--epochs N] \
+        [--compile] [--batch-answers N] [--max-batch N]
 
 Fits on every learner of the log (or loads ``--tracer``), then times ``Tracer.update`` on one CPU
 thread for states with 10 and with 1,000 answers of history: the update must not depend on it.
+The fit is reported in wall seconds and in the process's CPU seconds, with the load average before
+and after: on a shared machine the wall time depends on the other jobs, the CPU time much less.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import time
 
@@ -50,16 +54,22 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=30, help="maximum epochs of the fit (early stopping)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--compile", action="store_true", help="compile the filter step for the fit (psikt.tracing.fit)")
+    parser.add_argument("--batch-answers", type=int, help="padded answers per minibatch (default: fit's)")
+    parser.add_argument("--max-batch", type=int, help="learners per minibatch at most (default: fit's)")
     args = parser.parse_args(argv)
     report = {"data": args.data}
     if args.tracer:
         tracer = Tracer.load(args.tracer)
     else:
-        started = time.perf_counter()
+        batching = {name: value for name, value in (("batch_answers", args.batch_answers), ("max_batch", args.max_batch))
+                    if value is not None}
+        load_before, started, cpu_started = os.getloadavg(), time.perf_counter(), time.process_time()
         log = log_or_exit(parser, args.data)
-        tracer = fit(log, epochs=args.epochs, device=args.device, compiled=args.compile)
+        tracer = fit(log, epochs=args.epochs, device=args.device, compiled=args.compile, **batching)
         report.update(answers=log.n_answers, learners=len(log.sequences), torch_threads_fit=torch.get_num_threads(),
-                      fit_seconds=time.perf_counter() - started, epochs_run=tracer.config["epochs_run"],
+                      fit_seconds=time.perf_counter() - started, fit_cpu_seconds=time.process_time() - cpu_started,
+                      load_average_before=load_before, load_average_after=os.getloadavg(), **batching,
+                      epochs_run=tracer.config["epochs_run"],
                       peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         if args.save:
             tracer.save(args.save)
