@@ -1,5 +1,5 @@
 """The demo class's history (manage.py seed_demo): learners who answered through the real tutor over the
-last week, each answering as a simulated learner of their own kind would.
+last week, in sittings on different days, each answering as a simulated learner of their own kind would.
 
 Each demo learner has a level, a learning rate and a forgetting rate of their own (DEMO_LEARNERS), so
 their answers differ in the ways the tracer's traits describe. Their answers follow a structure that
@@ -12,14 +12,16 @@ declares them (every final answer of the demo course does), as a class's wrong a
 import math
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from tutor.content.models import Item, Misconception
 from tutor.content.selectors import answer_spec
+from tutor.learning.clock import replaying_at
 from tutor.learning.knowledge import next_item_choose
-from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState
+from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TutorTurn
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ KNOWN = 0.6  # a skill counts as known at this chance of a right answer
 # Past the first trait re-estimate (TRACER_TRAITS_EVERY, 25 by default), so the drill-down can
 # describe how each demo learner learns and forgets.
 DEMO_ANSWERS = 30
+SITTING_ANSWERS = 6  # final answers in one sitting
+ANSWER_MINUTES = (1.0, 8.0)  # between answers in a sitting: well within the Now page's session gap
+HISTORY_DAYS = 8
 DEMO_PLANNERS = ("adaptive", "mastery")
 STUCK_LEVEL = -0.5  # learners below this level are sometimes stuck on a first step until the tutor tells
 BOTTOM_OUT = 3  # the hint ladder's last rung: the tutor tells the answer
@@ -99,14 +104,25 @@ def wrong_answer(item: Item, luck: random.Random, step=None) -> str:
         return "1" if expected != "1" else "2"
 
 
+def sitting_starts(luck: random.Random, sittings: int, now: datetime) -> list[datetime]:
+    """When each of a learner's sittings starts, oldest first: on different days among the last
+    HISTORY_DAYS, never today (the history is over before the teacher opens the Now page, so every
+    demo learner reads as stopped since their last sitting), at a time of day between 9:00 and 19:00."""
+    if not 1 <= sittings <= HISTORY_DAYS:
+        raise ValueError(f"the demo history has 1 to {HISTORY_DAYS} sittings (one a day), not {sittings}")
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return [midnight - timedelta(days=days_ago) + timedelta(hours=luck.uniform(9, 19))
+            for days_ago in sorted(luck.sample(range(1, HISTORY_DAYS + 1), sittings), reverse=True)]
+
+
 def demo_class_replay(*, classroom: Classroom, answers: int = DEMO_ANSWERS, seed: int = 0) -> int:
     """Fill the demo class with history: each learner answers the planner's items through the real
-    tutoring service over the last week as their SimulatedAnswers say. Learners who already have
-    answers are left alone, so running it twice adds nothing. Returns the number of final answers
-    recorded."""
+    tutoring service over the last week as their SimulatedAnswers say, in sittings on different days.
+    Every row is stored as the server would have stored it then (clock.replaying_at). Learners who
+    already have answers are left alone, so running it twice adds nothing. Returns the number of
+    final answers recorded."""
     from tutor.accounts.models import User
     from tutor.learning.services import learner_for_user
-    from tutor.learning.tutoring import tutor_turn_take
 
     for username in DEMO_LEARNERS:
         user, created = User.objects.get_or_create(username=username, defaults={"role": User.Role.LEARNER})
@@ -119,34 +135,46 @@ def demo_class_replay(*, classroom: Classroom, answers: int = DEMO_ANSWERS, seed
     for learner in enrolled.order_by("id"):
         if Attempt.objects.filter(learner=learner, item__course=classroom.course).exists():
             continue
-        luck = random.Random(f"{seed}:{learner.user.username}")
-        kind = DEMO_LEARNERS.get(learner.user.username, DemoLearner(0.0, 0.3, 0.05))
-        simulated = SimulatedAnswers(kind, luck)
-        # Half the class on the mastery planner, so the planner view has two to compare.
-        LearnerState.objects.get_or_create(learner=learner, course=classroom.course,
-                                           defaults={"planner": DEMO_PLANNERS[learner.pk % 2]})
-        # Ends at least a day ago (at most 4 long breaks of 40 h), so a demo learner who practises now
-        # answers after their replayed history, never before it.
-        start = clock = timezone.now() - timedelta(days=8)
-        for n in range(answers):
-            clock += timedelta(minutes=luck.randint(2, 40) if n % 6 else luck.randint(12, 40) * 60)
-            day = (clock - start).total_seconds() / 86400
-            item, _ = next_item_choose(learner=learner, course=classroom.course, now=clock)
-            kcs = [kc.key for kc in item.kcs.all()]
-            if kind.level < STUCK_LEVEL and luck.random() < 0.3:
-                # Stuck on the first step: wrong, a hint, wrong again... until the tutor bottoms out and tells.
-                step = item.steps.order_by("position").first()
-                wrong = wrong_answer(item, luck, step)
-                for answer in (wrong, None, wrong, None, wrong, None):
-                    turn = tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web",
-                                           step_key=step.key, answer=answer).turn
-                    if turn.hint_level >= BOTTOM_OUT:
-                        break
-            right = simulated.answer(kcs, item.difficulty, day)
-            tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web",
-                            answer=answer_spec(item.answer).value if right else wrong_answer(item, luck))
-            recorded += 1
-        # A fresh problem waiting, so that the learner's practice page does not open on the last replayed
-        # one: answered at once, without its steps, it showed step 1 open under "you have finished".
-        next_item_choose(learner=learner, course=classroom.course, now=clock)
+        # One transaction a learner: the trait estimate their answers schedule (refit.learner_traits_schedule)
+        # runs once, after their whole history, instead of one commit per answer.
+        with transaction.atomic():
+            recorded += _learner_replay(learner, classroom, answers, random.Random(f"{seed}:{learner.user.username}"))
     return recorded
+
+
+def _learner_replay(learner: Learner, classroom: Classroom, answers: int, luck: random.Random) -> int:
+    from tutor.learning.tutoring import tutor_turn_take
+
+    kind = DEMO_LEARNERS.get(learner.user.username, DemoLearner(0.0, 0.3, 0.05))
+    simulated = SimulatedAnswers(kind, luck)
+    # Half the class on the mastery planner, so the planner view has two to compare.
+    LearnerState.objects.get_or_create(learner=learner, course=classroom.course,
+                                       defaults={"planner": DEMO_PLANNERS[learner.pk % 2]})
+    starts = sitting_starts(luck, math.ceil(answers / SITTING_ANSWERS), timezone.now())
+    clock = first = starts[0]
+
+    def turn(item: Item, **answer) -> TutorTurn:
+        with replaying_at(clock):
+            return tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web", **answer).turn
+
+    for n in range(answers):
+        if n % SITTING_ANSWERS == 0:
+            clock = starts[n // SITTING_ANSWERS]
+        else:
+            clock += timedelta(minutes=luck.uniform(*ANSWER_MINUTES))
+        item, _ = next_item_choose(learner=learner, course=classroom.course, now=clock)
+        kcs = [kc.key for kc in item.kcs.all()]
+        if kind.level < STUCK_LEVEL and luck.random() < 0.3:
+            # Stuck on the first step: wrong, a hint, wrong again... until the tutor bottoms out and tells.
+            step = item.steps.order_by("position").first()
+            wrong = wrong_answer(item, luck, step)
+            for answer in (wrong, None, wrong, None, wrong, None):
+                if turn(item, step_key=step.key, answer=answer).hint_level >= BOTTOM_OUT:
+                    break
+                clock += timedelta(seconds=luck.randint(20, 90))
+        right = simulated.answer(kcs, item.difficulty, (clock - first).total_seconds() / 86400)
+        turn(item, answer=answer_spec(item.answer).value if right else wrong_answer(item, luck))
+    # A fresh problem waiting, so that the learner's practice page does not open on the last replayed
+    # one: answered at once, without its steps, it showed step 1 open under "you have finished".
+    next_item_choose(learner=learner, course=classroom.course, now=clock)
+    return answers

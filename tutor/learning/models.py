@@ -8,6 +8,8 @@ from django.db import models
 from psikt.checking import CORRECT, INCORRECT, MISCONCEPTION, UNREADABLE
 from psikt.curriculum import DEFAULT_PLANNER
 
+from .clock import server_now
+
 
 class Learner(models.Model):
     """A human with an account, or a model-student owned by an API client."""
@@ -139,7 +141,9 @@ class Attempt(models.Model):
     misconception_label = models.CharField(max_length=64, blank=True)
     # The learner's clock: wall time for people, simulated time (never backwards) for model-students.
     answered_at = models.DateTimeField()
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    # The server's: when it stored the answer (clock.server_now: the wall clock, or the moment a replay
+    # of history stands at).
+    recorded_at = models.DateTimeField(default=server_now, editable=False)
     idempotency_key = models.CharField(max_length=128, blank=True)
     # What the request that first used the key asked (tutoring.request_fingerprint): the same key
     # with another request is refused rather than answered with this attempt. Empty for attempts
@@ -243,7 +247,7 @@ class TutorTurn(models.Model):
     fell_back = models.BooleanField(default=False, help_text="The rule text replaced the model's reply.")
     ttft_ms = models.FloatField(null=True, blank=True)
     tokens = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=server_now, editable=False)  # as Attempt.recorded_at
 
     class Meta:
         indexes = (models.Index(fields=["learner", "item", "step_key"], name="turn_learner_step"),)
