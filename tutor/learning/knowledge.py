@@ -18,6 +18,7 @@ from tutor.ops.metrics import PLANNER_SELECT_SECONDS, TRACER_UPDATE_SECONDS
 
 from . import assignments
 from .engine import CourseEngine, course_engine
+from .levels import FAMILIAR, ORDER, level_key
 from .models import Attempt, Learner, LearnerState
 from .observations import (
     SECONDS_PER_DAY,
@@ -239,19 +240,25 @@ def mastery_history(*, state: LearnerState, engine: CourseEngine) -> list[tuple[
     return points
 
 
-def review_schedule(*, state: LearnerState, engine: CourseEngine, now: float, drop: float = 0.1,
-                    horizon_days: int = 60) -> list[dict]:
-    """For each KC the learner has reached (P >= 0.6), the first day on which its predicted recall
-    falls `drop` below today's: when to review it before it fades."""
-    today = engine.tracer.mastery(state.tracer_state, now)
+def review_schedule(*, state: LearnerState, engine: CourseEngine, now: float, horizon_days: int = 60) -> list[dict]:
+    """When to review each KC the learner is at least familiar with, as the progress page shows it (the
+    level right after their last answer): the first day from `now` (seconds) on which the tracer's
+    forgetting predicts the skill below that level (0: it is predicted below it already), else None.
+
+    None is the model's answer, not a horizon too short: the tracer's knowledge decays towards the
+    learner's long-term level, and settles there within days (about a week at the demo's forgetting
+    rate of 0.5 a day, docs/benchmarks.md), so a skill predicted to stay at its level over
+    `horizon_days` stays there. A fixed drop from today's estimate (0.1, before) was never reached by
+    a skill that had already settled, and every skill read "in over 60 days"."""
+    tracer = engine.tracer
+    ahead = [tracer.mastery(state.tracer_state, now + day * SECONDS_PER_DAY) for day in range(horizon_days + 1)]
     schedule = []
-    for kc, current in today.items():
-        if current.p < 0.6:
+    for kc, shown in tracer.mastery(state.tracer_state).items():
+        level = level_key(p=shown.p, sd=shown.sd, answers=1)
+        if ORDER.index(level) < ORDER.index(FAMILIAR):
             continue
-        due = next(
-            (day for day in range(1, horizon_days + 1)
-             if engine.tracer.mastery(state.tracer_state, now + day * SECONDS_PER_DAY)[kc].p < current.p - drop),
-            None,
-        )
-        schedule.append({"kc": kc, "name": engine.kc_names[kc], "p": current.p, "due_in_days": due})
+        due = next((day for day, predicted in enumerate(ahead)
+                    if ORDER.index(level_key(p=predicted[kc].p, sd=predicted[kc].sd, answers=1)) < ORDER.index(level)),
+                   None)
+        schedule.append({"kc": kc, "name": engine.kc_names[kc], "p": shown.p, "due_in_days": due})
     return sorted(schedule, key=lambda row: (row["due_in_days"] is None, row["due_in_days"] or 0))
