@@ -19,7 +19,7 @@ from .prior import initial_globals
 from .svi import Setup, guide, model
 from .tracer import Tracer
 
-TRAIT_PARAMS = ("q_offset", "q_scale", "trait_loc", "trait_scale")
+TRAIT_PARAMS = ("q_offset", "q_scale_ratio", "trait_loc", "trait_scale")
 GRAPH_PARAMS = ("U", "W", "edge_bias")
 
 
@@ -166,4 +166,6 @@ def fit(log: Log, *, prerequisites: list[tuple[str, str]] = (), epochs: int = 30
     best.config["val_loglik"] = best_ll
     best.config["traits_settled"] = best_settled
     best.config["population_moved"] = movement()
+    # Per epoch, raw trait_loc then trait_scale: which population traits still moved, and how.
+    best.config["population_path"] = [[round(v, 4) for v in p.tolist()] for p in population]
     return best

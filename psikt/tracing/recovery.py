@@ -25,6 +25,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from scipy.stats import spearmanr
 
 from . import filter as adf
@@ -82,6 +83,7 @@ def run(n_learners: int, length: int, epochs: int, seed: int, starts=tuple(START
                           trait_scale=population_scale(spread))
     out = {"learners": n_learners, "length": length, "epochs": epochs, "seed": seed, "spread": spread,
            "fit_options": fit_options, "true_population": dict(zip(TRAIT_NAMES, linked(DEFAULT_TRAIT_LOC))),
+           "true_scale": dict(zip(TRAIT_NAMES, population_scale(spread))),
            "starts": {}}
     for name in starts:
         tracer = fit(simulation.log, epochs=epochs, seed=seed, progress=progress, trait_start=STARTS[name],
@@ -92,10 +94,14 @@ def run(n_learners: int, length: int, epochs: int, seed: int, starts=tuple(START
         # What practice adds is eta times a per-KC gain (filter.lesson), so only their product is
         # identified: the population's eta can trade places with the gains' geometric mean.
         end["eta_x_gain"] = end["eta"] * float(torch.exp(tracer.params["kc_log_gain"].mean()))
-        out["starts"][name] = {"population_start": start, "population_end": end,
+        # The population's spread (raw units) against the truth's: the estimates' spread is smaller
+        # than this wherever a learner's answers say little (shrinkage), even with the right spread.
+        scale = dict(zip(TRAIT_NAMES, F.softplus(tracer.params["trait_scale"]).tolist()))
+        out["starts"][name] = {"population_start": start, "population_end": end, "population_scale_end": scale,
                                "epochs_run": tracer.config["epochs_run"],
                                "traits_settled": tracer.config["traits_settled"],
                                "val_loglik": tracer.config["val_loglik"],
+                               "population_path": tracer.config["population_path"],
                                "fit_seconds": tracer.config["fit_seconds"],
                                "recovery": recovery(simulation, tracer)}
     return out
@@ -112,6 +118,9 @@ def table(result: dict) -> str:
             f"{r['population_start'][t]:.3f} -> {r['population_end'][t]:.3f}" for t in TRAIT_NAMES) + " |")
     lines.append("| true population (median) | "
                  + " | ".join(f"{result['true_population'][t]:.3f}" for t in TRAIT_NAMES) + " |")
+    for name, r in result["starts"].items():
+        lines.append(f"| {name}: population scale (raw) fitted / true | " + " | ".join(
+            f"{r['population_scale_end'][t]:.3f} / {result['true_scale'][t]:.3f}" for t in TRAIT_NAMES) + " |")
     return "\n".join(lines)
 
 

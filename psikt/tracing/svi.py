@@ -98,19 +98,24 @@ def model(setup: Setup, idx, items, dt, y, mask, n_batches: int) -> None:
 
 def guide(setup: Setup, idx, items, dt, y, mask, n_batches: int) -> None:
     """q(traits): independent Gaussians per learner, centred on the population: mean
-    ``trait_loc + q_offset`` ("q_offset", "q_scale" [N, 4]; the offsets start at 0). Centred this
-    way, every learner's answers move the population traits at every step; with free per-learner
-    means the population moved only through the prior term, once per learner per epoch, and stayed
-    at its start (issue 21, docs/benchmarks.md "Traits: recovery and inference")."""
-    start = setup.start["trait_loc"]
-    static = _static(start)
+    ``trait_loc + q_offset``, sd ``softplus(trait_scale) * q_scale_ratio`` ("q_offset",
+    "q_scale_ratio" [N, 4]; they start at 0 and 1, so every learner starts at the population prior).
+    Centred this way, every learner's answers move the population traits at every step; with free
+    per-learner means the population moved only through the prior term, once per learner per epoch,
+    and stayed at its start. The sd is a ratio to the population's for the same reason: with a free
+    sd started below the prior's, the population's spread shrank toward it faster than the learners'
+    sds grew (issue 21, docs/benchmarks.md "Traits: recovery and inference")."""
+    start = setup.start
+    static = _static(start["trait_loc"])
     N, S = setup.n_learners, len(STATIC_TRAITS)
-    trait_loc = pyro.param("trait_loc", lambda: start.clone())
-    offset = pyro.param("q_offset", lambda: torch.zeros(N, S, device=start.device))
-    scale = pyro.param("q_scale", lambda: torch.full((N, S), 0.1, device=start.device),
+    trait_loc = pyro.param("trait_loc", lambda: start["trait_loc"].clone())
+    trait_scale = pyro.param("trait_scale", lambda: start["trait_scale"].clone())
+    offset = pyro.param("q_offset", lambda: torch.zeros(N, S, device=trait_loc.device))
+    ratio = pyro.param("q_scale_ratio", lambda: torch.ones(N, S, device=trait_loc.device),
                        constraint=dist.constraints.positive)
     with poutine.scale(scale=n_batches * len(idx) / N), pyro.plate("learners", N, subsample=idx):
-        pyro.sample("traits", dist.Normal(trait_loc[static] + offset[idx], scale[idx]).to_event(1))
+        pyro.sample("traits", dist.Normal(trait_loc[static] + offset[idx],
+                                          F.softplus(trait_scale[static]) * ratio[idx]).to_event(1))
 
 
 def _static(like: torch.Tensor) -> torch.Tensor:

@@ -1,5 +1,6 @@
 """Parameter recovery on learners simulated from the generative model."""
 import numpy as np
+import pytest
 import torch
 from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
@@ -72,3 +73,5 @@ def test_recovery_curve_has_a_row_per_length_and_the_spread_widens_the_populatio
     rows = curve_table([narrow, wide]).splitlines()
     assert rows[2].startswith("| 12 | default |") and rows[3].startswith("| 16 | default |")
     assert "eta_x_gain" in wide["starts"]["default"]["population_end"]
+    assert wide["true_scale"]["alpha"] == pytest.approx(3 * narrow["true_scale"]["alpha"])
+    assert all(s > 0 for s in wide["starts"]["default"]["population_scale_end"].values())

@@ -65,7 +65,8 @@ def test_guide_samples_the_models_latents():
     guide_trace = poutine.trace(guide).get_trace(setup, *batch)
     assert latent(guide_trace) == latent(model_trace)
     params = {name: site["value"].shape for name, site in guide_trace.nodes.items() if site["type"] == "param"}
-    assert params == {"trait_loc": torch.Size([5]), "q_offset": torch.Size([6, 4]), "q_scale": torch.Size([6, 4])}
+    assert params == {"trait_loc": torch.Size([5]), "trait_scale": torch.Size([5]), "q_offset": torch.Size([6, 4]),
+                      "q_scale_ratio": torch.Size([6, 4])}
 
 
 def test_elbo_is_finite():
