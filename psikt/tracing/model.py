@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import Log, Sequence
-from .filter import EPS_PARENT, FilterParams
+from .filter import FilterParams
 
 TRAIT_NAMES = ("alpha", "mu", "sigma", "gamma", "eta")
 MU_COLUMN = 1  # the level mu is integrated out by the filter; the other traits are sampled / fitted
@@ -61,9 +61,17 @@ def item_matrices(item_kcs: list[list[int]], n_kcs: int) -> tuple[torch.Tensor, 
 
 
 def normalised_prerequisites(P: torch.Tensor) -> torch.Tensor:
-    """Pn_jk = P_jk / (eps + sum_j P_jk): the weight of KC j in KC k's drift target and readiness (the
-    filter's ``Pn``); the virtual always-mastered parent ``EPS_PARENT`` takes the rest."""
-    return P / (EPS_PARENT + P.sum(0, keepdim=True))
+    """Pn_jk, the weight of KC j in KC k's drift target and readiness (the filter's ``Pn``): P_jk
+    itself while k's prerequisites weigh at most 1 together, scaled to sum to 1 beyond that. The rest,
+    1 - sum_j Pn_jk (the filter's ``ready_bias``), goes to a virtual always-mastered parent, so a KC
+    without prerequisites is fully ready.
+
+    Why not P / (0.1 + sum_j P_jk), as before: one parent at 0.2 then already had 0.67 of the weight
+    and one at 0.9 had 0.9, so the answers hardly told the two apart and the fit left true edges at
+    0.07-0.37; with the weight read directly, true edges come out higher and the graph is recovered
+    better (docs/benchmarks.md, "Graph: uncertainty and intervention").
+    """
+    return P / P.sum(0, keepdim=True).clamp_min(1.0)
 
 
 def filter_params_from(P, kc_offset, v0, mu_var, theta, kappa, item_b, item_q, item_h,
@@ -116,7 +124,8 @@ def simulate(n_learners: int = 200, n_kcs: int = 5, n_items: int = 50, length: i
     """Sample learners from the generative model with a known graph, known traits and known items.
 
     The true graph orders KCs at random and links each earlier KC to a later one with probability
-    ``edge_prob`` (P_jk = 0.9 on an edge). Learners answer random items, preferring KCs early in that
+    ``edge_prob`` (P_jk = 0.9 on an edge, read through ``normalised_prerequisites``). Learners
+    answer random items, preferring KCs early in that
     order so that prerequisites tend to be practised first; with ``random_order`` every item is equally
     likely at every step, so the order of practice says nothing about the graph's direction (only the
     answers do). With ``timestamps`` the gaps between

@@ -4,13 +4,14 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from psikt.tracing import prior_tracer, simulate, write_log
 from psikt.tracing.graph import EdgeBootstrap, edge_bootstrap, recovery_scores, resample_learners
 from psikt.tracing.graph import main as graph_main
 from psikt.tracing.intervention import check, transfer_coefficients
 from psikt.tracing.intervention import main as intervention_main
-from psikt.tracing.model import DEFAULT_TRAIT_LOC, inv_softplus
+from psikt.tracing.model import DEFAULT_TRAIT_LOC, inv_softplus, normalised_prerequisites
 
 TRUE = np.array([[0, 0.9, 0], [0, 0, 0.9], [0, 0, 0]])
 
@@ -21,6 +22,15 @@ def test_the_true_graph_scores_one_and_the_reversed_graph_zero():
     reversed_ = recovery_scores(TRUE, TRUE.T)
     assert reversed_["directed_auroc"] < 0.5 and reversed_["right_direction"] == 0.0
     assert reversed_["undirected_auroc"] == 1.0  # the right pairs, the wrong way round
+
+
+def test_an_edge_weighs_its_probability_until_a_kcs_prerequisites_sum_past_one():
+    # KC 1 has one prerequisite at 0.2, KC 2 two at 0.9 and 0.6, KC 0 none.
+    P = torch.tensor([[0.0, 0.2, 0.9], [0.0, 0.0, 0.6], [0.0, 0.0, 0.0]])
+    Pn = normalised_prerequisites(P)
+    assert Pn[0, 1].item() == pytest.approx(0.2)  # read as it is (P / (0.1 + sum) gave it 0.67)
+    assert Pn[:, 2].tolist() == pytest.approx([0.6, 0.4, 0.0])  # 1.5 in all: scaled to sum to 1
+    assert Pn[:, 0].sum().item() == 0.0  # no prerequisites: the virtual mastered parent has all the weight
 
 
 def test_resampled_learners_are_drawn_from_the_log_and_renamed_apart():
