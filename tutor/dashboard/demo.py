@@ -20,8 +20,11 @@ from django.utils import timezone
 from tutor.content.models import Item, Misconception
 from tutor.content.selectors import answer_spec
 from tutor.learning.clock import replaying_at
-from tutor.learning.knowledge import next_item_choose
+from tutor.learning.knowledge import next_item_serve
 from tutor.learning.models import Attempt, Classroom, Enrollment, Learner, LearnerState, TutorTurn
+from tutor.learning.observations import tracer_item_key
+from tutor.learning.stepping import LearnerView, cohort_locked
+from tutor.learning.tutoring import turn_ask, turn_in_state
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,12 @@ def demo_class_replay(*, classroom: Classroom, answers: int = DEMO_ANSWERS, seed
     tutoring service over the last week as their SimulatedAnswers say, in sittings on different days.
     Every row is stored as the server would have stored it then (clock.replaying_at). Learners who
     already have answers are left alone, so running it twice adds nothing. Returns the number of
-    final answers recorded."""
+    final answers recorded.
+
+    The class is stepped as the API steps a cohort (stepping.cohort_locked): each round serves every
+    learner a problem and takes their answers to it, in one locking read and one bulk write, and the
+    whole history is one transaction, so that the trait estimates its answers schedule
+    (refit.learner_traits_schedule) run once it commits, each on the learner's whole history."""
     from tutor.accounts.models import User
     from tutor.learning.services import learner_for_user
 
@@ -130,51 +138,65 @@ def demo_class_replay(*, classroom: Classroom, answers: int = DEMO_ANSWERS, seed
             user.set_unusable_password()
             user.save(update_fields=["password"])
         Enrollment.objects.get_or_create(classroom=classroom, learner=learner_for_user(user=user))
-    recorded = 0
     enrolled = Learner.objects.filter(enrollment__classroom=classroom, user__isnull=False).select_related("user")
-    for learner in enrolled.order_by("id"):
-        if Attempt.objects.filter(learner=learner, item__course=classroom.course).exists():
-            continue
-        # One transaction a learner: the trait estimate their answers schedule (refit.learner_traits_schedule)
-        # runs once, after their whole history, instead of one commit per answer.
-        with transaction.atomic():
-            recorded += _learner_replay(learner, classroom, answers, random.Random(f"{seed}:{learner.user.username}"))
-    return recorded
+    answered = set(Attempt.objects.filter(learner__in=enrolled, item__course=classroom.course)
+                   .values_list("learner_id", flat=True))
+    replays = {learner.pk: _LearnerReplay(learner, classroom, answers, random.Random(f"{seed}:{learner.user.username}"))
+               for learner in enrolled.order_by("id") if learner.pk not in answered}
+    states = LearnerState.objects.filter(course=classroom.course)
+    with transaction.atomic():
+        for n in range(answers + 1):
+            with cohort_locked(states, list(replays)) as log:
+                for learner_id, replay in replays.items():
+                    view = log.learner(learner_id)
+                    if n:
+                        replay.answer(view)
+                    if n < answers:
+                        replay.clock_to(n)
+                    # The next problem; after the last answer, a fresh one waiting, so that the learner's
+                    # practice page does not open on the last replayed one (answered at once, without its
+                    # steps, it showed step 1 open under "you have finished").
+                    replay.item = next_item_serve(state=view.state, engine=view.engine, log=view, now=replay.clock)[0]
+    return answers * len(replays)
 
 
-def _learner_replay(learner: Learner, classroom: Classroom, answers: int, luck: random.Random) -> int:
-    from tutor.learning.tutoring import tutor_turn_take
+class _LearnerReplay:
+    """One demo learner's simulated history: their clock, their sittings and their answers."""
 
-    kind = DEMO_LEARNERS.get(learner.user.username, DemoLearner(0.0, 0.3, 0.05))
-    simulated = SimulatedAnswers(kind, luck)
-    # Half the class on the mastery planner, so the planner view has two to compare.
-    LearnerState.objects.get_or_create(learner=learner, course=classroom.course,
-                                       defaults={"planner": DEMO_PLANNERS[learner.pk % 2]})
-    starts = sitting_starts(luck, math.ceil(answers / SITTING_ANSWERS), timezone.now())
-    clock = first = starts[0]
+    def __init__(self, learner: Learner, classroom: Classroom, answers: int, luck: random.Random):
+        self.kind = DEMO_LEARNERS.get(learner.user.username, DemoLearner(0.0, 0.3, 0.05))
+        self.simulated, self.luck = SimulatedAnswers(self.kind, luck), luck
+        # Half the class on the mastery planner, so the planner view has two to compare.
+        LearnerState.objects.get_or_create(learner=learner, course=classroom.course,
+                                           defaults={"planner": DEMO_PLANNERS[learner.pk % 2]})
+        self.starts = sitting_starts(luck, math.ceil(answers / SITTING_ANSWERS), timezone.now())
+        self.clock = self.first = self.starts[0]
+        self.item: Item | None = None
 
-    def turn(item: Item, **answer) -> TutorTurn:
-        with replaying_at(clock):
-            return tutor_turn_take(learner=learner, item=item, answered_at=clock, source="web", **answer).turn
-
-    for n in range(answers):
+    def clock_to(self, n: int) -> None:
+        """The moment of the learner's n-th answer: a sitting's start, or minutes after the last."""
         if n % SITTING_ANSWERS == 0:
-            clock = starts[n // SITTING_ANSWERS]
+            self.clock = self.starts[n // SITTING_ANSWERS]
         else:
-            clock += timedelta(minutes=luck.uniform(*ANSWER_MINUTES))
-        item, _ = next_item_choose(learner=learner, course=classroom.course, now=clock)
-        kcs = [kc.key for kc in item.kcs.all()]
-        if kind.level < STUCK_LEVEL and luck.random() < 0.3:
+            self.clock += timedelta(minutes=self.luck.uniform(*ANSWER_MINUTES))
+
+    def _turn(self, view: LearnerView, **answer) -> TutorTurn:
+        with replaying_at(self.clock):
+            ask = turn_ask(item=self.item, source="web", step_keys=lambda: view.step_keys(self.item),
+                           answered_at=self.clock, **answer)
+            return turn_in_state(ask=ask, state=view.state, engine=view.engine, log=view).turn
+
+    def answer(self, view: LearnerView) -> None:
+        """The learner's answers to their current problem, as their SimulatedAnswers say."""
+        item, luck = self.item, self.luck
+        if self.kind.level < STUCK_LEVEL and luck.random() < 0.3:
             # Stuck on the first step: wrong, a hint, wrong again... until the tutor bottoms out and tells.
             step = item.steps.order_by("position").first()
             wrong = wrong_answer(item, luck, step)
             for answer in (wrong, None, wrong, None, wrong, None):
-                if turn(item, step_key=step.key, answer=answer).hint_level >= BOTTOM_OUT:
+                if self._turn(view, step_key=step.key, answer=answer).hint_level >= BOTTOM_OUT:
                     break
-                clock += timedelta(seconds=luck.randint(20, 90))
-        right = simulated.answer(kcs, item.difficulty, (clock - first).total_seconds() / 86400)
-        turn(item, answer=answer_spec(item.answer).value if right else wrong_answer(item, luck))
-    # A fresh problem waiting, so that the learner's practice page does not open on the last replayed
-    # one: answered at once, without its steps, it showed step 1 open under "you have finished".
-    next_item_choose(learner=learner, course=classroom.course, now=clock)
-    return answers
+                self.clock += timedelta(seconds=luck.randint(20, 90))
+        kcs = list(view.engine.tracer.item_kcs[tracer_item_key(item)])
+        right = self.simulated.answer(kcs, item.difficulty, (self.clock - self.first).total_seconds() / 86400)
+        self._turn(view, answer=answer_spec(item.answer).value if right else wrong_answer(item, luck))
