@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .step_backward import FilterStep
+
 # Trait columns after the link functions (see model.link_traits).
 ALPHA, MU, SIGMA, GAMMA, ETA = range(5)
 EPS_PARENT = 0.1  # virtual always-mastered parent: a KC without prerequisites is fully "ready"
@@ -172,9 +174,14 @@ def advance(fp: FilterParams, traits, bel: Belief, dt) -> Belief:
 _GH_NODES, _GH_WEIGHTS = torch.as_tensor(_GH_X * math.sqrt(2)), torch.as_tensor(_GH_W / math.sqrt(math.pi))
 
 
+def _gauss_hermite(like: torch.Tensor):
+    """The standard Gaussian's nodes and weights in ``like``'s dtype and device."""
+    return (v.to(dtype=like.dtype, device=like.device) for v in (_GH_NODES, _GH_WEIGHTS))
+
+
 def _quadrature(a, s2):
     """Nodes d_q (offsets from the mean) and normalised weights of N(a, s2)."""
-    x, w = (v.to(dtype=a.dtype, device=a.device) for v in (_GH_NODES, _GH_WEIGHTS))
+    x, w = _gauss_hermite(a)
     return torch.sqrt(s2)[:, None] * x, w
 
 
@@ -257,6 +264,16 @@ def _step(fp: FilterParams, bel: Belief, d: Drift, e: Emission, lesson_: Lesson,
     return logp, _practice(fp, post, lesson_)
 
 
+def _step_with_backward(fp: FilterParams, bel: Belief, d: Drift, e: Emission, lesson_: Lesson, observed=None):
+    """``_step`` (all answers observed) as one autograd node with a hand-written backward pass
+    (step_backward.py): the same values, several times fewer operations to differentiate."""
+    x, w = _gauss_hermite(e.b)
+    logp, *after = FilterStep.apply(bel.mean, bel.var, bel.loading, bel.mu_mean, bel.mu_var, d.decay, d.relax, d.pull,
+                                    d.decay2, d.pull2, d.noise, e.h, e.h2, e.b, e.sign, lesson_.teach, lesson_.added_var,
+                                    fp.Pn, fp.Pn2, fp.kc_offset, fp.ready_weight, fp.ready_shift, x, w, MIN_VAR)
+    return logp, Belief(*after)
+
+
 def _prob_of(logp, y):
     """P(y=1) is the normaliser of the update when y = 1 and its complement otherwise."""
     p = logp.exp()
@@ -308,10 +325,13 @@ def run(fp: FilterParams, traits, items, dt, y, observed=None, *, lengths=None, 
     ``lengths`` [B] (rows sorted by decreasing length): each step filters only the learners whose
     sequence has not ended, so a batch of mixed lengths costs its answers, not B x T; the outputs
     past a learner's end are then 0. ``compiled``: each step through ``_compiled_step`` (worth it
-    for long fits, see fit()).
+    for long fits, see fit()). Otherwise, when gradients are wanted and every answer is observed
+    (training), each step is one autograd node with its backward pass written out
+    (``_step_with_backward``).
     """
     B, T = items.shape
-    step_fn = _compiled_step() if compiled and B > 1 else _step
+    step_fn = (_compiled_step() if compiled and B > 1
+               else _step_with_backward if torch.is_grad_enabled() and observed is None else _step)
     running = [B] * T if lengths is None else (torch.as_tensor(lengths)[None] > torch.arange(T)[:, None]).sum(1).tolist()
     steps = zip(running, _per_step(drift(traits, dt), T), _per_step(emission(fp, items, y), T),
                 _per_step(lesson(fp, traits, items), T), observed.unbind(1) if observed is not None else [None] * T)
