@@ -292,13 +292,13 @@ def _history_figure(history, engine, first: dict[str, int]) -> go.Figure:
     return figure
 
 
-def review_words(due_in_days: int | None, level: str) -> str:
-    """When to review a skill (knowledge.review_schedule), in the learner's words."""
+def review_words(due_in_days: int | None) -> str:
+    """When to review a skill (knowledge.review_schedule), in the learner's words, beside its level."""
     if due_in_days is None:
-        return f"Not needed: it should stay {level}"
+        return "Not needed: it should stay at this level"
     if due_in_days == 0:
-        return f"Now: it has probably slipped below {level} since you last practised it"
-    return f"In {due_in_days} day{'s' if due_in_days != 1 else ''}, before it slips below {level}"
+        return "Now: it has probably slipped since you practised it"
+    return f"In {due_in_days} day{'s' if due_in_days != 1 else ''}, before it slips"
 
 
 @login_required
@@ -313,7 +313,7 @@ def progress(request, course: str):
     for row in schedule:
         row["level"] = levels.get(row["kc"])
         row["percent"] = round(100 * row["p"])
-        row["when"] = review_words(row["due_in_days"], row["level"].name)
+        row["when"] = review_words(row["due_in_days"])
     chart = None
     first = _first_answers(state, engine) if history else {}
     if first:
