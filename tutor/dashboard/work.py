@@ -8,7 +8,8 @@ whatever the learner did: the latest visits (of answers, of turns), their answer
 their items and their steps.
 
 Order comes from the server's clock (Attempt.recorded_at, TutorTurn.created_at), the one clock both
-tables share: an answer's `answered_at` is the client's (a batch import or the demo backdates it)."""
+tables share: an answer's `answered_at` is the client's (a batch import backdates it; the demo's replay
+backdates both, tutor.learning.clock)."""
 
 from dataclasses import dataclass
 from datetime import datetime
