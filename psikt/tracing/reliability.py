@@ -1,7 +1,7 @@
 """Split-half reliability of the learners' traits on a real log (issue 21 item 2).
 
     python -m psikt.tracing.reliability --data ../shared/data/memphis_statcloze/interactions.csv.gz \
-        [--epochs 8] [--min-answers 40] [--json OUT]
+        [--epochs 8] [--trait-tol T] [--min-answers 40] [--json OUT]
 
 Each learner's answers are cut into two halves in time order. The tracer is fitted on the log of first
 halves and, apart, on the log of second halves (the same learners), and for each trait the Spearman
@@ -25,6 +25,12 @@ from .model import TRAIT_NAMES
 from .recovery import estimated_traits
 
 MIN_LEARNERS = 3  # a correlation needs a few
+CONVERGED_PATIENCE = 5  # with the convergence test: epochs after the best settled one
+
+
+def converged_options(trait_tol: float | None) -> dict:
+    """fit's options for the tools' ``--trait-tol``: none without it."""
+    return {} if trait_tol is None else {"trait_tol": trait_tol, "patience": CONVERGED_PATIENCE}
 
 
 def halves(log: Log, min_answers: int) -> tuple[Log, Log]:
@@ -41,17 +47,19 @@ def halves(log: Log, min_answers: int) -> tuple[Log, Log]:
     return Log(first, path=log.path, **vocabulary), Log(second, path=log.path, **vocabulary)
 
 
-def split_half(log: Log, *, min_answers: int = 40, epochs: int = 8, seed: int = 0, progress: bool = False) -> dict:
+def split_half(log: Log, *, min_answers: int = 40, epochs: int = 8, seed: int = 0, progress: bool = False,
+               **fit_options) -> dict:
     first, second = halves(log, min_answers)
     if len(first.sequences) < MIN_LEARNERS:
         raise ValueError(f"only {len(first.sequences)} learners with {min_answers} answers or more")
-    tracers = [fit(half, epochs=epochs, seed=seed, progress=progress) for half in (first, second)]
+    tracers = [fit(half, epochs=epochs, seed=seed, progress=progress, **fit_options) for half in (first, second)]
     both = sorted(set(tracers[0].learner_traits) & set(tracers[1].learner_traits))
     estimates = []
     for tracer, half in zip(tracers, (first, second)):
         by_learner = {s.learner: s for s in half.sequences}
         estimates.append(estimated_traits(tracer, [by_learner[learner] for learner in both]))
-    result = {"data": log.path, "learners": len(both), "min_answers": min_answers, "epochs": epochs, "traits": {}}
+    result = {"data": log.path, "learners": len(both), "min_answers": min_answers, "epochs": epochs,
+              "fit_options": fit_options, "epochs_run": [t.config["epochs_run"] for t in tracers], "traits": {}}
     for k, name in enumerate(TRAIT_NAMES):
         a, b = estimates[0][:, k], estimates[1][:, k]
         spread = float(min(a.std(), b.std()))
@@ -64,14 +72,18 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m psikt.tracing.reliability", description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True, help="interaction log (csv or csv.gz)")
     parser.add_argument("--epochs", type=int, default=8, help="each fit's maximum epochs (early stopping)")
+    parser.add_argument("--trait-tol", type=float,
+                        help="each fit's convergence test for the population traits (psikt.tracing.fit), patience 5")
     parser.add_argument("--min-answers", type=int, default=40, help="leave out learners with fewer answers")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="write the result here")
     args = parser.parse_args(argv)
     writable_or_exit(parser, args.json)
     log = log_or_exit(parser, args.data)
+    options = converged_options(args.trait_tol)
     try:
-        result = split_half(log, min_answers=args.min_answers, epochs=args.epochs, seed=args.seed, progress=True)
+        result = split_half(log, min_answers=args.min_answers, epochs=args.epochs, seed=args.seed, progress=True,
+                            **options)
     except ValueError as error:
         parser.exit(2, f"{parser.prog}: error: {args.data}: {error}; lower --min-answers\n")
     print_and_write(result, args.json)

@@ -33,7 +33,7 @@ from .data import SECONDS_PER_DAY, Log, Sequence
 from .fit import fit
 from .model import STATIC_TRAITS, TRAIT_NAMES
 from .recovery import estimated_traits
-from .reliability import MIN_LEARNERS, halves
+from .reliability import MIN_LEARNERS, converged_options, halves
 
 # The statistic of the second half each trait should drive, and the sign expected.
 BEHAVIOUR = {"mu": ("accuracy", +1), "alpha": ("forgetting_drop", +1), "eta": ("practice_gain", +1)}
@@ -140,7 +140,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m psikt.tracing.validity", description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True, help="interaction log (csv or csv.gz)")
     parser.add_argument("--epochs", type=int, default=8, help="the fit's maximum epochs")
-    parser.add_argument("--trait-tol", type=float, help="the fit's convergence test for the population traits")
+    parser.add_argument("--trait-tol", type=float,
+                        help="the fit's convergence test for the population traits (psikt.tracing.fit), patience 5")
     parser.add_argument("--min-answers", type=int, default=40, help="leave out learners with fewer answers")
     parser.add_argument("--gap-days", type=float, default=1.0, help="a gap at least this long counts as long")
     parser.add_argument("--seed", type=int, default=0)
@@ -150,7 +151,7 @@ def main(argv=None) -> None:
     if args.gap_days <= 0:
         parser.error("--gap-days must be positive")
     log = log_or_exit(parser, args.data)
-    options = {} if args.trait_tol is None else {"trait_tol": args.trait_tol, "patience": 5}
+    options = converged_options(args.trait_tol)
     try:
         result = held_out_validity(log, min_answers=args.min_answers, epochs=args.epochs, gap_days=args.gap_days,
                                    seed=args.seed, progress=True, **options)

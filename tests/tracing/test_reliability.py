@@ -36,3 +36,12 @@ def test_too_few_learners_or_a_bad_file_is_a_message_naming_the_file(tmp_path, c
     with pytest.raises(SystemExit):
         main(["--data", str(path)])
     assert "short.csv:1: missing column(s)" in capsys.readouterr().err
+
+
+def test_the_convergence_option_reaches_both_fits():
+    from psikt.tracing.reliability import converged_options
+
+    assert converged_options(None) == {}
+    log = simulate(n_learners=20, n_kcs=2, n_items=4, length=20, seed=5).log
+    result = split_half(log, min_answers=10, epochs=3, **converged_options(1e9))
+    assert result["fit_options"]["trait_tol"] == 1e9 and result["epochs_run"] == [3, 3]

@@ -103,5 +103,6 @@ def test_the_convergence_test_holds_the_fit_until_the_population_traits_settle()
     assert fit(log, **options).config["traits_settled"] is True
     never = fit(log, trait_tol=0.0, trait_window=2, **options).config
     assert never["epochs_run"] == 8 and never["traits_settled"] is False
+    assert len(never["population_path"]) == 8 and len(never["population_path"][0]) == 10  # trait_loc, trait_scale
     loose = fit(log, trait_tol=1e9, trait_window=3, **options).config
     assert loose["traits_settled"] is True and 7 <= loose["epochs_run"] <= 8 and loose["population_moved"] < 1e9
