@@ -68,8 +68,8 @@ def split_half(log: Log, *, min_answers: int = 40, epochs: int = 8, seed: int = 
     return result
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m psikt.tracing.reliability", description=__doc__.split("\n")[0])
+def add_half_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the tools that fit the tracer on learners' halves (this one and validity)."""
     parser.add_argument("--data", required=True, help="interaction log (csv or csv.gz)")
     parser.add_argument("--epochs", type=int, default=8, help="each fit's maximum epochs (early stopping)")
     parser.add_argument("--trait-tol", type=float,
@@ -77,16 +77,25 @@ def main(argv=None) -> None:
     parser.add_argument("--min-answers", type=int, default=40, help="leave out learners with fewer answers")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="write the result here")
-    args = parser.parse_args(argv)
+
+
+def run_on_halves(parser: argparse.ArgumentParser, args, analysis, **options) -> None:
+    """``analysis(log, ...)`` with the options of ``add_half_options`` (and ``options``), its result
+    printed and written; a bad file or too few learners ends the tool with a message naming the file."""
     writable_or_exit(parser, args.json)
     log = log_or_exit(parser, args.data)
-    options = converged_options(args.trait_tol)
     try:
-        result = split_half(log, min_answers=args.min_answers, epochs=args.epochs, seed=args.seed, progress=True,
-                            **options)
+        result = analysis(log, min_answers=args.min_answers, epochs=args.epochs, seed=args.seed, progress=True,
+                          **options, **converged_options(args.trait_tol))
     except ValueError as error:
         parser.exit(2, f"{parser.prog}: error: {args.data}: {error}; lower --min-answers\n")
     print_and_write(result, args.json)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m psikt.tracing.reliability", description=__doc__.split("\n")[0])
+    add_half_options(parser)
+    run_on_halves(parser, parser.parse_args(argv), split_half)
 
 
 if __name__ == "__main__":

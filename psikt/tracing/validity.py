@@ -28,12 +28,11 @@ from scipy.stats import bootstrap, spearmanr
 
 from . import filter as adf
 from .batching import encode
-from .cli import log_or_exit, print_and_write, writable_or_exit
 from .data import SECONDS_PER_DAY, Log, Sequence
 from .fit import fit
 from .model import STATIC_TRAITS, TRAIT_NAMES
 from .recovery import estimated_traits
-from .reliability import MIN_LEARNERS, converged_options, halves
+from .reliability import MIN_LEARNERS, add_half_options, halves, run_on_halves
 
 # The statistic of the second half each trait should drive, and the sign expected.
 BEHAVIOUR = {"mu": ("accuracy", +1), "alpha": ("forgetting_drop", +1), "eta": ("practice_gain", +1)}
@@ -138,26 +137,12 @@ def held_out_validity(log: Log, *, min_answers: int = 40, epochs: int = 8, gap_d
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m psikt.tracing.validity", description=__doc__.split("\n")[0])
-    parser.add_argument("--data", required=True, help="interaction log (csv or csv.gz)")
-    parser.add_argument("--epochs", type=int, default=8, help="the fit's maximum epochs")
-    parser.add_argument("--trait-tol", type=float,
-                        help="the fit's convergence test for the population traits (psikt.tracing.fit), patience 5")
-    parser.add_argument("--min-answers", type=int, default=40, help="leave out learners with fewer answers")
+    add_half_options(parser)
     parser.add_argument("--gap-days", type=float, default=1.0, help="a gap at least this long counts as long")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", help="write the result here")
     args = parser.parse_args(argv)
-    writable_or_exit(parser, args.json)
     if args.gap_days <= 0:
         parser.error("--gap-days must be positive")
-    log = log_or_exit(parser, args.data)
-    options = converged_options(args.trait_tol)
-    try:
-        result = held_out_validity(log, min_answers=args.min_answers, epochs=args.epochs, gap_days=args.gap_days,
-                                   seed=args.seed, progress=True, **options)
-    except ValueError as error:
-        parser.exit(2, f"{parser.prog}: error: {args.data}: {error}; lower --min-answers\n")
-    print_and_write(result, args.json)
+    run_on_halves(parser, args, held_out_validity, gap_days=args.gap_days)
 
 
 if __name__ == "__main__":
