@@ -23,7 +23,8 @@ order, all folds), and never refitted; it then keeps going through each learner'
 predicting each one before it is revealed, and only the later answers (after each learner's cut) of
 the folds' learners are scored, fold by fold. PSI-KT starts a learner from the traits the fit
 estimated for them (population ones for the fit's own validation learners) and goes through the
-serving path (``Tracer.predict`` then ``Tracer.update``); the baselines predict from their states
+serving path (``Tracer.predict`` then ``Tracer.update``; ``--population-traits``: the population's
+traits for everyone, the control for what a learner's fitted traits add); the baselines predict from their states
 (IRT+PFA's counts, the deep models' windows of history) as in the one-step protocol.
 """
 from __future__ import annotations
@@ -107,7 +108,7 @@ def split_in_time(log: Log, early: float) -> tuple[Log, dict[str, int]]:
 def make_model(name: str, args):
     if name == "psikt":
         return PsiKT(args.device, tuple(args.ablate), args.epochs, args.online_traits, args.compile,
-                     own_traits=args.protocol == "continual")
+                     own_traits=args.protocol == "continual" and not args.population_traits)
     return BASELINES[name]()
 
 
@@ -247,6 +248,9 @@ def main(argv=None):
                         help="continual: fit once on every learner's early answers, score the later ones")
     parser.add_argument("--early", type=float, default=0.5, metavar="FRACTION",
                         help="continual: the fraction of each learner's answers (in time order) fitted on")
+    parser.add_argument("--population-traits", action="store_true",
+                        help="continual: PSI-KT starts every learner from the population's traits instead of "
+                             "their fitted ones (a control for what those add)")
     args = parser.parse_args(argv)
     if not 0 < args.early < 1:
         parser.error(f"--early must be between 0 and 1 (exclusive), not {args.early}")

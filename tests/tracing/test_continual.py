@@ -8,7 +8,7 @@ import pytest
 
 from psikt.tracing import Sequence, simulate, write_log
 from psikt.tracing.baselines import BASELINES, SimpleKT
-from psikt.tracing.evaluate import continual_folds, main, split_in_time
+from psikt.tracing.evaluate import continual_folds, main, make_model, split_in_time
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def log():
 
 def _args():
     return SimpleNamespace(protocol="continual", early=0.5, device="cpu", ablate=[], epochs=2, online_traits=False,
-                           compile=False)
+                           compile=False, population_traits=False)
 
 
 def test_the_early_log_holds_each_learners_first_answers_only(log):
@@ -66,6 +66,22 @@ def test_the_models_are_fitted_on_early_answers_only(log, monkeypatch):
             assert m.tolist() == [n >= cut[s.learner] for n in range(len(s))]
             scored_learners.add(s.learner)
     assert scored_learners == {s.learner for s in log.sequences if s.fold in log.folds}
+
+
+def test_psikt_starts_a_learner_from_their_fitted_traits_unless_told_otherwise(log):
+    args = _args()
+    _, test, _, fitted = next(continual_folds(log, ["psikt"], log.folds, args))
+    own = fitted["psikt"][0]
+    known = [s for s in test if s.learner in own.tracer.learner_traits]
+    args.population_traits = True
+    population = make_model("psikt", args)
+    population.tracer = own.tracer
+    served, batched = own.predict(known), population.predict(known)
+    assert known and not all(np.allclose(a, b, atol=1e-6) for a, b in zip(served, batched))
+    # With the population's traits the serving path and the batched filter agree.
+    own.tracer.learner_traits.clear()
+    for a, b in zip(own.predict(known), batched):
+        np.testing.assert_allclose(a, b, atol=1e-5)
 
 
 def _later_answers_redrawn(log, seed):
