@@ -1,13 +1,13 @@
 """The learned prerequisite graph: how well it recovers a known graph, and how sure each edge is.
 
     python -m psikt.tracing.graph recovery [--learners 200] [--length 200] [--kcs 8] [--seeds 0 1 2]
-        [--epochs 30] [--patience 2] [--graph-lr R] [--json OUT]
+        [--fits 1] [--epochs 30] [--patience 2] [--graph-lr R] [--json OUT]
     python -m psikt.tracing.graph bootstrap --data LOG [--fits 5] [--epochs 8] [--json OUT]
 
 ``recovery`` simulates learners from a known random graph (``model.simulate``) who practise items in
 random order, so the order of practice tells nothing about the graph's direction, fits the tracer and
-scores the learned P_jk against the truth: the directed AUROC over all ordered KC pairs (an edge
-learned backwards counts against it), the undirected AUROC of P_jk + P_kj over unordered pairs, and
+scores the learned P_jk (with ``--fits N``, the mean of N fits with different seeds) against the
+truth: the directed AUROC over all ordered KC pairs (an edge learned backwards counts against it), the undirected AUROC of P_jk + P_kj over unordered pairs, and
 the share of true edges learned in the right direction (P_jk > P_kj). Issue 21's target: directed
 AUROC >= 0.85 with 200 answers per learner.
 
@@ -55,13 +55,18 @@ def recovery_scores(true: np.ndarray, learned: np.ndarray) -> dict[str, float]:
             "true_edges": int(edges.sum())}
 
 
-def recovery(n_learners: int, length: int, n_kcs: int, seed: int, **fit_options) -> dict:
-    """One simulation with practice in random order, one fit, its recovery scores."""
+def recovery(n_learners: int, length: int, n_kcs: int, seed: int, fits: int = 1, **fit_options) -> dict:
+    """One simulation with practice in random order, ``fits`` fits of it (fit seeds seed, seed + 100,
+    ...), the recovery scores of their mean P: one fit's graph moves with its optimisation path (the
+    same seed's AUROC changed by up to 0.1 between versions of the code that compute the same values),
+    and the mean over fits averages that out."""
     simulation = simulate(n_learners=n_learners, n_kcs=n_kcs, n_items=5 * n_kcs, length=length, edge_prob=0.3,
                           timestamps=True, random_order=True, seed=seed)
-    tracer = fit(simulation.log, seed=seed, progress=False, **fit_options)
-    return {"seed": seed, "epochs_run": tracer.config["epochs_run"], "fit_seconds": tracer.config["fit_seconds"],
-            **recovery_scores(simulation.prerequisites, learned_matrix(tracer, simulation.kcs))}
+    tracers = [fit(simulation.log, seed=seed + 100 * r, progress=False, **fit_options) for r in range(fits)]
+    learned = np.mean([learned_matrix(tracer, simulation.kcs) for tracer in tracers], axis=0)
+    return {"seed": seed, "fits": fits, "epochs_run": [tracer.config["epochs_run"] for tracer in tracers],
+            "fit_seconds": sum(tracer.config["fit_seconds"] for tracer in tracers),
+            **recovery_scores(simulation.prerequisites, learned)}
 
 
 @dataclass
@@ -124,6 +129,7 @@ def main(argv=None) -> None:
     rec.add_argument("--length", type=int, default=200, help="answers per learner")
     rec.add_argument("--kcs", type=int, default=8)
     rec.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    rec.add_argument("--fits", type=int, default=1, help="fits per simulation, scored by their mean graph")
     boot = sub.add_parser("bootstrap", help="each edge of a log's graph with its bootstrap interval")
     boot.add_argument("--data", required=True, help="interaction log (its kc_ids are the KCs)")
     boot.add_argument("--fits", type=int, default=5)
@@ -134,8 +140,11 @@ def main(argv=None) -> None:
     writable_or_exit(parser, args.json)
     options = {"epochs": args.epochs, "patience": args.patience, "graph_lr": args.graph_lr}
     if args.command == "recovery":
-        runs = [recovery(args.learners, args.length, args.kcs, seed, **options) for seed in args.seeds]
-        result = {"learners": args.learners, "length": args.length, "kcs": args.kcs, "fit_options": options,
+        if args.fits < 1:
+            parser.error("--fits must be at least 1")
+        runs = [recovery(args.learners, args.length, args.kcs, seed, args.fits, **options) for seed in args.seeds]
+        result = {"learners": args.learners, "length": args.length, "kcs": args.kcs, "fits": args.fits,
+                  "fit_options": options,
                   "runs": runs, **{f"mean_{key}": float(np.mean([r[key] for r in runs]))
                                    for key in ("directed_auroc", "undirected_auroc", "right_direction")}}
     else:

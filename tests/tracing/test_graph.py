@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from psikt.tracing import prior_tracer, simulate, write_log
-from psikt.tracing.graph import EdgeBootstrap, edge_bootstrap, recovery_scores, resample_learners
+from psikt.tracing.graph import EdgeBootstrap, edge_bootstrap, recovery, recovery_scores, resample_learners
 from psikt.tracing.graph import main as graph_main
 from psikt.tracing.intervention import check, transfer_coefficients
 from psikt.tracing.intervention import main as intervention_main
@@ -101,3 +101,16 @@ def test_intervention_cli_names_a_fold_without_learners(tmp_path):
     write_log(simulate(n_learners=12, n_kcs=2, n_items=4, length=5, n_folds=2, seed=3).log, path)
     with pytest.raises(SystemExit):
         intervention_main(["--data", str(path), "--fold", "7"])
+
+
+def test_recovery_scores_the_mean_graph_of_its_fits():
+    one = recovery(20, 8, 3, seed=4, epochs=1)
+    two = recovery(20, 8, 3, seed=4, fits=2, epochs=1)
+    assert one["fits"] == 1 and two["fits"] == 2 and len(two["epochs_run"]) == 2
+    assert two["true_edge_mean"] != one["true_edge_mean"]  # the second fit (seed 104) moved the mean
+
+
+def test_recovery_cli_refuses_zero_fits(capsys):
+    with pytest.raises(SystemExit):
+        graph_main(["recovery", "--fits", "0"])
+    assert "--fits must be at least 1" in capsys.readouterr().err
