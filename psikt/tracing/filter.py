@@ -27,7 +27,6 @@ from .step_backward import FilterStep
 
 # Trait columns after the link functions (see model.link_traits).
 ALPHA, MU, SIGMA, GAMMA, ETA = range(5)
-EPS_PARENT = 0.1  # virtual always-mastered parent: a KC without prerequisites is fully "ready"
 MIN_VAR = 1e-6
 
 _GH_X, _GH_W = np.polynomial.hermite.hermgauss(20)
@@ -37,7 +36,7 @@ _GH_X, _GH_W = np.polynomial.hermite.hermgauss(20)
 class FilterParams:
     """Global quantities the filter needs, already transformed (no constraints left to apply)."""
 
-    Pn: torch.Tensor  # [K, K] P_jk / (eps + sum_j P_jk): column-normalised prerequisite weights
+    Pn: torch.Tensor  # [K, K] prerequisite weights, columns summing to <= 1 (model.normalised_prerequisites)
     Pn2: torch.Tensor  # [K, K] Pn ** 2, for propagating variances through the target
     kc_offset: torch.Tensor  # [K]
     v0: torch.Tensor  # scalar initial variance of e_k
@@ -58,7 +57,7 @@ class FilterParams:
 
     @property
     def ready_bias(self) -> torch.Tensor:
-        """eps / (eps + sum_j P_jk): weight of the virtual mastered parent, per KC."""
+        """1 - sum_j Pn_jk: weight of the virtual always-mastered parent, per KC."""
         return 1.0 - self.Pn.sum(0)
 
 

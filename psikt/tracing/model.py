@@ -60,34 +60,47 @@ def item_matrices(item_kcs: list[list[int]], n_kcs: int) -> tuple[torch.Tensor, 
     return q, q / q.sum(1, keepdim=True).clamp_min(1)
 
 
-def normalised_prerequisites(P: torch.Tensor) -> torch.Tensor:
+# How a checkpoint's edges are read (its config's "prerequisite_weights"): "capped", the current rule,
+# or "shared", the rule of checkpoints saved before it (version 1), kept so that a course's saved tracer
+# serves the predictions it was fitted for until its next refit.
+PREREQUISITE_WEIGHTS = ("capped", "shared")
+SHARED_PARENT = 0.1  # the "shared" rule's virtual always-mastered parent
+
+
+def normalised_prerequisites(P: torch.Tensor, weights: str = "capped") -> torch.Tensor:
     """Pn_jk, the weight of KC j in KC k's drift target and readiness (the filter's ``Pn``): P_jk
     itself while k's prerequisites weigh at most 1 together, scaled to sum to 1 beyond that. The rest,
     1 - sum_j Pn_jk (the filter's ``ready_bias``), goes to a virtual always-mastered parent, so a KC
     without prerequisites is fully ready.
 
-    Why not P / (0.1 + sum_j P_jk), as before: one parent at 0.2 then already had 0.67 of the weight
-    and one at 0.9 had 0.9, so the answers hardly told the two apart and the fit left true edges at
-    0.07-0.37; with the weight read directly, true edges come out higher and the graph is recovered
-    better (docs/benchmarks.md, "Graph: uncertainty and intervention").
+    Why not P / (0.1 + sum_j P_jk) (``weights="shared"``, the rule before): one parent at 0.2 then
+    already had 0.67 of the weight and one at 0.9 had 0.9, so the answers hardly told the two apart and
+    the fit left true edges at 0.07-0.37; with the weight read directly, true edges come out higher and
+    the graph is recovered better (docs/benchmarks.md, "Graph: uncertainty and intervention").
     """
+    if weights == "shared":
+        return P / (SHARED_PARENT + P.sum(0, keepdim=True))
+    if weights != "capped":
+        raise ValueError(f"prerequisite weights {weights!r}: expected one of {PREREQUISITE_WEIGHTS}")
     return P / P.sum(0, keepdim=True).clamp_min(1.0)
 
 
 def filter_params_from(P, kc_offset, v0, mu_var, theta, kappa, item_b, item_q, item_h,
-                       kc_gain=1.0, practice_var=0.0) -> FilterParams:
-    Pn = normalised_prerequisites(P)
+                       kc_gain=1.0, practice_var=0.0, weights: str = "capped") -> FilterParams:
+    Pn = normalised_prerequisites(P, weights)
     return FilterParams(Pn=Pn, Pn2=Pn * Pn, kc_offset=kc_offset, v0=v0, mu_var=mu_var, theta=theta, kappa=kappa,
                         item_b=item_b, item_h=item_h, item_q=item_q, kc_gain=kc_gain,
                         practice_var=practice_var)
 
 
-def filter_params_of(params: dict, P, item_q, item_h) -> FilterParams:
-    """The filter's parameters from the raw globals (a fit's ``pyro.param`` values or a Tracer's)."""
+def filter_params_of(params: dict, P, item_q, item_h, weights: str = "capped") -> FilterParams:
+    """The filter's parameters from the raw globals (a fit's ``pyro.param`` values or a Tracer's);
+    ``weights``: how the edges are read (``normalised_prerequisites``)."""
     return filter_params_from(
         P, params["kc_offset"], F.softplus(params["v0"]) * torch.exp(params["kc_log_v0"]),
         F.softplus(params["trait_scale"][MU_COLUMN]) ** 2, params["theta"], F.softplus(params["kappa"]),
-        params["item_b"], item_q, item_h, torch.exp(params["kc_log_gain"]), torch.exp(params["practice_log_var"]))
+        params["item_b"], item_q, item_h, torch.exp(params["kc_log_gain"]), torch.exp(params["practice_log_var"]),
+        weights)
 
 
 @dataclass

@@ -32,7 +32,7 @@ from .model import (
 )
 from .online import online_probs
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: the config says how edges are read (model.normalised_prerequisites)
 # Per-KC globals and their neutral values: a cold-started KC without declared prerequisites gets these.
 PER_KC_NEUTRAL = {"kc_offset": 0.0, "kc_log_gain": 0.0, "kc_log_v0": 0.0}
 STATE_VERSION = 1
@@ -133,7 +133,8 @@ class Tracer:
             with torch.no_grad():
                 p = self.params
                 q, h = item_matrices([[self.kc_index[k] for k in self.item_kcs[i]] for i in self.items], len(self.kcs))
-                self._fp = filter_params_of(p, self.prerequisite_tensor(), q, h)
+                self._fp = filter_params_of(p, self.prerequisite_tensor(), q, h,
+                                            self.config.get("prerequisite_weights", "capped"))
         return self._fp
 
     def _linked(self, raw) -> torch.Tensor:
@@ -314,8 +315,10 @@ class Tracer:
     @classmethod
     def load(cls, path) -> Tracer:
         ckpt = torch.load(Path(path), weights_only=False)
-        if ckpt.get("version") != CHECKPOINT_VERSION:
-            raise ValueError(f"{path}: checkpoint version {ckpt.get('version')!r}, expected {CHECKPOINT_VERSION}")
+        if ckpt.get("version") not in (1, CHECKPOINT_VERSION):
+            raise ValueError(f"{path}: checkpoint version {ckpt.get('version')!r}, expected 1 or {CHECKPOINT_VERSION}")
+        if ckpt["version"] == 1:  # fitted with the edges read by the rule of its day
+            ckpt["config"] = {**ckpt["config"], "prerequisite_weights": "shared"}
         return cls(ckpt["params"], ckpt["kcs"], ckpt["items"], ckpt["item_kcs"], ckpt["config"], ckpt["declared"],
                    ckpt["learner_traits"])
 

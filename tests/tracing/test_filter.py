@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from psikt.tracing import filter as adf
-from psikt.tracing.model import filter_params_from, item_matrices
+from psikt.tracing.model import filter_params_from, item_matrices, normalised_prerequisites
 
 K = 2
 P = np.array([[0.0, 0.9], [0.0, 0.0]])  # KC 0 is a prerequisite of KC 1
@@ -26,7 +26,7 @@ def monte_carlo(items, dts, ys, n=400_000, seed=0):
     """P(y_n = 1 | y_<n) by importance sampling exact trajectories of the generative model."""
     rng = np.random.default_rng(seed)
     alpha, mu, sigma, gamma, eta = TRAITS
-    Pn = P / (0.1 + P.sum(0, keepdims=True))
+    Pn = normalised_prerequisites(torch.from_numpy(P)).numpy()
     mu = rng.normal(mu, math.sqrt(MU_VAR), size=(n, 1))
     z = rng.normal(mu + OFFSET, math.sqrt(V0), size=(n, K))
     logw = np.zeros(n)

@@ -105,3 +105,33 @@ def test_a_checkpoint_from_before_practice_uncertainty_keeps_its_predictions(fit
     old = Tracer(params, fitted.kcs, fitted.items, fitted.item_kcs, fitted.config, fitted.declared)
     assert float(old.filter_params.practice_var) == 0.0
     assert float(fitted.filter_params.practice_var) > 0.0
+
+
+def test_a_version_1_checkpoint_reads_its_edges_by_the_rule_it_was_fitted_with(simulation, fitted, tmp_path):
+    """Checkpoints saved before the capped edge weights (version 1) keep P / (0.1 + sum_j P_jk), so a
+    course's saved tracer serves what it was fitted for; a current one reads P itself up to a sum of 1."""
+    import torch
+
+    path = tmp_path / "old.pt"
+    fitted.save(path)
+    checkpoint = torch.load(path, weights_only=False)
+    checkpoint["version"] = 1
+    torch.save(checkpoint, path)
+    old = Tracer.load(path)
+    P = fitted.prerequisite_tensor()
+    torch.testing.assert_close(old.filter_params.Pn, P / (0.1 + P.sum(0, keepdim=True)))
+    torch.testing.assert_close(fitted.filter_params.Pn, P / P.sum(0, keepdim=True).clamp_min(1.0))
+    test = [s for s in simulation.log.sequences if s.fold == 1][:5]
+    assert not np.allclose(np.concatenate(old.filter_sequences(test)), np.concatenate(fitted.filter_sequences(test)))
+
+
+def test_a_checkpoint_of_an_unknown_version_is_a_clear_error(fitted, tmp_path):
+    import torch
+
+    path = tmp_path / "future.pt"
+    fitted.save(path)
+    checkpoint = torch.load(path, weights_only=False)
+    checkpoint["version"] = 99
+    torch.save(checkpoint, path)
+    with pytest.raises(ValueError, match="checkpoint version 99"):
+        Tracer.load(path)
