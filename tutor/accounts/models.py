@@ -43,8 +43,10 @@ class ApiClient(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     def issue_token(self) -> str:
-        """Set a new random token and return it; it is shown once and never stored in clear."""
-        token = secrets.token_urlsafe(32)
+        """Set a new random token and return it; it is shown once and never stored in clear. Hex (256
+        bits), so that it never starts with "-": a command line (`--token TOKEN`) would read such a token
+        as an option, which token_urlsafe gave one token in 64."""
+        token = secrets.token_hex(32)
         self.token_prefix = token[:8]
         self.token_hash = self.hash_token(token)
         return token
